@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# lockgraph: `make` builds everything, `make test` runs the tests (plain and
+# under AddressSanitizer/UBSan), `make run` builds and runs the main job,
+# `make bench` the benchmarks, `make fuzz` the libFuzzer targets.
+# V=1 shows the commands.
+
+CC ?= gcc
+FUZZ_CC ?= clang
+SANITIZE ?=
+FUZZ_SECONDS ?= 60
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT := -O1 -g
+else
+BUILD ?= build
+SAN_FLAGS :=
+OPT := -O2 -g
+endif
+
+CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow \
+	  -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
+	  -Ianalyzer -Ischema -Icli $(SAN_FLAGS) $(EXTRA_CFLAGS)
+DEPFLAGS = -MMD -MP
+LDFLAGS := $(SAN_FLAGS) $(EXTRA_LDFLAGS)
+SQLITE_LIBS := -lsqlite3
+CMOCKA_LIBS := -lcmocka
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+ANALYZER_SRCS := $(wildcard analyzer/*.c)
+STORE_SRCS := $(wildcard schema/*.c)
+SCHEMA_SQL := $(sort $(wildcard schema/*.sql))
+CLI_SRCS := $(wildcard cli/*.c)
+TEST_SRCS := $(wildcard tests/test_*.c)
+BENCH_SRCS := $(wildcard bench/bench_*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+
+ANALYZER_OBJS := $(ANALYZER_SRCS:%.c=$(BUILD)/%.o)
+STORE_OBJS := $(STORE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/schema/schema_sql.o
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+LIB_ANALYZER := $(BUILD)/libanalyzer.a
+LIB_STORE := $(BUILD)/libstore.a
+LOCKGRAPH := $(BUILD)/lockgraph
+TESTS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+BENCHES := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+FUZZERS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+
+.PHONY: all deps test check check-build check-asan run bench fuzz clean
+.DEFAULT_GOAL := all
+
+all: $(LOCKGRAPH) $(TESTS) $(BENCHES)
+
+$(BUILD)/%.o: %.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+# The schema's .sql files, in order, become one C array of strings: the
+# migrations the store applies on open.
+$(BUILD)/schema/schema_sql.c: $(SCHEMA_SQL) scripts/sql2c.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/sql2c.sh $(SCHEMA_SQL) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/schema/schema_sql.o: $(BUILD)/schema/schema_sql.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB_ANALYZER): $(ANALYZER_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIB_STORE): $(STORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LOCKGRAPH): $(CLI_OBJS) $(LIB_STORE) $(LIB_ANALYZER)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(SQLITE_LIBS) -lm -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_STORE) $(LIB_ANALYZER)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm -o $@
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_STORE) $(LIB_ANALYZER)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(SQLITE_LIBS) -lm -o $@
+
+deps:
+	$(Q)scripts/install-deps.sh test
+
+# Build and run every test: once plain, once under ASan+UBSan.
+test: deps
+	$(Q)$(MAKE) --no-print-directory check-build
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 check-build
+	$(Q)tests/run.sh build build-asan
+
+check-build: $(LOCKGRAPH) $(TESTS)
+
+check: check-build
+	$(Q)tests/run.sh $(BUILD)
+
+check-asan:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 check
+
+run:
+	$(Q)scripts/install-deps.sh run
+	$(Q)$(MAKE) --no-print-directory $(LOCKGRAPH)
+	$(Q)scripts/run.sh $(LOCKGRAPH)
+
+bench: $(BENCHES) $(LOCKGRAPH)
+	$(Q)bench/run.sh $(BUILD)
+
+# libFuzzer targets: the analyzer is rebuilt with clang's fuzzer
+# instrumentation; each target runs for FUZZ_SECONDS from its seed corpus.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ianalyzer -Wall -Wextra -Werror \
+	       -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all
+build-fuzz/analyzer/%.o: analyzer/%.c
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+build-fuzz/%: tests/fuzz/%.c $(ANALYZER_SRCS:%.c=build-fuzz/%.o)
+	$(call msg,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@
+
+fuzz:
+	$(Q)scripts/install-deps.sh fuzz
+	$(Q)$(MAKE) --no-print-directory $(FUZZERS)
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+clean:
+	$(Q)rm -rf build build-asan build-fuzz
+
+-include $(shell find build build-asan build-fuzz -name '*.d' 2>/dev/null)

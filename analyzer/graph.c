@@ -1,0 +1,1375 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The lock-order graph and its cycle checks.  See graph.h for the rules.
+ *
+ * Layout: classes and edges live in flat arrays indexed by id; each class has
+ * a growable list of outgoing and incoming edge ids.  Two open-addressing
+ * hash tables map a class name to its id and a (from, to) pair to its edge.
+ *
+ * Incremental checks keep a topological order of the strongly connected
+ * components (SCCs) of the graph, after Pearce and Kelly, "A dynamic
+ * topological sort algorithm for directed acyclic graphs" (JEA 2006),
+ * extended the usual way to merge components when a new edge closes a
+ * circle.  Components are a union-find over classes; the order value of a
+ * component lives at its root.  An edge whose ends are in order needs no
+ * search at all; otherwise only classes whose components sit between the two
+ * ends in the order can lie on a circle, and both the strong-path search and
+ * the reordering stay inside that window.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+
+struct lg_id_list {
+	uint32_t *v;
+	uint32_t n, cap;
+};
+
+struct lg_class {
+	char *name;
+	uint32_t hash;
+	struct lg_id_list out; /* edge ids */
+	struct lg_id_list in;  /* edge ids */
+};
+
+struct lg_edge {
+	lg_class_id from, to;
+	uint16_t pairs;
+};
+
+struct lg_graph {
+	struct lg_class *classes;
+	size_t nclasses, classes_cap;
+	struct lg_edge *edges;
+	size_t nedges, edges_cap;
+
+	uint32_t *name_slots; /* class id + 1, 0 = empty */
+	size_t name_cap;      /* power of two */
+	uint32_t *edge_slots; /* edge id + 1, 0 = empty */
+	size_t edge_cap;      /* power of two */
+
+	/* SCC order: union-find parent, and order value at each root. */
+	uint32_t *comp_parent;
+	uint32_t *comp_ord;
+	uint32_t next_ord;
+
+	/* Search scratch, sized to 2 * classes (one per search state). */
+	uint32_t *mark;	       /* generation stamp per state */
+	uint32_t *prev_state;  /* BFS parent state */
+	uint32_t *prev_edge;   /* edge used to reach the state */
+	uint32_t *queue;
+	uint32_t generation;
+	size_t scratch_cap;    /* classes the scratch arrays cover */
+
+	/* Pearce-Kelly scratch: component lists and an order-value pool. */
+	struct lg_id_list fwd, bwd, stack, pool;
+	uint32_t *comp_mark; /* per class id (used at roots): stamp */
+	uint32_t *comp_flag; /* bit 0 forward, bit 1 backward */
+};
+
+/* ---- modes ------------------------------------------------------------ */
+
+unsigned int lg_mode_pair(enum lg_mode from, enum lg_mode to)
+{
+	return 1u << ((unsigned int)from * 3 + (unsigned int)to);
+}
+
+static unsigned int pair_dep(unsigned int from, unsigned int to)
+{
+	bool shared = from != LG_MODE_WRITE;
+	bool recursive = to == LG_MODE_RECURSIVE_READ;
+
+	if (shared)
+		return recursive ? LG_DEP_SR : LG_DEP_SN;
+	return recursive ? LG_DEP_ER : LG_DEP_EN;
+}
+
+unsigned int lg_mode_pairs_deps(unsigned int pairs)
+{
+	unsigned int deps = 0;
+
+	for (unsigned int i = 0; i < 9; i++)
+		if (pairs & (1u << i))
+			deps |= pair_dep(i / 3, i % 3);
+	return deps;
+}
+
+char lg_mode_char(enum lg_mode mode)
+{
+	switch (mode) {
+	case LG_MODE_READ:
+		return 'r';
+	case LG_MODE_RECURSIVE_READ:
+		return 'R';
+	default:
+		return 'W';
+	}
+}
+
+int lg_mode_parse(char c, enum lg_mode *mode)
+{
+	switch (c) {
+	case 'W':
+		*mode = LG_MODE_WRITE;
+		return 0;
+	case 'r':
+		*mode = LG_MODE_READ;
+		return 0;
+	case 'R':
+		*mode = LG_MODE_RECURSIVE_READ;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void lg_mode_pairs_format(unsigned int pairs, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < 9; i++) {
+		if (!(pairs & (1u << i)))
+			continue;
+		if (len + 6 >= size)
+			break;
+		len += (size_t)snprintf(buf + len, size - len, "%s%c->%c",
+					len ? "," : "", lg_mode_char(i / 3),
+					lg_mode_char(i % 3));
+	}
+}
+
+int lg_mode_pairs_parse(const char *text, unsigned int *pairs)
+{
+	unsigned int mask = 0;
+	const char *p = text;
+	enum lg_mode a, b;
+
+	while (*p) {
+		if (lg_mode_parse(p[0], &a) || p[1] != '-' || p[2] != '>' ||
+		    lg_mode_parse(p[3], &b))
+			return -EINVAL;
+		mask |= lg_mode_pair(a, b);
+		p += 4;
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			return -EINVAL;
+	}
+	*pairs = mask;
+	return 0;
+}
+
+/* ---- small containers ------------------------------------------------- */
+
+static int grow(void **p, size_t *cap, size_t need, size_t elsz)
+{
+	size_t ncap = *cap ? *cap : 8;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, ncap * elsz);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+static int id_list_push(struct lg_id_list *l, uint32_t v)
+{
+	if (l->n == l->cap) {
+		uint32_t ncap = l->cap ? l->cap * 2 : 4;
+		uint32_t *nv = realloc(l->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	l->v[l->n++] = v;
+	return 0;
+}
+
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static uint32_t hash_pair(lg_class_id a, lg_class_id b)
+{
+	uint64_t x = ((uint64_t)a << 32) | b;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (uint32_t)x;
+}
+
+/* ---- graph ------------------------------------------------------------ */
+
+struct lg_graph *lg_graph_new(void)
+{
+	return calloc(1, sizeof(struct lg_graph));
+}
+
+void lg_graph_free(struct lg_graph *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->nclasses; i++) {
+		free(g->classes[i].name);
+		free(g->classes[i].out.v);
+		free(g->classes[i].in.v);
+	}
+	free(g->classes);
+	free(g->edges);
+	free(g->name_slots);
+	free(g->edge_slots);
+	free(g->comp_parent);
+	free(g->comp_ord);
+	free(g->mark);
+	free(g->prev_state);
+	free(g->prev_edge);
+	free(g->queue);
+	free(g->fwd.v);
+	free(g->bwd.v);
+	free(g->stack.v);
+	free(g->pool.v);
+	free(g->comp_mark);
+	free(g->comp_flag);
+	free(g);
+}
+
+size_t lg_graph_nclasses(const struct lg_graph *g)
+{
+	return g->nclasses;
+}
+
+size_t lg_graph_nedges(const struct lg_graph *g)
+{
+	return g->nedges;
+}
+
+const char *lg_graph_class_name(const struct lg_graph *g, lg_class_id id)
+{
+	return id < g->nclasses ? g->classes[id].name : NULL;
+}
+
+static int rehash_names(struct lg_graph *g, size_t cap)
+{
+	uint32_t *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->nclasses; i++) {
+		size_t s = g->classes[i].hash & (cap - 1);
+
+		while (slots[s])
+			s = (s + 1) & (cap - 1);
+		slots[s] = (uint32_t)i + 1;
+	}
+	free(g->name_slots);
+	g->name_slots = slots;
+	g->name_cap = cap;
+	return 0;
+}
+
+/* Make room for one more class in every per-class array. */
+static int reserve_class(struct lg_graph *g)
+{
+	size_t need = g->nclasses + 1;
+	size_t cap = g->classes_cap;
+	int err;
+
+	if (need > cap) {
+		size_t ncap = cap;
+
+		err = grow((void **)&g->classes, &ncap, need, sizeof(*g->classes));
+		if (err)
+			return err;
+		ncap = cap;
+		err = grow((void **)&g->comp_parent, &ncap, need,
+			   sizeof(*g->comp_parent));
+		if (err)
+			return err;
+		ncap = cap;
+		err = grow((void **)&g->comp_ord, &ncap, need, sizeof(*g->comp_ord));
+		if (err)
+			return err;
+		ncap = cap;
+		err = grow((void **)&g->comp_mark, &ncap, need,
+			   sizeof(*g->comp_mark));
+		if (err)
+			return err;
+		ncap = cap;
+		err = grow((void **)&g->comp_flag, &ncap, need,
+			   sizeof(*g->comp_flag));
+		if (err)
+			return err;
+		g->classes_cap = ncap;
+	}
+	if ((g->nclasses + 1) * 2 > g->name_cap)
+		return rehash_names(g, g->name_cap ? g->name_cap * 2 : 64);
+	return 0;
+}
+
+int lg_graph_class(struct lg_graph *g, const char *name, bool create,
+		   lg_class_id *id)
+{
+	uint32_t h = hash_str(name);
+	struct lg_class *c;
+	size_t s;
+	int err;
+
+	if (g->name_cap) {
+		for (s = h & (g->name_cap - 1); g->name_slots[s];
+		     s = (s + 1) & (g->name_cap - 1)) {
+			c = &g->classes[g->name_slots[s] - 1];
+			if (c->hash == h && !strcmp(c->name, name)) {
+				*id = g->name_slots[s] - 1;
+				return 0;
+			}
+		}
+	}
+	if (!create)
+		return -ENOENT;
+	if (g->nclasses >= LG_NONE - 1)
+		return -ENOSPC;
+	err = reserve_class(g);
+	if (err)
+		return err;
+	c = &g->classes[g->nclasses];
+	memset(c, 0, sizeof(*c));
+	c->name = strdup(name);
+	if (!c->name)
+		return -ENOMEM;
+	c->hash = h;
+	for (s = h & (g->name_cap - 1); g->name_slots[s];
+	     s = (s + 1) & (g->name_cap - 1))
+		;
+	g->name_slots[s] = (uint32_t)g->nclasses + 1;
+	g->comp_parent[g->nclasses] = (uint32_t)g->nclasses;
+	g->comp_ord[g->nclasses] = g->next_ord++;
+	g->comp_mark[g->nclasses] = 0;
+	g->comp_flag[g->nclasses] = 0;
+	*id = (lg_class_id)g->nclasses++;
+	return 0;
+}
+
+static int rehash_edges(struct lg_graph *g, size_t cap)
+{
+	uint32_t *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->nedges; i++) {
+		size_t s = hash_pair(g->edges[i].from, g->edges[i].to) & (cap - 1);
+
+		while (slots[s])
+			s = (s + 1) & (cap - 1);
+		slots[s] = (uint32_t)i + 1;
+	}
+	free(g->edge_slots);
+	g->edge_slots = slots;
+	g->edge_cap = cap;
+	return 0;
+}
+
+lg_edge_id lg_graph_find_edge(const struct lg_graph *g, lg_class_id from,
+			      lg_class_id to)
+{
+	if (!g->edge_cap)
+		return LG_NONE;
+	for (size_t s = hash_pair(from, to) & (g->edge_cap - 1); g->edge_slots[s];
+	     s = (s + 1) & (g->edge_cap - 1)) {
+		const struct lg_edge *e = &g->edges[g->edge_slots[s] - 1];
+
+		if (e->from == from && e->to == to)
+			return g->edge_slots[s] - 1;
+	}
+	return LG_NONE;
+}
+
+int lg_graph_edge(const struct lg_graph *g, lg_edge_id e, lg_class_id *from,
+		  lg_class_id *to, unsigned int *pairs)
+{
+	if (e >= g->nedges)
+		return -ENOENT;
+	if (from)
+		*from = g->edges[e].from;
+	if (to)
+		*to = g->edges[e].to;
+	if (pairs)
+		*pairs = g->edges[e].pairs;
+	return 0;
+}
+
+void lg_path_free(struct lg_path *p)
+{
+	if (!p)
+		return;
+	free(p->classes);
+	free(p->edges);
+	p->classes = NULL;
+	p->edges = NULL;
+	p->n = 0;
+}
+
+/* ---- components ------------------------------------------------------- */
+
+static uint32_t comp_find(struct lg_graph *g, uint32_t c)
+{
+	uint32_t root = c;
+
+	while (g->comp_parent[root] != root)
+		root = g->comp_parent[root];
+	while (g->comp_parent[c] != root) {
+		uint32_t next = g->comp_parent[c];
+
+		g->comp_parent[c] = root;
+		c = next;
+	}
+	return root;
+}
+
+static uint32_t comp_ord_of(struct lg_graph *g, uint32_t c)
+{
+	return g->comp_ord[comp_find(g, c)];
+}
+
+/* ---- strong-path search ----------------------------------------------- */
+
+static int ensure_scratch(struct lg_graph *g)
+{
+	size_t cap = g->scratch_cap;
+	size_t need = g->nclasses;
+
+	if (need <= cap)
+		return 0;
+	cap = cap ? cap : 64;
+	while (cap < need)
+		cap *= 2;
+	free(g->mark);
+	free(g->prev_state);
+	free(g->prev_edge);
+	free(g->queue);
+	g->mark = calloc(cap * 2, sizeof(*g->mark));
+	g->prev_state = malloc(cap * 2 * sizeof(*g->prev_state));
+	g->prev_edge = malloc(cap * 2 * sizeof(*g->prev_edge));
+	g->queue = malloc(cap * 2 * sizeof(*g->queue));
+	if (!g->mark || !g->prev_state || !g->prev_edge || !g->queue) {
+		g->scratch_cap = 0;
+		return -ENOMEM;
+	}
+	g->generation = 0;
+	g->scratch_cap = cap;
+	return 0;
+}
+
+static uint32_t next_generation(struct lg_graph *g)
+{
+	if (++g->generation == 0) {
+		memset(g->mark, 0, g->scratch_cap * 2 * sizeof(*g->mark));
+		g->generation = 1;
+	}
+	return g->generation;
+}
+
+#define DEPS_END_R (LG_DEP_ER | LG_DEP_SR)
+#define DEPS_START_S (LG_DEP_SN | LG_DEP_SR)
+#define DEPS_START_E (LG_DEP_EN | LG_DEP_ER)
+
+/*
+ * Build the circle found by the search: states are class * 2 + "arrived by
+ * an edge ending in a recursive reader".  The path runs from @to (the start)
+ * to the state @end at @from; the closing edge is @closing.
+ */
+static int build_cycle(struct lg_graph *g, uint32_t end, lg_edge_id closing,
+		       struct lg_path *cycle)
+{
+	size_t n = 1;
+
+	for (uint32_t s = end; g->prev_state[s] != UINT32_MAX; s = g->prev_state[s])
+		n++;
+	cycle->classes = malloc(n * sizeof(*cycle->classes));
+	cycle->edges = malloc(n * sizeof(*cycle->edges));
+	if (!cycle->classes || !cycle->edges) {
+		lg_path_free(cycle);
+		return -ENOMEM;
+	}
+	cycle->n = n;
+	cycle->edges[n - 1] = closing;
+	for (uint32_t s = end, i = (uint32_t)n - 1;; s = g->prev_state[s], i--) {
+		cycle->classes[i] = s / 2;
+		if (g->prev_state[s] == UINT32_MAX)
+			break;
+		cycle->edges[i - 1] = g->prev_edge[s];
+	}
+	return 0;
+}
+
+/*
+ * Breadth-first search for a strong path from @to back to @from that closes
+ * a deadlock circle with a new dependency of types @deps, visiting only
+ * classes whose component order lies in [@lo, @hi].  Returns 1 (and the
+ * circle in @cycle if not NULL), 0 or -ENOMEM.
+ */
+static int strong_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
+			 unsigned int deps, uint32_t lo, uint32_t hi,
+			 lg_edge_id closing, struct lg_path *cycle)
+{
+	/*
+	 * The new dependency's type t0 decides how the path may start (after
+	 * an -(xR)-> only -(Ex)-> may follow) and end (an -(xR)-> into @from
+	 * may not be followed by t0 = -(Sx)->).  Two searches cover every t0:
+	 * one per value of "t0 ends in R".
+	 */
+	for (int start_r = 0; start_r < 2; start_r++) {
+		unsigned int t0 = deps & (start_r ? DEPS_END_R : ~DEPS_END_R);
+		bool end_needs_n;
+		uint32_t gen, head = 0, tail = 0, s0;
+		int err;
+
+		if (!t0)
+			continue;
+		/* Any t0 starting with E accepts every arrival at @from. */
+		end_needs_n = !(t0 & DEPS_START_E);
+		err = ensure_scratch(g);
+		if (err)
+			return err;
+		gen = next_generation(g);
+		s0 = to * 2 + (uint32_t)start_r;
+		g->mark[s0] = gen;
+		g->prev_state[s0] = UINT32_MAX;
+		g->queue[tail++] = s0;
+		while (head < tail) {
+			uint32_t s = g->queue[head++];
+			lg_class_id x = s / 2;
+			bool only_e = s & 1;
+			const struct lg_id_list *out = &g->classes[x].out;
+
+			for (uint32_t i = 0; i < out->n; i++) {
+				const struct lg_edge *e = &g->edges[out->v[i]];
+				unsigned int d = lg_mode_pairs_deps(e->pairs);
+				uint32_t ord;
+
+				if (only_e)
+					d &= DEPS_START_E;
+				if (!d)
+					continue;
+				if (e->to == from) {
+					if (end_needs_n && !(d & ~DEPS_END_R))
+						continue;
+					if (!cycle)
+						return 1;
+					/* Record the arrival, then build. */
+					g->prev_state[from * 2] = s;
+					g->prev_edge[from * 2] = out->v[i];
+					err = build_cycle(g, from * 2, closing,
+							  cycle);
+					return err ? err : 1;
+				}
+				ord = comp_ord_of(g, e->to);
+				if (ord < lo || ord > hi)
+					continue;
+				for (int r = 0; r < 2; r++) {
+					uint32_t ns = e->to * 2 + (uint32_t)r;
+					unsigned int want = r ? DEPS_END_R : ~DEPS_END_R;
+
+					if (!(d & want))
+						continue;
+					/* Arriving by N dominates arriving by R. */
+					if (g->mark[ns] == gen ||
+					    (r && g->mark[e->to * 2] == gen))
+						continue;
+					g->mark[ns] = gen;
+					g->prev_state[ns] = s;
+					g->prev_edge[ns] = out->v[i];
+					g->queue[tail++] = ns;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+int lg_graph_check_new_edge(struct lg_graph *g, lg_class_id from,
+			    lg_class_id to, unsigned int pairs,
+			    struct lg_path *cycle)
+{
+	uint32_t of, ot;
+
+	if (from >= g->nclasses || to >= g->nclasses || from == to)
+		return 0;
+	of = comp_ord_of(g, from);
+	ot = comp_ord_of(g, to);
+	if (of < ot)
+		return 0;
+	return strong_search(g, from, to, lg_mode_pairs_deps(pairs), ot, of,
+			     LG_NONE, cycle);
+}
+
+/* ---- Pearce-Kelly maintenance ----------------------------------------- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_comp_ord(const void *a, const void *b, void *ctx)
+{
+	const struct lg_graph *g = ctx;
+	uint32_t x = g->comp_ord[*(const uint32_t *)a];
+	uint32_t y = g->comp_ord[*(const uint32_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Depth-first over classes from @start, following out edges (@forward) or in
+ * edges, visiting only classes whose component order is within [lo, hi].
+ * Each component reached is pushed (by root) on @list once and gets @flag.
+ * Class visits are marked in the search scratch (state class * 2 + !forward)
+ * with generation @gen.
+ */
+static int pk_walk(struct lg_graph *g, lg_class_id start, bool forward,
+		   uint32_t lo, uint32_t hi, uint32_t gen, uint32_t flag,
+		   struct lg_id_list *list)
+{
+	uint32_t side = forward ? 0 : 1;
+	int err;
+
+	g->stack.n = 0;
+	g->mark[start * 2 + side] = gen;
+	err = id_list_push(&g->stack, start);
+	while (!err && g->stack.n) {
+		lg_class_id x = g->stack.v[--g->stack.n];
+		uint32_t rx = comp_find(g, x);
+		const struct lg_id_list *adj;
+
+		if (g->comp_mark[rx] != gen) {
+			g->comp_mark[rx] = gen;
+			g->comp_flag[rx] = 0;
+		}
+		if (!(g->comp_flag[rx] & flag)) {
+			g->comp_flag[rx] |= flag;
+			err = id_list_push(list, rx);
+			if (err)
+				break;
+		}
+		adj = forward ? &g->classes[x].out : &g->classes[x].in;
+		for (uint32_t i = 0; i < adj->n; i++) {
+			const struct lg_edge *e = &g->edges[adj->v[i]];
+			lg_class_id y = forward ? e->to : e->from;
+			uint32_t ord;
+
+			if (g->mark[y * 2 + side] == gen)
+				continue;
+			ord = comp_ord_of(g, y);
+			if (ord < lo || ord > hi)
+				continue;
+			g->mark[y * 2 + side] = gen;
+			err = id_list_push(&g->stack, y);
+			if (err)
+				break;
+		}
+	}
+	return err;
+}
+
+#define PK_FWD 1u
+#define PK_BWD 2u
+
+/*
+ * Restore the topological order after adding @from -> @to where @to's
+ * component came before @from's: the components reachable from @to (F) and
+ * those reaching @from (B) inside the window are reordered as B, then the
+ * components in both (a new circle: merged into one), then F, reusing the
+ * order values they had.
+ */
+static int pk_reorder(struct lg_graph *g, lg_class_id from, lg_class_id to)
+{
+	uint32_t lo = comp_ord_of(g, to), hi = comp_ord_of(g, from);
+	uint32_t gen, merged = UINT32_MAX, n = 0;
+	int err;
+
+	err = ensure_scratch(g);
+	if (err)
+		return err;
+	gen = next_generation(g);
+	g->fwd.n = g->bwd.n = g->pool.n = 0;
+	err = pk_walk(g, to, true, lo, hi, gen, PK_FWD, &g->fwd);
+	if (!err)
+		err = pk_walk(g, from, false, lo, hi, gen, PK_BWD, &g->bwd);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < g->bwd.n; i++) {
+		err = id_list_push(&g->pool, g->comp_ord[g->bwd.v[i]]);
+		if (err)
+			return err;
+	}
+	for (uint32_t i = 0; i < g->fwd.n; i++) {
+		if (g->comp_flag[g->fwd.v[i]] & PK_BWD)
+			continue;
+		err = id_list_push(&g->pool, g->comp_ord[g->fwd.v[i]]);
+		if (err)
+			return err;
+	}
+	qsort(g->pool.v, g->pool.n, sizeof(*g->pool.v), cmp_u32);
+	qsort_r(g->bwd.v, g->bwd.n, sizeof(*g->bwd.v), cmp_comp_ord, g);
+	qsort_r(g->fwd.v, g->fwd.n, sizeof(*g->fwd.v), cmp_comp_ord, g);
+
+	/* B without the circle, in order. */
+	for (uint32_t i = 0; i < g->bwd.n; i++) {
+		uint32_t r = g->bwd.v[i];
+
+		if (g->comp_flag[r] & PK_FWD)
+			continue;
+		g->comp_ord[r] = g->pool.v[n++];
+	}
+	/* The circle: every component in both sets becomes one. */
+	for (uint32_t i = 0; i < g->bwd.n; i++) {
+		uint32_t r = g->bwd.v[i];
+
+		if (!(g->comp_flag[r] & PK_FWD))
+			continue;
+		if (merged == UINT32_MAX)
+			merged = r;
+		else
+			g->comp_parent[r] = merged;
+	}
+	if (merged != UINT32_MAX)
+		g->comp_ord[merged] = g->pool.v[n++];
+	/* F without the circle, in order. */
+	for (uint32_t i = 0; i < g->fwd.n; i++) {
+		uint32_t r = g->fwd.v[i];
+
+		if (g->comp_flag[r] & PK_BWD)
+			continue;
+		g->comp_ord[r] = g->pool.v[n++];
+	}
+	return 0;
+}
+
+int lg_graph_add_edge(struct lg_graph *g, lg_class_id from, lg_class_id to,
+		      unsigned int pairs, lg_edge_id *edge, unsigned int *added,
+		      struct lg_path *cycle)
+{
+	unsigned int new_pairs, new_deps;
+	lg_edge_id id;
+	uint32_t of, ot;
+	int ret, err;
+
+	if (from >= g->nclasses || to >= g->nclasses || from == to ||
+	    !(pairs & LG_MODE_PAIRS_ALL) || (pairs & ~LG_MODE_PAIRS_ALL))
+		return -EINVAL;
+	if (added)
+		*added = 0;
+	id = lg_graph_find_edge(g, from, to);
+	if (id != LG_NONE) {
+		struct lg_edge *e = &g->edges[id];
+
+		if (edge)
+			*edge = id;
+		new_pairs = pairs & ~e->pairs;
+		new_deps = lg_mode_pairs_deps(new_pairs) &
+			   ~lg_mode_pairs_deps(e->pairs);
+		e->pairs |= new_pairs;
+		if (added)
+			*added = new_pairs;
+		/* An existing edge between components is already in order. */
+		if (!new_deps || comp_find(g, from) != comp_find(g, to))
+			return 0;
+		of = ot = comp_ord_of(g, from);
+		return strong_search(g, from, to, new_deps, ot, of, id, cycle);
+	}
+
+	if (g->nedges >= LG_NONE - 1)
+		return -ENOSPC;
+	err = grow((void **)&g->edges, &g->edges_cap, g->nedges + 1,
+		   sizeof(*g->edges));
+	if (err)
+		return err;
+	if ((g->nedges + 1) * 2 > g->edge_cap) {
+		err = rehash_edges(g, g->edge_cap ? g->edge_cap * 2 : 64);
+		if (err)
+			return err;
+	}
+	id = (lg_edge_id)g->nedges;
+	err = id_list_push(&g->classes[from].out, id);
+	if (err)
+		return err;
+	err = id_list_push(&g->classes[to].in, id);
+	if (err) {
+		g->classes[from].out.n--;
+		return err;
+	}
+	g->edges[id] = (struct lg_edge){ .from = from, .to = to,
+					 .pairs = (uint16_t)pairs };
+	for (size_t s = hash_pair(from, to) & (g->edge_cap - 1);;
+	     s = (s + 1) & (g->edge_cap - 1)) {
+		if (!g->edge_slots[s]) {
+			g->edge_slots[s] = id + 1;
+			break;
+		}
+	}
+	g->nedges++;
+	if (edge)
+		*edge = id;
+	if (added)
+		*added = pairs;
+
+	of = comp_ord_of(g, from);
+	ot = comp_ord_of(g, to);
+	if (of < ot)
+		return 0;
+	ret = strong_search(g, from, to, lg_mode_pairs_deps(pairs), ot, of, id,
+			    cycle);
+	if (ret < 0)
+		return ret;
+	if (of > ot) {
+		err = pk_reorder(g, from, to);
+		if (err) {
+			lg_path_free(cycle);
+			return err;
+		}
+	}
+	return ret;
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+int lg_graph_shortest_path(struct lg_graph *g, lg_class_id from,
+			   lg_class_id to, struct lg_path *path)
+{
+	uint32_t gen, head = 0, tail = 0;
+	int err;
+
+	if (from >= g->nclasses || to >= g->nclasses || from == to)
+		return 0;
+	err = ensure_scratch(g);
+	if (err)
+		return err;
+	gen = next_generation(g);
+	g->mark[from * 2] = gen;
+	g->prev_state[from * 2] = UINT32_MAX;
+	g->queue[tail++] = from * 2;
+	while (head < tail) {
+		uint32_t s = g->queue[head++];
+		const struct lg_id_list *out = &g->classes[s / 2].out;
+
+		for (uint32_t i = 0; i < out->n; i++) {
+			lg_class_id y = g->edges[out->v[i]].to;
+
+			if (g->mark[y * 2] == gen)
+				continue;
+			g->mark[y * 2] = gen;
+			g->prev_state[y * 2] = s;
+			g->prev_edge[y * 2] = out->v[i];
+			if (y != to) {
+				g->queue[tail++] = y * 2;
+				continue;
+			}
+			/* A path, not a cycle: drop the closing slot. */
+			err = build_cycle(g, y * 2, LG_NONE, path);
+			if (err)
+				return err;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+bool lg_graph_cycle_is_strong(const struct lg_graph *g,
+			      const struct lg_path *cycle)
+{
+	static const unsigned int types[4] = { LG_DEP_EN, LG_DEP_ER, LG_DEP_SN,
+					       LG_DEP_SR };
+
+	if (!cycle->n)
+		return false;
+	for (int t0 = 0; t0 < 4; t0++) {
+		unsigned int first, cur;
+
+		if (cycle->edges[0] >= g->nedges)
+			return false;
+		first = lg_mode_pairs_deps(g->edges[cycle->edges[0]].pairs);
+		if (!(first & types[t0]))
+			continue;
+		cur = types[t0];
+		for (size_t i = 1; i < cycle->n && cur; i++) {
+			unsigned int d, next = 0;
+
+			if (cycle->edges[i] >= g->nedges)
+				return false;
+			d = lg_mode_pairs_deps(g->edges[cycle->edges[i]].pairs);
+			/* After an edge ending in R, only E may start. */
+			if (cur & ~DEPS_END_R)
+				next |= d;
+			if (cur & DEPS_END_R)
+				next |= d & DEPS_START_E;
+			cur = next;
+		}
+		if (!cur)
+			continue;
+		if ((cur & ~DEPS_END_R) || (types[t0] & DEPS_START_E))
+			return true;
+	}
+	return false;
+}
+
+int lg_cycle_canonicalize(const struct lg_graph *g, struct lg_path *cycle,
+			  char **signature)
+{
+	size_t k = 0, len = 0, n = cycle->n;
+	lg_class_id *classes;
+	lg_edge_id *edges;
+	char *sig, *p;
+
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(g->classes[cycle->classes[i]].name,
+			   g->classes[cycle->classes[k]].name) < 0)
+			k = i;
+	classes = malloc(n * sizeof(*classes));
+	edges = malloc(n * sizeof(*edges));
+	if (!classes || !edges) {
+		free(classes);
+		free(edges);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		classes[i] = cycle->classes[(k + i) % n];
+		edges[i] = cycle->edges[(k + i) % n];
+		len += strlen(g->classes[classes[i]].name) + 4;
+	}
+	memcpy(cycle->classes, classes, n * sizeof(*classes));
+	memcpy(cycle->edges, edges, n * sizeof(*edges));
+	free(classes);
+	free(edges);
+	if (!signature)
+		return 0;
+	sig = malloc(len + 1);
+	if (!sig)
+		return -ENOMEM;
+	p = sig;
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%s%s", i ? " -> " : "",
+			     g->classes[cycle->classes[i]].name);
+	*signature = sig;
+	return 0;
+}
+
+/* ---- every elementary cycle ------------------------------------------- */
+
+/*
+ * Tarjan's strongly connected components, iteratively: @scc[class] gets the
+ * component number, @nscc the count.  Uses the search scratch.
+ */
+static int tarjan(struct lg_graph *g, uint32_t *scc, uint32_t *nscc)
+{
+	size_t n = g->nclasses;
+	uint32_t *index = NULL, *low = NULL, *iter = NULL, *call = NULL;
+	uint32_t *stack = NULL, next = 0, sp = 0, cp = 0, count = 0;
+	int err = -ENOMEM;
+
+	index = malloc(n * sizeof(*index));
+	low = malloc(n * sizeof(*low));
+	iter = malloc(n * sizeof(*iter));
+	call = malloc(n * sizeof(*call));
+	stack = malloc(n * sizeof(*stack));
+	if (n && (!index || !low || !iter || !call || !stack))
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		index[i] = UINT32_MAX;
+		scc[i] = UINT32_MAX;
+	}
+	for (uint32_t root = 0; root < n; root++) {
+		if (index[root] != UINT32_MAX)
+			continue;
+		call[cp++] = root;
+		index[root] = low[root] = next++;
+		iter[root] = 0;
+		stack[sp++] = root;
+		while (cp) {
+			uint32_t v = call[cp - 1];
+			const struct lg_id_list *out = &g->classes[v].out;
+
+			if (iter[v] < out->n) {
+				uint32_t w = g->edges[out->v[iter[v]++]].to;
+
+				if (index[w] == UINT32_MAX) {
+					index[w] = low[w] = next++;
+					iter[w] = 0;
+					stack[sp++] = w;
+					call[cp++] = w;
+				} else if (scc[w] == UINT32_MAX &&
+					   index[w] < low[v]) {
+					low[v] = index[w];
+				}
+				continue;
+			}
+			cp--;
+			if (cp && low[v] < low[call[cp - 1]])
+				low[call[cp - 1]] = low[v];
+			if (low[v] == index[v]) {
+				uint32_t w;
+
+				do {
+					w = stack[--sp];
+					scc[w] = count;
+				} while (w != v);
+				count++;
+			}
+		}
+	}
+	*nscc = count;
+	err = 0;
+cleanup:
+	free(index);
+	free(low);
+	free(iter);
+	free(call);
+	free(stack);
+	return err;
+}
+
+/* Johnson's circuit enumeration inside one component. */
+struct johnson {
+	struct lg_graph *g;
+	const struct lg_cycle_limits *lim;
+	struct lg_cycle_stats *stats;
+	lg_cycle_fn fn;
+	void *ctx;
+
+	uint32_t m;	       /* classes in the component */
+	lg_class_id *global;   /* local index -> class id */
+	uint32_t *adj_start;   /* CSR: local out edges */
+	uint32_t *adj_to;
+	lg_edge_id *adj_edge;
+	bool *blocked;
+	struct lg_id_list *blist;
+	struct lg_id_list unblock_stack;
+
+	uint32_t s;		/* current start */
+	uint32_t *path;		/* local classes on the path */
+	lg_edge_id *path_edge;	/* edge from path[i] to path[i + 1] */
+	uint32_t depth;
+	size_t steps;
+	struct lg_path scratch;
+	int stop;		/* non-zero: stop everything */
+	bool comp_stop;		/* the step limit ended this component */
+};
+
+static void set_truncated(struct lg_cycle_stats *st, const char *why)
+{
+	if (!st->truncated)
+		snprintf(st->truncated_why, sizeof(st->truncated_why), "%s", why);
+	st->truncated = true;
+}
+
+static int johnson_unblock(struct johnson *j, uint32_t u)
+{
+	int err;
+
+	j->unblock_stack.n = 0;
+	err = id_list_push(&j->unblock_stack, u);
+	while (!err && j->unblock_stack.n) {
+		uint32_t x = j->unblock_stack.v[--j->unblock_stack.n];
+
+		if (!j->blocked[x])
+			continue;
+		j->blocked[x] = false;
+		for (uint32_t i = 0; i < j->blist[x].n && !err; i++)
+			err = id_list_push(&j->unblock_stack, j->blist[x].v[i]);
+		j->blist[x].n = 0;
+	}
+	return err;
+}
+
+static int johnson_emit(struct johnson *j)
+{
+	struct lg_path *c = &j->scratch;
+	int ret;
+
+	c->n = j->depth;
+	for (uint32_t i = 0; i < j->depth; i++) {
+		c->classes[i] = j->global[j->path[i]];
+		c->edges[i] = j->path_edge[i];
+	}
+	if (!lg_graph_cycle_is_strong(j->g, c)) {
+		j->stats->weak_cycles++;
+		return 0;
+	}
+	ret = lg_cycle_canonicalize(j->g, c, NULL);
+	if (ret)
+		return ret;
+	j->stats->cycles++;
+	ret = j->fn ? j->fn(j->g, c, j->ctx) : 0;
+	if (ret)
+		return ret;
+	if (j->stats->cycles >= j->lim->max_cycles) {
+		set_truncated(j->stats, "cycle limit reached (max_cycles)");
+		return 1;
+	}
+	return 0;
+}
+
+/* Returns 1 when a circuit through the start was found below @v. */
+static int johnson_circuit(struct johnson *j, uint32_t v)
+{
+	bool found = false;
+	int err;
+
+	j->path[j->depth++] = v;
+	j->blocked[v] = true;
+	for (uint32_t i = j->adj_start[v]; i < j->adj_start[v + 1]; i++) {
+		uint32_t w = j->adj_to[i];
+
+		if (w < j->s)
+			continue;
+		if (++j->steps > j->lim->max_steps) {
+			set_truncated(j->stats, "search step limit reached (max_steps)");
+			j->comp_stop = true;
+			break;
+		}
+		j->path_edge[j->depth - 1] = j->adj_edge[i];
+		if (w == j->s) {
+			found = true;
+			err = johnson_emit(j);
+			if (err) {
+				j->stop = err;
+				break;
+			}
+		} else if (!j->blocked[w]) {
+			if (j->depth >= j->lim->max_length) {
+				/* Too long to follow: treat as found, so that
+				 * blocking never hides a shorter circuit. */
+				set_truncated(j->stats, "cycle length limit reached (max_length)");
+				found = true;
+				continue;
+			}
+			if (johnson_circuit(j, w) > 0)
+				found = true;
+			if (j->stop || j->comp_stop)
+				break;
+		}
+	}
+	if (found || j->stop || j->comp_stop) {
+		err = johnson_unblock(j, v);
+		if (err && !j->stop)
+			j->stop = err;
+	} else {
+		for (uint32_t i = j->adj_start[v]; i < j->adj_start[v + 1]; i++) {
+			uint32_t w = j->adj_to[i];
+			bool present = false;
+
+			if (w < j->s)
+				continue;
+			for (uint32_t k = 0; k < j->blist[w].n; k++)
+				if (j->blist[w].v[k] == v)
+					present = true;
+			if (!present && id_list_push(&j->blist[w], v)) {
+				j->stop = -ENOMEM;
+				break;
+			}
+		}
+	}
+	j->depth--;
+	return found;
+}
+
+static int johnson_component(struct johnson *j, const uint32_t *scc,
+			     uint32_t comp, uint32_t *local)
+{
+	struct lg_graph *g = j->g;
+	uint32_t m = j->m, ne = 0;
+	int err = -ENOMEM;
+
+	/* Local numbering and a compact adjacency of the component. */
+	for (uint32_t i = 0; i < m; i++)
+		local[j->global[i]] = i;
+	j->adj_start = calloc(m + 1, sizeof(*j->adj_start));
+	for (uint32_t i = 0; j->adj_start && i < m; i++) {
+		const struct lg_id_list *out = &g->classes[j->global[i]].out;
+
+		for (uint32_t k = 0; k < out->n; k++)
+			if (scc[g->edges[out->v[k]].to] == comp)
+				ne++;
+	}
+	j->adj_to = malloc((ne + 1) * sizeof(*j->adj_to));
+	j->adj_edge = malloc((ne + 1) * sizeof(*j->adj_edge));
+	j->blocked = calloc(m, sizeof(*j->blocked));
+	j->blist = calloc(m, sizeof(*j->blist));
+	j->path = malloc(m * sizeof(*j->path));
+	j->path_edge = malloc(m * sizeof(*j->path_edge));
+	j->scratch.classes = malloc(m * sizeof(*j->scratch.classes));
+	j->scratch.edges = malloc(m * sizeof(*j->scratch.edges));
+	if (!j->adj_start || !j->adj_to || !j->adj_edge || !j->blocked ||
+	    !j->blist || !j->path || !j->path_edge || !j->scratch.classes ||
+	    !j->scratch.edges)
+		goto cleanup;
+	ne = 0;
+	for (uint32_t i = 0; i < m; i++) {
+		const struct lg_id_list *out = &g->classes[j->global[i]].out;
+
+		j->adj_start[i] = ne;
+		for (uint32_t k = 0; k < out->n; k++) {
+			lg_class_id to = g->edges[out->v[k]].to;
+
+			if (scc[to] != comp)
+				continue;
+			j->adj_to[ne] = local[to];
+			j->adj_edge[ne++] = out->v[k];
+		}
+	}
+	j->adj_start[m] = ne;
+	j->steps = 0;
+	j->comp_stop = false;
+	for (j->s = 0; j->s < m && !j->stop && !j->comp_stop; j->s++) {
+		for (uint32_t i = j->s; i < m; i++) {
+			j->blocked[i] = false;
+			j->blist[i].n = 0;
+		}
+		j->depth = 0;
+		johnson_circuit(j, j->s);
+	}
+	err = 0;
+cleanup:
+	free(j->adj_start);
+	free(j->adj_to);
+	free(j->adj_edge);
+	free(j->blocked);
+	for (uint32_t i = 0; j->blist && i < m; i++)
+		free(j->blist[i].v);
+	free(j->blist);
+	free(j->path);
+	free(j->path_edge);
+	lg_path_free(&j->scratch);
+	j->adj_start = j->adj_to = NULL;
+	j->adj_edge = NULL;
+	j->blocked = NULL;
+	j->blist = NULL;
+	j->path = NULL;
+	j->path_edge = NULL;
+	return err;
+}
+
+int lg_graph_find_cycles(struct lg_graph *g, const struct lg_cycle_limits *limits,
+			 lg_cycle_fn fn, void *ctx, struct lg_cycle_stats *stats)
+{
+	struct lg_cycle_limits lim = { 0 };
+	struct lg_cycle_stats local_stats;
+	struct johnson j = { 0 };
+	uint32_t *scc = NULL, *size = NULL, *order = NULL, *start = NULL;
+	uint32_t *local = NULL, nscc = 0;
+	size_t n = g->nclasses;
+	int err = -ENOMEM;
+
+	if (!stats)
+		stats = &local_stats;
+	memset(stats, 0, sizeof(*stats));
+	if (limits)
+		lim = *limits;
+	if (!lim.max_cycles)
+		lim.max_cycles = 100000;
+	if (!lim.max_length)
+		lim.max_length = 64;
+	if (!lim.max_steps)
+		lim.max_steps = 50000000;
+
+	scc = malloc((n + 1) * sizeof(*scc));
+	local = malloc((n + 1) * sizeof(*local));
+	if (!scc || !local)
+		goto cleanup;
+	err = tarjan(g, scc, &nscc);
+	if (err)
+		goto cleanup;
+	err = -ENOMEM;
+	size = calloc(nscc + 1, sizeof(*size));
+	start = calloc(nscc + 2, sizeof(*start));
+	order = malloc((n + 1) * sizeof(*order));
+	if (!size || !start || !order)
+		goto cleanup;
+	/* Bucket the classes by component, in class id order. */
+	for (size_t i = 0; i < n; i++)
+		size[scc[i]]++;
+	for (uint32_t c = 0; c < nscc; c++)
+		start[c + 1] = start[c] + size[c];
+	for (size_t i = 0; i < n; i++)
+		order[start[scc[i]]++] = (uint32_t)i;
+	for (uint32_t c = nscc; c > 0; c--)
+		start[c] = start[c - 1];
+	start[0] = 0;
+
+	j.g = g;
+	j.lim = &lim;
+	j.stats = stats;
+	j.fn = fn;
+	j.ctx = ctx;
+	err = 0;
+	for (uint32_t c = 0; c < nscc && !j.stop; c++) {
+		if (size[c] < 2)
+			continue;
+		stats->sccs++;
+		if (size[c] > stats->largest_scc)
+			stats->largest_scc = size[c];
+		j.m = size[c];
+		j.global = order + start[c];
+		err = johnson_component(&j, scc, c, local);
+		if (err)
+			goto cleanup;
+	}
+	/*
+	 * A step limit ends one component and the rest are still searched;
+	 * the cycle limit ends the search (1, not an error); anything else
+	 * is the callback's value or an error.
+	 */
+	if (j.stop && !(j.stop == 1 && stats->truncated))
+		err = j.stop;
+cleanup:
+	free(j.unblock_stack.v);
+	free(scc);
+	free(local);
+	free(size);
+	free(start);
+	free(order);
+	return err;
+}
+
+/* ---- lockdep's acquisition rules --------------------------------------- */
+
+int lg_acquire_deps(const struct lg_held_lock *held, size_t nheld,
+		    lg_class_id new_class, enum lg_mode new_mode,
+		    bool new_trylock, lg_dep_fn fn, void *ctx)
+{
+	if (new_trylock)
+		return 0;
+	for (size_t i = nheld; i-- > 0;) {
+		const struct lg_held_lock *h = &held[i];
+		int ret;
+
+		if (h->class_id != new_class) {
+			ret = fn(h->class_id, new_class,
+				 lg_mode_pair(h->mode, new_mode), ctx);
+			if (ret)
+				return ret;
+		}
+		if (!h->trylock)
+			break;
+	}
+	return 0;
+}

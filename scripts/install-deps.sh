@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Install the Debian packages lockgraph needs to build, test and run, when
+# they are missing.  Usage: scripts/install-deps.sh build|test|run|fuzz
+# Needs root (apt-get) only when something is missing.
+set -eu
+
+pkgs="gcc make pkg-config libsqlite3-dev sqlite3"
+case "${1:-build}" in
+build | run) ;;
+test) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev" ;;
+fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+*)
+	echo "install-deps.sh: unknown profile '$1' (build, test, run, fuzz)" >&2
+	exit 2
+	;;
+esac
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps.sh: missing Debian packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "install-deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

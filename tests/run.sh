@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Run every unit test binary (cmocka) and the CLI golden tests for each build
+# directory given (build, build-asan), then print one summary line:
+#   "tests: N passed, N failed, N skipped"
+# Exits non-zero when anything failed.
+set -u
+cd "$(dirname "$0")/.."
+passed=0 failed=0 skipped=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+count() { # $1 = label, output in $log
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+for build in "$@"; do
+	echo "== unit tests ($build)"
+	for t in "$build"/tests/test_*; do
+		case "$t" in *.o | *.d) continue ;; esac
+		[ -x "$t" ] || continue
+		"$t" >"$log" 2>&1
+		rc=$?
+		cat "$log"
+		count
+		if [ $rc -ne 0 ] && ! grep -q '^\[  FAILED  \]' "$log"; then
+			echo "FAIL: $t exited $rc without a cmocka summary"
+			failed=$((failed + 1))
+		fi
+	done
+	echo "== CLI golden tests ($build)"
+	tests/cli/run.sh "$build/lockgraph" >"$log" 2>&1
+	cat "$log"
+	p=$(grep -c '^ok ' "$log") f=$(grep -c '^not ok ' "$log") s=$(grep -c '^skip ' "$log")
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

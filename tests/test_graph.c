@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Unit tests for the lock-order graph: lockdep's acquisition rules, the
+ * incremental check with the read/write strong-path rule, and the full
+ * cycle search.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "graph.h"
+
+#define W LG_MODE_WRITE
+#define r LG_MODE_READ
+#define R LG_MODE_RECURSIVE_READ
+
+static lg_class_id cls(struct lg_graph *g, const char *name)
+{
+	lg_class_id id;
+
+	assert_int_equal(lg_graph_class(g, name, true, &id), 0);
+	return id;
+}
+
+/* Add name_a -> name_b held in @ma, acquired in @mb; returns add's result. */
+static int dep(struct lg_graph *g, const char *a, enum lg_mode ma,
+	       const char *b, enum lg_mode mb, struct lg_path *cycle)
+{
+	return lg_graph_add_edge(g, cls(g, a), cls(g, b), lg_mode_pair(ma, mb),
+				 NULL, NULL, cycle);
+}
+
+static void test_mode_pairs_text(void **state)
+{
+	unsigned int pairs = lg_mode_pair(r, W) | lg_mode_pair(W, W) |
+			     lg_mode_pair(R, R);
+	unsigned int back;
+	char buf[64];
+
+	(void)state;
+	lg_mode_pairs_format(pairs, buf, sizeof(buf));
+	assert_string_equal(buf, "W->W,r->W,R->R");
+	assert_int_equal(lg_mode_pairs_parse(buf, &back), 0);
+	assert_int_equal(back, pairs);
+	assert_int_equal(lg_mode_pairs_parse("W->X", &back), -EINVAL);
+	assert_int_equal(lg_mode_pairs_parse("W->W,", &back), -EINVAL);
+	assert_int_equal(lg_mode_pairs_deps(lg_mode_pair(r, W)), LG_DEP_SN);
+	assert_int_equal(lg_mode_pairs_deps(lg_mode_pair(W, R)), LG_DEP_ER);
+	assert_int_equal(lg_mode_pairs_deps(lg_mode_pair(R, r)), LG_DEP_SN);
+}
+
+static void test_classes_are_interned(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+	lg_class_id a, b, again;
+
+	(void)state;
+	assert_non_null(g);
+	a = cls(g, "&mm->mmap_lock");
+	b = cls(g, "fs_reclaim");
+	again = cls(g, "&mm->mmap_lock");
+	assert_int_equal(a, again);
+	assert_int_not_equal(a, b);
+	assert_int_equal(lg_graph_class(g, "nope", false, &again), -ENOENT);
+	assert_string_equal(lg_graph_class_name(g, b), "fs_reclaim");
+	assert_int_equal(lg_graph_nclasses(g), 2);
+	/* Recursion is not an edge. */
+	assert_int_equal(dep(g, "fs_reclaim", W, "fs_reclaim", W, NULL), -EINVAL);
+	lg_graph_free(g);
+}
+
+struct dep_log {
+	lg_class_id from[8], to[8];
+	unsigned int pair[8];
+	int n;
+};
+
+static int log_dep(lg_class_id from, lg_class_id to, unsigned int pair,
+		   void *ctx)
+{
+	struct dep_log *l = ctx;
+
+	l->from[l->n] = from;
+	l->to[l->n] = to;
+	l->pair[l->n++] = pair;
+	return 0;
+}
+
+static void test_acquire_rules(void **state)
+{
+	struct lg_held_lock held[3] = {
+		{ .class_id = 1, .mode = W },
+		{ .class_id = 2, .mode = r, .trylock = true },
+		{ .class_id = 3, .mode = W, .trylock = true },
+	};
+	struct dep_log l = { 0 };
+
+	(void)state;
+	/* A trylock acquisition cannot wait: no dependency at all. */
+	assert_int_equal(lg_acquire_deps(held, 3, 9, W, true, log_dep, &l), 0);
+	assert_int_equal(l.n, 0);
+
+	/* Walk from the top through trylocks, stop after the first real one. */
+	assert_int_equal(lg_acquire_deps(held, 3, 9, r, false, log_dep, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.from[0], 3);
+	assert_int_equal(l.from[1], 2);
+	assert_int_equal(l.from[2], 1);
+	assert_int_equal(l.pair[1], lg_mode_pair(r, r));
+
+	/* Without trylocks only the top entry gives an edge. */
+	held[1].trylock = held[2].trylock = false;
+	l.n = 0;
+	assert_int_equal(lg_acquire_deps(held, 3, 9, W, false, log_dep, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.from[0], 3);
+
+	/* Re-acquiring a held class is recursion, not an edge. */
+	l.n = 0;
+	assert_int_equal(lg_acquire_deps(held, 3, 3, W, false, log_dep, &l), 0);
+	assert_int_equal(l.n, 0);
+}
+
+static void test_abba(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+	struct lg_path c = { 0 };
+	lg_edge_id ab;
+
+	(void)state;
+	assert_int_equal(dep(g, "A", W, "B", W, NULL), 0);
+	ab = lg_graph_find_edge(g, cls(g, "A"), cls(g, "B"));
+	assert_int_not_equal(ab, LG_NONE);
+	assert_int_equal(dep(g, "B", W, "A", W, &c), 1);
+	/* Classes from the new lock (A) round to the held one (B). */
+	assert_int_equal(c.n, 2);
+	assert_string_equal(lg_graph_class_name(g, c.classes[0]), "A");
+	assert_string_equal(lg_graph_class_name(g, c.classes[1]), "B");
+	assert_int_equal(c.edges[0], ab);
+	assert_int_equal(c.edges[1],
+			 lg_graph_find_edge(g, cls(g, "B"), cls(g, "A")));
+	lg_path_free(&c);
+	/* The same dependency again brings nothing new. */
+	assert_int_equal(dep(g, "B", W, "A", W, &c), 0);
+	lg_graph_free(g);
+}
+
+/* rwsem readers are not recursive: read-A -> write-B, read-B -> write-A. */
+static void test_rwsem_readers_deadlock(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+
+	(void)state;
+	assert_int_equal(dep(g, "A", r, "B", W, NULL), 0);
+	assert_int_equal(dep(g, "B", r, "A", W, NULL), 1);
+	lg_graph_free(g);
+}
+
+/* Two non-recursive readers of one rwsem can deadlock with a writer too. */
+static void test_read_read_nonrecursive(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+
+	(void)state;
+	assert_int_equal(dep(g, "A", W, "B", r, NULL), 0);
+	assert_int_equal(dep(g, "B", W, "A", r, NULL), 1);
+	lg_graph_free(g);
+}
+
+/* Recursive readers: A -(ER)-> B -(SR)-> A is not a deadlock. */
+static void test_recursive_read_no_cycle(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+	struct lg_cycle_stats st;
+	struct lg_path c = { 0 };
+
+	(void)state;
+	assert_int_equal(dep(g, "A", W, "B", R, NULL), 0);
+	assert_int_equal(dep(g, "B", R, "A", R, NULL), 0);
+	assert_int_equal(lg_graph_find_cycles(g, NULL, NULL, NULL, &st), 0);
+	assert_int_equal(st.cycles, 0);
+	assert_int_equal(st.weak_cycles, 1);
+
+	/* A new pair on an existing edge can close it: B -(EN)-> A. */
+	assert_int_equal(dep(g, "B", W, "A", W, &c), 1);
+	assert_int_equal(c.n, 2);
+	assert_true(lg_graph_cycle_is_strong(g, &c));
+	lg_path_free(&c);
+	assert_int_equal(lg_graph_find_cycles(g, NULL, NULL, NULL, &st), 0);
+	assert_int_equal(st.cycles, 1);
+	lg_graph_free(g);
+}
+
+/* Trylock acquisitions never reach the graph. */
+static void test_trylock_path_adds_no_cycle(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+	struct lg_held_lock held[1];
+	struct dep_log l = { 0 };
+
+	(void)state;
+	/* truncate: holds vma_lock, trylocks i_mmap_rwsem. */
+	held[0] = (struct lg_held_lock){ .class_id = cls(g, "&vma_lock->rw_sema"),
+					 .mode = W };
+	assert_int_equal(dep(g, "&hugetlbfs_i_mmap_rwsem_key", W,
+			     "&vma_lock->rw_sema", W, NULL), 0);
+	assert_int_equal(lg_acquire_deps(held, 1,
+					 cls(g, "&hugetlbfs_i_mmap_rwsem_key"),
+					 W, true, log_dep, &l),
+			 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(lg_graph_nedges(g), 1);
+	lg_graph_free(g);
+}
+
+static void test_cycle_closed_by_last_edge(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+	struct lg_path c = { 0 };
+	lg_edge_id last;
+
+	(void)state;
+	/* seed 003's chain, the closing dependency arriving last. */
+	assert_int_equal(dep(g, "&mapping->i_mmap_rwsem", r, "&vma->vm_sequence",
+			     W, NULL), 0);
+	assert_int_equal(dep(g, "&vma->vm_sequence", W, "&vma->vm_sequence/1", W,
+			     NULL), 0);
+	assert_int_equal(dep(g, "&vma->vm_sequence/1", W, "fs_reclaim", W, NULL),
+			 0);
+	assert_int_equal(dep(g, "unrelated", W, "fs_reclaim", W, NULL), 0);
+	assert_int_equal(dep(g, "fs_reclaim", W, "&mapping->i_mmap_rwsem", r, &c),
+			 1);
+	last = lg_graph_find_edge(g, cls(g, "fs_reclaim"),
+				  cls(g, "&mapping->i_mmap_rwsem"));
+	assert_int_equal(last, lg_graph_nedges(g) - 1);
+	assert_int_equal(c.n, 4);
+	assert_string_equal(lg_graph_class_name(g, c.classes[0]),
+			    "&mapping->i_mmap_rwsem");
+	assert_string_equal(lg_graph_class_name(g, c.classes[3]), "fs_reclaim");
+	assert_int_equal(c.edges[3], last);
+	lg_path_free(&c);
+	lg_graph_free(g);
+}
+
+struct sigs {
+	char *v[16];
+	int n;
+};
+
+static int collect(const struct lg_graph *g, const struct lg_path *cycle,
+		   void *ctx)
+{
+	struct sigs *s = ctx;
+	struct lg_path copy = *cycle;
+	char *sig;
+
+	/* Canonical already: canonicalising again must not move it. */
+	copy.classes = malloc(cycle->n * sizeof(*copy.classes));
+	copy.edges = malloc(cycle->n * sizeof(*copy.edges));
+	memcpy(copy.classes, cycle->classes, cycle->n * sizeof(*copy.classes));
+	memcpy(copy.edges, cycle->edges, cycle->n * sizeof(*copy.edges));
+	assert_int_equal(lg_cycle_canonicalize(g, &copy, &sig), 0);
+	assert_memory_equal(copy.classes, cycle->classes,
+			    cycle->n * sizeof(*copy.classes));
+	lg_path_free(&copy);
+	s->v[s->n++] = sig;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_two_cycles_share_an_edge(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+	struct lg_cycle_stats st;
+	struct sigs s = { 0 };
+
+	(void)state;
+	assert_int_equal(dep(g, "A", W, "B", W, NULL), 0);
+	assert_int_equal(dep(g, "B", W, "C", W, NULL), 0);
+	assert_int_equal(dep(g, "C", W, "A", W, NULL), 1);
+	/* B -> A closes a second circle through the shared edge A -> B. */
+	assert_int_equal(dep(g, "B", W, "A", W, NULL), 1);
+	assert_int_equal(lg_graph_find_cycles(g, NULL, collect, &s, &st), 0);
+	assert_int_equal(st.cycles, 2);
+	assert_int_equal(st.sccs, 1);
+	assert_int_equal(st.largest_scc, 3);
+	assert_false(st.truncated);
+	qsort(s.v, (size_t)s.n, sizeof(s.v[0]), cmp_str);
+	assert_string_equal(s.v[0], "A -> B");
+	assert_string_equal(s.v[1], "A -> B -> C");
+	for (int i = 0; i < s.n; i++)
+		free(s.v[i]);
+	lg_graph_free(g);
+}
+
+static void test_canonical_rotation(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+	struct lg_path c = { 0 };
+	char *sig;
+
+	(void)state;
+	assert_int_equal(dep(g, "zeta", W, "alpha", W, NULL), 0);
+	assert_int_equal(dep(g, "alpha", W, "mu", W, NULL), 0);
+	assert_int_equal(dep(g, "mu", W, "zeta", W, &c), 1);
+	assert_int_equal(lg_cycle_canonicalize(g, &c, &sig), 0);
+	assert_string_equal(sig, "alpha -> mu -> zeta");
+	assert_string_equal(lg_graph_class_name(g, c.classes[0]), "alpha");
+	/* Edges rotate with the classes: e[i] = c[i] -> c[i + 1]. */
+	for (size_t i = 0; i < c.n; i++) {
+		lg_class_id from, to;
+
+		assert_int_equal(lg_graph_edge(g, c.edges[i], &from, &to, NULL), 0);
+		assert_int_equal(from, c.classes[i]);
+		assert_int_equal(to, c.classes[(i + 1) % c.n]);
+	}
+	free(sig);
+	lg_path_free(&c);
+	lg_graph_free(g);
+}
+
+static void test_search_bound(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+	struct lg_cycle_limits lim = { .max_cycles = 10 };
+	struct lg_cycle_stats st;
+	char a[16], b[16];
+
+	(void)state;
+	/* A complete graph on 7 classes has sum C(7,k)(k-1)! = 2365 elementary cycles. */
+	for (int i = 0; i < 7; i++)
+		for (int k = 0; k < 7; k++) {
+			if (i == k)
+				continue;
+			snprintf(a, sizeof(a), "L%d", i);
+			snprintf(b, sizeof(b), "L%d", k);
+			assert_true(dep(g, a, W, b, W, NULL) >= 0);
+		}
+	assert_int_equal(lg_graph_find_cycles(g, &lim, NULL, NULL, &st), 0);
+	assert_true(st.truncated);
+	assert_int_equal(st.cycles, 10);
+	assert_non_null(strstr(st.truncated_why, "max_cycles"));
+
+	assert_int_equal(lg_graph_find_cycles(g, NULL, NULL, NULL, &st), 0);
+	assert_false(st.truncated);
+	assert_int_equal(st.cycles, 2365);
+	lg_graph_free(g);
+}
+
+static void test_check_new_edge_is_a_query(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+	struct lg_path c = { 0 };
+
+	(void)state;
+	assert_int_equal(dep(g, "&mm->mmap_lock", r, "&vma_lock->rw_sema", r,
+			     NULL), 0);
+	assert_int_equal(dep(g, "&vma_lock->rw_sema", r,
+			     "&hugetlbfs_i_mmap_rwsem_key", r, NULL), 0);
+	/* What if truncate took mmap_lock under i_mmap_rwsem (write)? */
+	assert_int_equal(lg_graph_check_new_edge(g,
+						 cls(g, "&hugetlbfs_i_mmap_rwsem_key"),
+						 cls(g, "&mm->mmap_lock"),
+						 lg_mode_pair(W, W), &c),
+			 1);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.edges[2], LG_NONE);
+	lg_path_free(&c);
+	assert_int_equal(lg_graph_nedges(g), 2);
+	/* In order: no search, no circle. */
+	assert_int_equal(lg_graph_check_new_edge(g, cls(g, "&mm->mmap_lock"),
+						 cls(g, "&hugetlbfs_i_mmap_rwsem_key"),
+						 lg_mode_pair(W, W), NULL),
+			 0);
+	lg_graph_free(g);
+}
+
+static void test_shortest_path(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+	struct lg_path p = { 0 };
+
+	(void)state;
+	dep(g, "A", W, "B", W, NULL);
+	dep(g, "B", W, "C", W, NULL);
+	dep(g, "C", W, "D", W, NULL);
+	dep(g, "A", W, "C", W, NULL);
+	assert_int_equal(lg_graph_shortest_path(g, cls(g, "A"), cls(g, "D"), &p), 1);
+	assert_int_equal(p.n, 3);
+	assert_string_equal(lg_graph_class_name(g, p.classes[1]), "C");
+	lg_path_free(&p);
+	assert_int_equal(lg_graph_shortest_path(g, cls(g, "D"), cls(g, "A"), &p), 0);
+	lg_graph_free(g);
+}
+
+/*
+ * Property: on random graphs with random modes, the incremental check says
+ * "circle" exactly when a brute-force search over (class, arrived-by-R)
+ * states finds a strong path closing a circle with the new dependency.
+ */
+#define NR 24
+
+static unsigned int rnd_state = 12345;
+
+static unsigned int rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 16) & 0x7fff;
+}
+
+static bool brute_strong_path(unsigned int adj[NR][NR], int from, int to,
+			      unsigned int t0)
+{
+	/* reach[x][k]: x reachable from @to, arriving with "ended in R" = k. */
+	bool reach[NR][2] = { { false } };
+	bool changed = true;
+	const unsigned int end_r = LG_DEP_ER | LG_DEP_SR;
+	const unsigned int start_e = LG_DEP_EN | LG_DEP_ER;
+
+	reach[to][(t0 & end_r) ? 1 : 0] = true;
+	while (changed) {
+		changed = false;
+		for (int x = 0; x < NR; x++)
+			for (int k = 0; k < 2; k++) {
+				if (!reach[x][k] || x == from)
+					continue;
+				for (int y = 0; y < NR; y++) {
+					unsigned int d = lg_mode_pairs_deps(adj[x][y]);
+
+					if (k)
+						d &= start_e;
+					if ((d & ~end_r) && !reach[y][0])
+						reach[y][0] = changed = true;
+					if ((d & end_r) && !reach[y][1])
+						reach[y][1] = changed = true;
+				}
+			}
+	}
+	if (t0 & start_e)
+		return reach[from][0] || reach[from][1];
+	return reach[from][0];
+}
+
+static void test_incremental_matches_brute_force(void **state)
+{
+	int total_circles = 0, total_checks = 0;
+
+	(void)state;
+	for (int round = 0; round < 40; round++) {
+		struct lg_graph *g = lg_graph_new();
+		unsigned int adj[NR][NR] = { { 0 } };
+		lg_class_id id[NR];
+		char name[16];
+		int ncircles = 0;
+
+		for (int i = 0; i < NR; i++) {
+			snprintf(name, sizeof(name), "c%d", i);
+			id[i] = cls(g, name);
+		}
+		for (int k = 0; k < 80; k++) {
+			int a = (int)(rnd() % NR), b = (int)(rnd() % NR);
+			/* Mostly layered (a < b), sometimes backwards. */
+			enum lg_mode ma = (enum lg_mode)(rnd() % 3);
+			enum lg_mode mb = (enum lg_mode)(rnd() % 3);
+			unsigned int pair = lg_mode_pair(ma, mb), added, newdeps;
+			bool expect = false;
+			struct lg_path c = { 0 };
+			int got;
+
+			if (a == b)
+				continue;
+			if (a > b && rnd() % 4) {
+				int t = a;
+
+				a = b;
+				b = t;
+			}
+			newdeps = lg_mode_pairs_deps(pair) &
+				  ~lg_mode_pairs_deps(adj[a][b]);
+			for (unsigned int bit = 1; bit <= LG_DEP_SR; bit <<= 1)
+				if (newdeps & bit)
+					expect |= brute_strong_path(adj, a, b, bit);
+			got = lg_graph_add_edge(g, id[a], id[b], pair, NULL, &added,
+						&c);
+			assert_true(got >= 0);
+			assert_int_equal(got, expect);
+			total_checks++;
+			if (got) {
+				ncircles++;
+				assert_true(lg_graph_cycle_is_strong(g, &c));
+				assert_int_equal(c.classes[0], id[b]);
+				assert_int_equal(c.classes[c.n - 1], id[a]);
+			}
+			lg_path_free(&c);
+			adj[a][b] |= pair;
+		}
+		lg_graph_free(g);
+		total_circles += ncircles;
+	}
+	/* Both answers must have been exercised for the test to mean much. */
+	assert_true(total_circles > 20);
+	assert_true(total_checks - total_circles > 1000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mode_pairs_text),
+		cmocka_unit_test(test_classes_are_interned),
+		cmocka_unit_test(test_acquire_rules),
+		cmocka_unit_test(test_abba),
+		cmocka_unit_test(test_rwsem_readers_deadlock),
+		cmocka_unit_test(test_read_read_nonrecursive),
+		cmocka_unit_test(test_recursive_read_no_cycle),
+		cmocka_unit_test(test_trylock_path_adds_no_cycle),
+		cmocka_unit_test(test_cycle_closed_by_last_edge),
+		cmocka_unit_test(test_two_cycles_share_an_edge),
+		cmocka_unit_test(test_canonical_rotation),
+		cmocka_unit_test(test_search_bound),
+		cmocka_unit_test(test_check_new_edge_is_a_query),
+		cmocka_unit_test(test_shortest_path),
+		cmocka_unit_test(test_incremental_matches_brute_force),
+	};
+
+	return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
+}

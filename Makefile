@@ -22,6 +22,7 @@ endif
 
 CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow \
 	  -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
+	  -Wno-format-truncation \
 	  -Ianalyzer -Ischema -Icli $(SAN_FLAGS) $(EXTRA_CFLAGS)
 DEPFLAGS = -MMD -MP
 LDFLAGS := $(SAN_FLAGS) $(EXTRA_LDFLAGS)

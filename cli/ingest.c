@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lockgraph ingest: lockdep reports from console logs, dmesg, journal
+ * exports and mailed bug reports, and /proc/lockdep dumps.
+ *
+ * Each file is one transaction: it lands whole or not at all.  A circular
+ * report becomes its classes, its edges (with the stack of each "-> #N"
+ * block) and the cycle lockdep reported; every other lockdep report kind is
+ * listed as not imported.  A /proc/lockdep dump becomes every class and
+ * direct dependency of that boot.  After the edges land, the whole graph is
+ * searched for cycles, so a new edge that closes circles with edges seen on
+ * other boots or hosts is caught too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "proc_lockdep.h"
+#include "recorder.h"
+#include "splat_parse.h"
+
+enum ingest_format { FMT_AUTO, FMT_SPLAT, FMT_PROC };
+
+struct ingest_opts {
+	enum ingest_format format;
+	const char *host;
+	const char *boot;
+};
+
+/* Read all of @path ("-" for stdin) into a NUL-terminated buffer. */
+static int read_input(const char *path, char **out, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	struct stat st;
+	char *buf = NULL;
+	int fd, err = 0;
+
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
+		goto cleanup;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size > 0)
+		cap = (size_t)st.st_size + 1;
+	buf = malloc(cap);
+	if (!buf) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (n + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto cleanup;
+		}
+		if (!r)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+cleanup:
+	free(buf);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return err;
+}
+
+/* "<bytes>:<FNV-1a 64>" of the content, to notice a file ingested twice. */
+static void content_hash(const char *buf, size_t len, char out[48])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)buf[i]) * 0x100000001b3ULL;
+	snprintf(out, 48, "%zu:%016" PRIx64, len, h);
+}
+
+static bool looks_like_proc_lockdep(const char *buf)
+{
+	const char *p = buf;
+
+	while (*p == '\n' || *p == ' ')
+		p++;
+	return !strncmp(p, "all lock classes:", 17) ||
+	       strstr(buf, "\nall lock classes:") != NULL;
+}
+
+struct ingest_run {
+	const char *path;
+	struct lg_store *store;
+	struct lg_recorder *rec;
+	int64_t boot, now;
+	size_t reports_imported, reports_other;
+};
+
+static int stack_row(struct ingest_run *run, char *const *frames, size_t n,
+		     int64_t *row)
+{
+	return lg_store_stack(run->store, frames, n, row);
+}
+
+/*
+ * One circular report.  Block #k names class c[k]; block #k's stack (k >= 1)
+ * is where c[k] was taken while c[k-1] was held; block #0's stack is the
+ * acquisition that closes the circle: c[N] held, c[0] wanted.  lockdep does
+ * not print how the held end was taken, so that end is recorded as W.
+ */
+static int import_circular(struct ingest_run *run, const struct lg_splat *sp,
+			   int64_t *cycle_row)
+{
+	size_t n = sp->ndeps;
+	struct lg_path cycle = { 0 };
+	char task[96];
+	int64_t held_stack = 0;
+	bool created;
+	int err = -ENOMEM;
+
+	cycle.classes = calloc(n, sizeof(*cycle.classes));
+	cycle.edges = calloc(n, sizeof(*cycle.edges));
+	if (!cycle.classes || !cycle.edges)
+		goto cleanup;
+	cycle.n = n;
+	for (size_t k = 0; k < n; k++) {
+		const struct lg_splat_dep *d = &sp->deps[n - 1 - k];
+
+		err = lg_recorder_class(run->rec, d->class_name, d->usage, run->now,
+					&cycle.classes[k]);
+		if (err)
+			goto cleanup;
+	}
+	if (sp->task && sp->pid >= 0)
+		snprintf(task, sizeof(task), "%s/%d", sp->task, sp->pid);
+	else
+		snprintf(task, sizeof(task), "%s", sp->task ? sp->task : "");
+	if (sp->held_at) {
+		char *const at[1] = { sp->held_at };
+
+		err = stack_row(run, at, 1, &held_stack);
+		if (err)
+			goto cleanup;
+	}
+	for (size_t k = 1; k <= n; k++) {
+		/* k == n is the closing dependency, block #0. */
+		const struct lg_splat_dep *d = &sp->deps[k == n ? n - 1 : n - 1 - k];
+		struct lg_store_edge seen = {
+			.pairs = lg_mode_pair(LG_MODE_WRITE, d->mode),
+			.count = 1,
+			.boot = run->boot,
+			.now = run->now,
+		};
+		lg_class_id from = cycle.classes[k - 1];
+		lg_class_id to = cycle.classes[k % n];
+
+		err = stack_row(run, d->frames, d->nframes, &seen.to_stack);
+		if (err)
+			goto cleanup;
+		if (k == n) {
+			seen.from_stack = held_stack;
+			seen.to_task = task[0] ? task : NULL;
+		}
+		if (from == to) {
+			cli_err("%s:%u: the report's chain takes %s twice in a row",
+				run->path, sp->first_line, sp->deps[0].class_name);
+			err = -EBADMSG;
+			goto cleanup;
+		}
+		err = lg_recorder_edge(run->rec, from, to, &seen,
+				       &cycle.edges[k - 1], NULL);
+		if (err)
+			goto cleanup;
+	}
+	err = lg_recorder_store_cycle(run->rec, &cycle, cycle.edges[n - 1],
+				      "lockdep", sp->text, run->now, cycle_row,
+				      &created);
+cleanup:
+	lg_path_free(&cycle);
+	return err;
+}
+
+static int import_proc(struct ingest_run *run, const struct lg_proc_lockdep *p)
+{
+	lg_class_id *ids;
+	int err = 0;
+
+	ids = calloc(p->nclasses + 1, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nclasses && !err; i++)
+		err = lg_recorder_class(run->rec, p->classes[i].name,
+					p->classes[i].usage, run->now, &ids[i]);
+	for (size_t i = 0; i < p->ndeps && !err; i++) {
+		/* /proc/lockdep does not say which ends were readers. */
+		struct lg_store_edge seen = {
+			.pairs = lg_mode_pair(LG_MODE_WRITE, LG_MODE_WRITE),
+			.count = 1,
+			.boot = run->boot,
+			.now = run->now,
+		};
+		lg_edge_id e;
+
+		if (ids[p->deps[i].from] == ids[p->deps[i].to])
+			continue;
+		err = lg_recorder_edge(run->rec, ids[p->deps[i].from],
+				       ids[p->deps[i].to], &seen, &e, NULL);
+	}
+	free(ids);
+	return err;
+}
+
+/* Print a store error once, at the boundary. */
+static void store_error(const struct ingest_run *run, int err)
+{
+	if (err == -ENOMEM)
+		cli_err("%s: out of memory", run->path);
+	else
+		cli_err("%s: %s (%s)", run->path, lg_store_errmsg(run->store),
+			strerror(-err));
+}
+
+static int ingest_file(const char *path, const struct ingest_opts *o,
+		       bool *first_json)
+{
+	struct ingest_run run = { .path = path, .now = (int64_t)time(NULL) };
+	struct lg_splat_list splats = { 0 };
+	struct lg_proc_lockdep proc = { 0 };
+	struct lg_parse_error perr = { 0 };
+	struct lg_cycle_stats stats = { 0 };
+	struct lg_store_ingest in = { 0 };
+	enum ingest_format fmt = o->format;
+	int64_t host, ingest_id, *cycle_rows = NULL;
+	char hash[48], boot_key[96];
+	const char *kernel = NULL;
+	size_t len = 0;
+	char *buf = NULL;
+	int err, ret = EXIT_FAILURE;
+
+	err = read_input(path, &buf, &len);
+	if (err) {
+		cli_err("%s: %s", path, strerror(-err));
+		return EXIT_FAILURE;
+	}
+	if (fmt == FMT_AUTO)
+		fmt = looks_like_proc_lockdep(buf) ? FMT_PROC : FMT_SPLAT;
+	if (fmt == FMT_PROC)
+		err = lg_proc_lockdep_parse(buf, len, &proc, &perr);
+	else
+		err = lg_splat_parse(buf, len, &splats, &perr);
+	if (err == -EBADMSG) {
+		cli_err("%s:%u: %s", path, perr.line, perr.msg);
+		goto cleanup;
+	} else if (err == -EMEDIUMTYPE) {
+		cli_err("%s: binary data, not a kernel log or /proc/lockdep dump",
+			path);
+		goto cleanup;
+	} else if (err == -ENODATA) {
+		cli_err("%s: no lock class lines: not a /proc/lockdep dump", path);
+		goto cleanup;
+	} else if (err) {
+		cli_err("%s: %s", path, strerror(-err));
+		goto cleanup;
+	}
+	if (fmt == FMT_SPLAT && !splats.n) {
+		cli_err("%s: no lockdep report found", path);
+		goto cleanup;
+	}
+
+	run.store = cli_open_store(true);
+	if (!run.store)
+		goto cleanup;
+	content_hash(buf, len, hash);
+	err = lg_store_find_ingest(run.store, hash, &ingest_id);
+	if (!err) {
+		if (cli.json) {
+			printf("%s{\"file\":", *first_json ? "" : ",");
+			json_str(stdout, path);
+			printf(",\"already_ingested\":%" PRId64 "}", ingest_id);
+			*first_json = false;
+		} else {
+			printf("%s: already ingested (ingest #%" PRId64
+			       "); nothing changed\n", path, ingest_id);
+		}
+		ret = EXIT_SUCCESS;
+		goto cleanup;
+	} else if (err != -ENOENT) {
+		store_error(&run, err);
+		goto cleanup;
+	}
+
+	err = lg_store_begin(run.store);
+	if (err) {
+		store_error(&run, err);
+		goto cleanup;
+	}
+	err = lg_recorder_open(run.store, &run.rec);
+	if (err)
+		goto store_fail;
+	for (size_t i = 0; i < splats.n && !kernel; i++)
+		kernel = splats.v[i].kernel;
+	snprintf(boot_key, sizeof(boot_key), "ingest:%s", hash);
+	err = lg_store_host(run.store, o->host ? o->host : "(unknown)", run.now,
+			    &host);
+	if (!err)
+		err = lg_store_boot(run.store, host, o->boot ? o->boot : boot_key,
+				    kernel, "ingest", NULL, run.now, &run.boot);
+	if (err)
+		goto store_fail;
+
+	cycle_rows = calloc(splats.n + 1, sizeof(*cycle_rows));
+	if (!cycle_rows) {
+		err = -ENOMEM;
+		goto store_fail;
+	}
+	for (size_t i = 0; i < splats.n; i++) {
+		if (splats.v[i].kind != LG_SPLAT_CIRCULAR) {
+			run.reports_other++;
+			continue;
+		}
+		err = import_circular(&run, &splats.v[i], &cycle_rows[i]);
+		if (err == -EBADMSG)
+			goto rollback;
+		if (err)
+			goto store_fail;
+		run.reports_imported++;
+	}
+	if (fmt == FMT_PROC) {
+		err = import_proc(&run, &proc);
+		if (err)
+			goto store_fail;
+	}
+	err = lg_recorder_find_all(run.rec, NULL, run.now, &stats);
+	if (err)
+		goto store_fail;
+
+	in.path = path;
+	in.format = fmt == FMT_PROC ? "proc-lockdep" : "splat";
+	in.content_hash = hash;
+	in.boot = run.boot;
+	in.now = run.now;
+	in.classes_added = lg_recorder_counts(run.rec)->classes_added;
+	in.edges_added = lg_recorder_counts(run.rec)->edges_added;
+	in.cycles_added = lg_recorder_counts(run.rec)->cycles_added;
+	err = lg_store_ingest(run.store, &in, &ingest_id);
+	for (size_t i = 0; i < splats.n && !err; i++) {
+		const struct lg_splat *sp = &splats.v[i];
+
+		err = lg_store_report(run.store, ingest_id,
+				      lg_splat_kind_name(sp->kind), sp->title,
+				      sp->first_line, sp->kind == LG_SPLAT_CIRCULAR,
+				      cycle_rows[i]);
+	}
+	if (!err)
+		err = lg_store_commit(run.store);
+	if (err)
+		goto store_fail;
+
+	if (cli.json) {
+		bool first = true;
+
+		printf("%s{", *first_json ? "" : ",");
+		*first_json = false;
+		json_key(stdout, "file", &first);
+		json_str(stdout, path);
+		json_key(stdout, "format", &first);
+		json_str(stdout, in.format);
+		printf(",\"ingest\":%" PRId64 ",\"reports_imported\":%zu,"
+		       "\"reports_not_imported\":%zu,\"classes_added\":%" PRId64
+		       ",\"edges_added\":%" PRId64 ",\"cycles_added\":%" PRId64
+		       ",\"cycle_search_truncated\":%s,\"not_imported\":[",
+		       ingest_id, run.reports_imported, run.reports_other,
+		       in.classes_added, in.edges_added, in.cycles_added,
+		       stats.truncated ? "true" : "false");
+		first = true;
+		for (size_t i = 0; i < splats.n; i++) {
+			bool f2 = true;
+
+			if (splats.v[i].kind == LG_SPLAT_CIRCULAR)
+				continue;
+			printf("%s{", first ? "" : ",");
+			first = false;
+			json_key(stdout, "line", &f2);
+			printf("%u", splats.v[i].first_line);
+			json_key(stdout, "kind", &f2);
+			json_str(stdout, lg_splat_kind_name(splats.v[i].kind));
+			json_key(stdout, "title", &f2);
+			json_str(stdout, splats.v[i].title);
+			printf("}");
+		}
+		printf("]}");
+	} else {
+		if (fmt == FMT_PROC)
+			printf("%s: /proc/lockdep dump: %zu classes, %zu dependencies",
+			       path, proc.nclasses, proc.ndeps);
+		else
+			printf("%s: %zu lockdep report%s, %zu circular imported",
+			       path, splats.n, splats.n == 1 ? "" : "s",
+			       run.reports_imported);
+		printf("; added %" PRId64 " classes, %" PRId64 " edges, %" PRId64
+		       " cycles (ingest #%" PRId64 ")\n",
+		       in.classes_added, in.edges_added, in.cycles_added,
+		       ingest_id);
+		for (size_t i = 0; i < splats.n; i++)
+			if (splats.v[i].kind != LG_SPLAT_CIRCULAR)
+				printf("%s:%u: not imported: %s report (%s)\n", path,
+				       splats.v[i].first_line,
+				       lg_splat_kind_name(splats.v[i].kind),
+				       splats.v[i].title);
+		if (stats.truncated)
+			printf("%s: cycle search incomplete: %s\n", path,
+			       stats.truncated_why);
+	}
+	ret = EXIT_SUCCESS;
+	goto cleanup;
+
+store_fail:
+	store_error(&run, err);
+rollback:
+	lg_store_rollback(run.store);
+cleanup:
+	free(cycle_rows);
+	lg_recorder_free(run.rec);
+	lg_store_close(run.store);
+	lg_splat_list_free(&splats);
+	lg_proc_lockdep_free(&proc);
+	free(buf);
+	return ret;
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "boot", required_argument, NULL, 'b' },
+		{ 0 },
+	};
+	struct ingest_opts o = { .format = FMT_AUTO };
+	bool first_json = true;
+	int c, ret = EXIT_SUCCESS;
+
+	while ((c = getopt_long(argc, argv, "f:H:b:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "auto"))
+				o.format = FMT_AUTO;
+			else if (!strcmp(optarg, "splat"))
+				o.format = FMT_SPLAT;
+			else if (!strcmp(optarg, "proc-lockdep"))
+				o.format = FMT_PROC;
+			else {
+				cli_err("ingest: unknown format '%s' (auto, splat, "
+					"proc-lockdep)", optarg);
+				return LG_EXIT_USAGE;
+			}
+			break;
+		case 'H':
+			o.host = optarg;
+			break;
+		case 'b':
+			o.boot = optarg;
+			break;
+		default:
+			return LG_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_err("ingest: no input file (use - for standard input)");
+		return LG_EXIT_USAGE;
+	}
+	if (cli.json)
+		printf("[");
+	for (int i = optind; i < argc; i++)
+		if (ingest_file(argv[i], &o, &first_json) != EXIT_SUCCESS)
+			ret = EXIT_FAILURE;
+	if (cli.json)
+		printf("]\n");
+	return ret;
+}

@@ -1,0 +1,919 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Read-only commands: classes, edges, cycles, report, path, export.
+ * They open the database read-only, so they never block lockgraphd.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "cli.h"
+#include "splat_print.h"
+
+/* Prepare @sql on @s or print why; NULL on failure. */
+static sqlite3_stmt *query(struct lg_store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(lg_store_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
+		cli_err("%s: query failed: %s", cli.db_path,
+			sqlite3_errmsg(lg_store_db(s)));
+		return NULL;
+	}
+	return st;
+}
+
+/* Finish a row loop: EXIT_SUCCESS when it ended cleanly. */
+static int query_done(struct lg_store *s, int rc)
+{
+	if (rc == SQLITE_DONE)
+		return EXIT_SUCCESS;
+	cli_err("%s: query failed: %s", cli.db_path,
+		sqlite3_errmsg(lg_store_db(s)));
+	return EXIT_FAILURE;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* No options: refuse stray arguments. */
+static int no_args(int argc, char **argv)
+{
+	if (argc > 1) {
+		cli_err("%s: unexpected argument '%s'", argv[0], argv[1]);
+		return LG_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The row id of class @name, or 0 (with an error printed). */
+static int64_t class_row(struct lg_store *s, const char *name)
+{
+	sqlite3_stmt *st = query(s, "SELECT id FROM classes WHERE name = ?1");
+	int64_t id = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else
+		cli_err("no lock class named '%s' in %s (see `lockgraph classes`)",
+			name, cli.db_path);
+	sqlite3_finalize(st);
+	return id;
+}
+
+int cmd_classes(int argc, char **argv)
+{
+	struct lg_store *s;
+	sqlite3_stmt *st;
+	bool first = true;
+	char t1[24];
+	int rc, ret;
+
+	ret = no_args(argc, argv);
+	if (ret)
+		return ret;
+	s = cli_open_store(false);
+	if (!s)
+		return EXIT_FAILURE;
+	st = query(s, "SELECT c.id, c.name, c.usage, "
+		      "(SELECT count(*) FROM edges WHERE from_class = c.id), "
+		      "(SELECT count(*) FROM edges WHERE to_class = c.id), "
+		      "c.first_seen, c.last_seen FROM classes c ORDER BY c.name");
+	if (!st) {
+		lg_store_close(s);
+		return EXIT_FAILURE;
+	}
+	if (cli.json)
+		printf("[");
+	else
+		printf("%5s %5s %5s  %-10s %-19s  %s\n", "ID", "OUT", "IN", "USAGE",
+		       "FIRST SEEN", "CLASS");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cli.json) {
+			bool f = true;
+
+			printf("%s{", first ? "" : ",");
+			json_key(stdout, "id", &f);
+			printf("%lld", sqlite3_column_int64(st, 0));
+			json_key(stdout, "name", &f);
+			json_str(stdout, col_text(st, 1));
+			json_key(stdout, "usage", &f);
+			json_str(stdout, col_text(st, 2));
+			printf(",\"out\":%lld,\"in\":%lld,\"first_seen\":%lld,"
+			       "\"last_seen\":%lld}",
+			       sqlite3_column_int64(st, 3),
+			       sqlite3_column_int64(st, 4),
+			       sqlite3_column_int64(st, 5),
+			       sqlite3_column_int64(st, 6));
+		} else {
+			printf("%5lld %5lld %5lld  %-10s %-19s  %s\n",
+			       sqlite3_column_int64(st, 0),
+			       sqlite3_column_int64(st, 3),
+			       sqlite3_column_int64(st, 4),
+			       col_text(st, 2) ? col_text(st, 2) : "-",
+			       cli_time(sqlite3_column_int64(st, 5), t1),
+			       col_text(st, 1));
+		}
+		first = false;
+	}
+	if (cli.json)
+		printf("]\n");
+	ret = query_done(s, rc);
+	sqlite3_finalize(st);
+	lg_store_close(s);
+	return ret;
+}
+
+/* Print newline-separated @frames as a JSON array. */
+static void json_frames(const char *frames)
+{
+	const char *p = frames;
+
+	printf("[");
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *one = strndup(p, n);
+
+		json_str(stdout, one ? one : "");
+		free(one);
+		p += n;
+		if (*p == '\n') {
+			p++;
+			printf(",");
+		}
+	}
+	printf("]");
+}
+
+int cmd_edges(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ 0 },
+	};
+	const char *from = NULL, *to = NULL;
+	struct lg_store *s;
+	sqlite3_stmt *st;
+	bool first = true;
+	char t1[24];
+	int c, rc, ret = EXIT_FAILURE;
+
+	while ((c = getopt_long(argc, argv, "f:t:", opts, NULL)) != -1) {
+		if (c == 'f')
+			from = optarg;
+		else if (c == 't')
+			to = optarg;
+		else
+			return LG_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		cli_err("edges: unexpected argument '%s'", argv[optind]);
+		return LG_EXIT_USAGE;
+	}
+	s = cli_open_store(false);
+	if (!s)
+		return EXIT_FAILURE;
+	if ((from && !class_row(s, from)) || (to && !class_row(s, to)))
+		goto cleanup;
+	st = query(s, "SELECT e.id, f.name, t.name, e.modes, e.count, "
+		      "(SELECT count(*) FROM edge_boots WHERE edge_id = e.id), "
+		      "(SELECT count(DISTINCT b.host_id) FROM edge_boots eb "
+		      " JOIN boots b ON b.id = eb.boot_id WHERE eb.edge_id = e.id), "
+		      "e.first_seen, e.last_seen, e.to_task, ts.frames, fs.frames "
+		      "FROM edges e JOIN classes f ON f.id = e.from_class "
+		      "JOIN classes t ON t.id = e.to_class "
+		      "LEFT JOIN stacks ts ON ts.id = e.to_stack "
+		      "LEFT JOIN stacks fs ON fs.id = e.from_stack "
+		      "WHERE (?1 IS NULL OR f.name = ?1) AND (?2 IS NULL OR t.name = ?2) "
+		      "ORDER BY e.id");
+	if (!st)
+		goto cleanup;
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+	if (cli.json)
+		printf("[");
+	else
+		printf("%5s  %-12s %6s %5s %5s  %-19s  %s\n", "ID", "MODES", "COUNT",
+		       "BOOTS", "HOSTS", "FIRST SEEN", "FROM -> TO");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cli.json) {
+			bool f = true;
+
+			printf("%s{", first ? "" : ",");
+			json_key(stdout, "id", &f);
+			printf("%lld", sqlite3_column_int64(st, 0));
+			json_key(stdout, "from", &f);
+			json_str(stdout, col_text(st, 1));
+			json_key(stdout, "to", &f);
+			json_str(stdout, col_text(st, 2));
+			json_key(stdout, "modes", &f);
+			json_str(stdout, col_text(st, 3));
+			printf(",\"count\":%lld,\"boots\":%lld,\"hosts\":%lld,"
+			       "\"first_seen\":%lld,\"last_seen\":%lld",
+			       sqlite3_column_int64(st, 4),
+			       sqlite3_column_int64(st, 5),
+			       sqlite3_column_int64(st, 6),
+			       sqlite3_column_int64(st, 7),
+			       sqlite3_column_int64(st, 8));
+			json_key(stdout, "to_task", &f);
+			json_str(stdout, col_text(st, 9));
+			json_key(stdout, "to_stack", &f);
+			json_frames(col_text(st, 10));
+			json_key(stdout, "from_stack", &f);
+			json_frames(col_text(st, 11));
+			printf("}");
+		} else {
+			printf("%5lld  %-12s %6lld %5lld %5lld  %-19s  %s -> %s\n",
+			       sqlite3_column_int64(st, 0), col_text(st, 3),
+			       sqlite3_column_int64(st, 4),
+			       sqlite3_column_int64(st, 5),
+			       sqlite3_column_int64(st, 6),
+			       cli_time(sqlite3_column_int64(st, 7), t1),
+			       col_text(st, 1), col_text(st, 2));
+		}
+		first = false;
+	}
+	if (cli.json)
+		printf("]\n");
+	ret = query_done(s, rc);
+	sqlite3_finalize(st);
+cleanup:
+	lg_store_close(s);
+	return ret;
+}
+
+/* Print the class names of cycle @id in chain order, JSON or " -> ". */
+static int print_cycle_classes(struct lg_store *s, int64_t id, bool json)
+{
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	st = query(s, "SELECT c.name FROM cycle_edges ce "
+		      "JOIN edges e ON e.id = ce.edge_id "
+		      "JOIN classes c ON c.id = e.from_class "
+		      "WHERE ce.cycle_id = ?1 ORDER BY ce.pos");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	if (json)
+		printf("[");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (json) {
+			printf("%s", n ? "," : "");
+			json_str(stdout, col_text(st, 0));
+		} else {
+			printf("%s%s", n ? " -> " : "", col_text(st, 0));
+		}
+		n++;
+	}
+	if (json)
+		printf("]");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int cmd_cycles(int argc, char **argv)
+{
+	struct lg_store *s;
+	sqlite3_stmt *st;
+	bool first = true;
+	char t1[24];
+	int rc, ret;
+
+	ret = no_args(argc, argv);
+	if (ret)
+		return ret;
+	s = cli_open_store(false);
+	if (!s)
+		return EXIT_FAILURE;
+	st = query(s, "SELECT id, status, origin, nclasses, first_seen, last_seen "
+		      "FROM cycles ORDER BY id");
+	if (!st) {
+		lg_store_close(s);
+		return EXIT_FAILURE;
+	}
+	if (cli.json)
+		printf("[");
+	else
+		printf("%4s  %-7s %-8s %3s  %-19s  %s\n", "ID", "STATUS", "ORIGIN",
+		       "LEN", "FIRST SEEN", "CHAIN");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (cli.json) {
+			bool f = true;
+
+			printf("%s{", first ? "" : ",");
+			json_key(stdout, "id", &f);
+			printf("%lld", (long long)id);
+			json_key(stdout, "status", &f);
+			json_str(stdout, col_text(st, 1));
+			json_key(stdout, "origin", &f);
+			json_str(stdout, col_text(st, 2));
+			printf(",\"first_seen\":%lld,\"last_seen\":%lld",
+			       sqlite3_column_int64(st, 4),
+			       sqlite3_column_int64(st, 5));
+			json_key(stdout, "classes", &f);
+		} else {
+			printf("%4lld  %-7s %-8s %3lld  %-19s  ", (long long)id,
+			       col_text(st, 1), col_text(st, 2),
+			       sqlite3_column_int64(st, 3),
+			       cli_time(sqlite3_column_int64(st, 4), t1));
+		}
+		if (print_cycle_classes(s, id, cli.json)) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		printf(cli.json ? "}" : "\n");
+		first = false;
+	}
+	if (cli.json)
+		printf("]\n");
+	ret = query_done(s, rc);
+	sqlite3_finalize(st);
+	lg_store_close(s);
+	return ret;
+}
+
+/* Frames split out of a stacks.frames text; owns its buffer. */
+struct frames {
+	char **v;
+	size_t n;
+	char *buf;
+};
+
+/* Split newline-separated @text into @f; empty on NULL text or no memory. */
+static void split_frames(const char *text, struct frames *f)
+{
+	size_t count = 1;
+	char *save = NULL, *tok;
+
+	memset(f, 0, sizeof(*f));
+	if (!text || !*text)
+		return;
+	for (const char *p = text; *p; p++)
+		count += *p == '\n';
+	f->v = calloc(count, sizeof(*f->v));
+	f->buf = strdup(text);
+	if (!f->v || !f->buf) {
+		free(f->v);
+		free(f->buf);
+		memset(f, 0, sizeof(*f));
+		return;
+	}
+	for (tok = strtok_r(f->buf, "\n", &save); tok && f->n < count;
+	     tok = strtok_r(NULL, "\n", &save))
+		f->v[f->n++] = tok;
+}
+
+static void free_frames(struct frames *f)
+{
+	free(f->v);
+	free(f->buf);
+	memset(f, 0, sizeof(*f));
+}
+
+struct report_edge_row {
+	int64_t edge_id;
+	char *from, *to, *usage, *modes, *to_task, *seen;
+	struct frames to_frames, from_frames;
+};
+
+/* "3 times on 2 boots, 1 host: (unknown) [ingest:...]; first ..." */
+static char *seen_text(struct lg_store *s, int64_t edge_id, int64_t count,
+		       int64_t first_seen)
+{
+	sqlite3_stmt *st;
+	char *buf = NULL, t1[24];
+	size_t len = 0;
+	FILE *f;
+	int nboots = 0;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	st = query(s, "SELECT h.name, b.boot_id, b.kernel, eb.count "
+		      "FROM edge_boots eb JOIN boots b ON b.id = eb.boot_id "
+		      "JOIN hosts h ON h.id = b.host_id WHERE eb.edge_id = ?1 "
+		      "ORDER BY eb.first_seen, b.id");
+	fprintf(f, "%lld time%s, first %s; seen on", (long long)count,
+		count == 1 ? "" : "s", cli_time(first_seen, t1));
+	if (st) {
+		sqlite3_bind_int64(st, 1, edge_id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (nboots < 3)
+				fprintf(f, "%s host %s boot %s%s%s%s",
+					nboots ? ";" : "", col_text(st, 0),
+					col_text(st, 1),
+					col_text(st, 2) ? " (" : "",
+					col_text(st, 2) ? col_text(st, 2) : "",
+					col_text(st, 2) ? ")" : "");
+			nboots++;
+		}
+		sqlite3_finalize(st);
+	}
+	if (nboots > 3)
+		fprintf(f, "; and %d more boots", nboots - 3);
+	fclose(f);
+	return buf;
+}
+
+static void free_report_rows(struct report_edge_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].from);
+		free(rows[i].to);
+		free(rows[i].usage);
+		free(rows[i].modes);
+		free(rows[i].to_task);
+		free(rows[i].seen);
+		free_frames(&rows[i].to_frames);
+		free_frames(&rows[i].from_frames);
+	}
+	free(rows);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "original", no_argument, NULL, 'o' },
+		{ 0 },
+	};
+	struct report_edge_row *rows = NULL;
+	struct lg_print_edge *edges = NULL;
+	struct lg_print_cycle pc = { 0 };
+	char *end, version[160], t1[24];
+	bool original = false;
+	int64_t id, closing = 0;
+	size_t n = 0, cap = 0, start = 0;
+	struct lg_store *s;
+	sqlite3_stmt *st = NULL;
+	int c, rc, ret = EXIT_FAILURE;
+
+	while ((c = getopt_long(argc, argv, "o", opts, NULL)) != -1) {
+		if (c != 'o')
+			return LG_EXIT_USAGE;
+		original = true;
+	}
+	if (optind + 1 != argc) {
+		cli_err("report: need one cycle ID (see `lockgraph cycles`)");
+		return LG_EXIT_USAGE;
+	}
+	id = strtoll(argv[optind], &end, 10);
+	if (*end || id <= 0) {
+		cli_err("report: '%s' is not a cycle ID", argv[optind]);
+		return LG_EXIT_USAGE;
+	}
+	s = cli_open_store(false);
+	if (!s)
+		return EXIT_FAILURE;
+	st = query(s, "SELECT closing_edge, status, origin, first_seen, report "
+		      "FROM cycles WHERE id = ?1");
+	if (!st)
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		cli_err("no cycle %lld in %s (see `lockgraph cycles`)",
+			(long long)id, cli.db_path);
+		goto cleanup;
+	}
+	if (original) {
+		if (!col_text(st, 4)) {
+			cli_err("cycle %lld was found by lockgraph, not imported "
+				"from a lockdep report: it has no original text",
+				(long long)id);
+			goto cleanup;
+		}
+		printf("%s\n", col_text(st, 4));
+		ret = EXIT_SUCCESS;
+		goto cleanup;
+	}
+	closing = sqlite3_column_int64(st, 0);
+	snprintf(version, sizeof(version),
+		 "lockgraph cycle #%lld (%s, %s), first seen %s UTC",
+		 (long long)id, col_text(st, 2), col_text(st, 1),
+		 cli_time(sqlite3_column_int64(st, 3), t1));
+	sqlite3_finalize(st);
+
+	st = query(s, "SELECT e.id, f.name, t.name, f.usage, e.modes, e.to_task, "
+		      "ts.frames, fs.frames, e.count, e.first_seen "
+		      "FROM cycle_edges ce JOIN edges e ON e.id = ce.edge_id "
+		      "JOIN classes f ON f.id = e.from_class "
+		      "JOIN classes t ON t.id = e.to_class "
+		      "LEFT JOIN stacks ts ON ts.id = e.to_stack "
+		      "LEFT JOIN stacks fs ON fs.id = e.from_stack "
+		      "WHERE ce.cycle_id = ?1 ORDER BY ce.pos");
+	if (!st)
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_edge_row *r;
+
+		if (n == cap) {
+			struct report_edge_row *nr;
+
+			cap = cap ? cap * 2 : 8;
+			nr = realloc(rows, cap * sizeof(*rows));
+			if (!nr) {
+				cli_err("out of memory");
+				goto cleanup;
+			}
+			rows = nr;
+		}
+		r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		r->edge_id = sqlite3_column_int64(st, 0);
+		r->from = dup_or_null(col_text(st, 1));
+		r->to = dup_or_null(col_text(st, 2));
+		r->usage = dup_or_null(col_text(st, 3));
+		r->modes = dup_or_null(col_text(st, 4));
+		r->to_task = dup_or_null(col_text(st, 5));
+		split_frames(col_text(st, 6), &r->to_frames);
+		split_frames(col_text(st, 7), &r->from_frames);
+		r->seen = seen_text(s, r->edge_id, sqlite3_column_int64(st, 8),
+				    sqlite3_column_int64(st, 9));
+		if (r->edge_id == closing)
+			start = n; /* print from the edge after the closing one */
+	}
+	if (rc != SQLITE_DONE) {
+		ret = query_done(s, rc);
+		goto cleanup;
+	}
+	if (n < 2) {
+		cli_err("cycle %lld in %s has %zu edges: the database is damaged",
+			(long long)id, cli.db_path, n);
+		goto cleanup;
+	}
+	edges = calloc(n, sizeof(*edges));
+	if (!edges) {
+		cli_err("out of memory");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct report_edge_row *r = &rows[(start + i) % n];
+		struct lg_print_edge *e = &edges[i];
+
+		e->from = r->from;
+		e->to = r->to;
+		e->from_usage = r->usage;
+		if (lg_mode_pairs_parse(r->modes ? r->modes : "", &e->pairs))
+			e->pairs = lg_mode_pair(LG_MODE_WRITE, LG_MODE_WRITE);
+		e->to_frames = r->to_frames.v;
+		e->nto_frames = r->to_frames.n;
+		e->from_frames = r->from_frames.v;
+		e->nfrom_frames = r->from_frames.n;
+		e->to_task = r->to_task;
+		e->seen = r->seen;
+	}
+	pc.version_line = version;
+	pc.edges = edges;
+	pc.n = n;
+	if (cli.json) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		bool first = true;
+
+		if (!f || lg_print_cycle(f, &pc)) {
+			if (f)
+				fclose(f);
+			free(text);
+			cli_err("cannot format cycle %lld", (long long)id);
+			goto cleanup;
+		}
+		fclose(f);
+		printf("{");
+		json_key(stdout, "id", &first);
+		printf("%lld", (long long)id);
+		json_key(stdout, "classes", &first);
+		printf("[");
+		for (size_t i = 0; i < n; i++) {
+			printf("%s", i ? "," : "");
+			json_str(stdout, edges[i].from);
+		}
+		printf("]");
+		json_key(stdout, "report", &first);
+		json_str(stdout, text);
+		printf("}\n");
+		free(text);
+	} else if (lg_print_cycle(stdout, &pc)) {
+		cli_err("cannot write the report");
+		goto cleanup;
+	}
+	ret = EXIT_SUCCESS;
+cleanup:
+	sqlite3_finalize(st);
+	free(edges);
+	free_report_rows(rows, n);
+	lg_store_close(s);
+	return ret;
+}
+
+int cmd_path(int argc, char **argv)
+{
+	struct lg_graph *g = NULL;
+	int64_t *class_rows = NULL, *edge_rows = NULL;
+	struct lg_path p = { 0 };
+	lg_class_id a, b;
+	struct lg_store *s;
+	sqlite3_stmt *st = NULL;
+	int err, ret = EXIT_FAILURE;
+
+	if (argc != 3) {
+		cli_err("path: need two classes: path CLASS_A CLASS_B");
+		return LG_EXIT_USAGE;
+	}
+	s = cli_open_store(false);
+	if (!s)
+		return EXIT_FAILURE;
+	if (!class_row(s, argv[1]) || !class_row(s, argv[2]))
+		goto cleanup;
+	g = lg_graph_new();
+	if (!g) {
+		cli_err("out of memory");
+		goto cleanup;
+	}
+	err = lg_store_load_graph(s, g, &class_rows, &edge_rows);
+	if (err) {
+		cli_err("%s: %s", cli.db_path, lg_store_errmsg(s));
+		goto cleanup;
+	}
+	if (lg_graph_class(g, argv[1], false, &a) ||
+	    lg_graph_class(g, argv[2], false, &b))
+		goto cleanup;
+	err = lg_graph_shortest_path(g, a, b, &p);
+	if (err < 0) {
+		cli_err("path: %s", strerror(-err));
+		goto cleanup;
+	}
+	if (!err) {
+		if (cli.json)
+			printf("null\n");
+		else
+			printf("no path: %s is never held, directly or through other "
+			       "locks, when %s is taken\n", argv[1], argv[2]);
+		goto cleanup;
+	}
+	st = query(s, "SELECT f.name, t.name, e.modes, e.count, e.to_task, "
+		      "ts.frames FROM edges e "
+		      "JOIN classes f ON f.id = e.from_class "
+		      "JOIN classes t ON t.id = e.to_class "
+		      "LEFT JOIN stacks ts ON ts.id = e.to_stack WHERE e.id = ?1");
+	if (!st)
+		goto cleanup;
+	if (cli.json)
+		printf("[");
+	else
+		printf("%s -> %s: %zu dependenc%s\n", argv[1], argv[2], p.n - 1,
+		       p.n == 2 ? "y" : "ies");
+	for (size_t i = 0; i + 1 < p.n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, edge_rows[p.edges[i]]);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			cli_err("%s: edge %lld vanished", cli.db_path,
+				(long long)edge_rows[p.edges[i]]);
+			goto cleanup;
+		}
+		if (cli.json) {
+			bool f = true;
+
+			printf("%s{", i ? "," : "");
+			json_key(stdout, "from", &f);
+			json_str(stdout, col_text(st, 0));
+			json_key(stdout, "to", &f);
+			json_str(stdout, col_text(st, 1));
+			json_key(stdout, "modes", &f);
+			json_str(stdout, col_text(st, 2));
+			printf(",\"count\":%lld", sqlite3_column_int64(st, 3));
+			json_key(stdout, "to_task", &f);
+			json_str(stdout, col_text(st, 4));
+			json_key(stdout, "to_stack", &f);
+			json_frames(col_text(st, 5));
+			printf("}");
+			continue;
+		}
+		printf("\n#%zu %s -> %s [%s] seen %lld time%s%s%s:\n", i, col_text(st, 0),
+		       col_text(st, 1), col_text(st, 2), sqlite3_column_int64(st, 3),
+		       sqlite3_column_int64(st, 3) == 1 ? "" : "s",
+		       col_text(st, 4) ? ", by " : "",
+		       col_text(st, 4) ? col_text(st, 4) : "");
+		if (!col_text(st, 5)) {
+			printf("       (no stack recorded)\n");
+			continue;
+		}
+		for (const char *q = col_text(st, 5); *q;) {
+			const char *nl = strchr(q, '\n');
+			int len = nl ? (int)(nl - q) : (int)strlen(q);
+
+			printf("       %.*s\n", len, q);
+			q += len + (nl ? 1 : 0);
+		}
+	}
+	if (cli.json)
+		printf("]\n");
+	ret = EXIT_SUCCESS;
+cleanup:
+	sqlite3_finalize(st);
+	lg_path_free(&p);
+	lg_graph_free(g);
+	free(class_rows);
+	free(edge_rows);
+	lg_store_close(s);
+	return ret;
+}
+
+/* DOT string: quotes and backslashes escaped. */
+static void dot_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static int export_dot(struct lg_store *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	printf("digraph lockgraph {\n"
+	       "\trankdir=LR;\n"
+	       "\tnode [shape=box, fontname=\"monospace\"];\n"
+	       "\tedge [fontname=\"monospace\", fontsize=10];\n");
+	st = query(s, "SELECT c.id, c.name, EXISTS (SELECT 1 FROM cycle_edges ce "
+		      "JOIN edges e ON e.id = ce.edge_id WHERE e.from_class = c.id) "
+		      "FROM classes c ORDER BY c.id");
+	if (!st)
+		return EXIT_FAILURE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		printf("\tc%lld [label=", sqlite3_column_int64(st, 0));
+		dot_str(col_text(st, 1));
+		printf("%s];\n", sqlite3_column_int(st, 2) ?
+				 ", color=red, penwidth=2" : "");
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return query_done(s, rc);
+	st = query(s, "SELECT e.from_class, e.to_class, e.modes, e.count, "
+		      "EXISTS (SELECT 1 FROM cycle_edges WHERE edge_id = e.id), "
+		      "ts.frames FROM edges e "
+		      "LEFT JOIN stacks ts ON ts.id = e.to_stack ORDER BY e.id");
+	if (!st)
+		return EXIT_FAILURE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char label[256];
+		const char *frames = col_text(st, 5);
+		const char *at = NULL;
+		char *first = NULL;
+
+		if (frames) {
+			struct frames fr;
+
+			split_frames(frames, &fr);
+			at = lg_print_at_frame(fr.v, fr.n);
+			first = at ? strdup(at) : NULL;
+			free_frames(&fr);
+		}
+		snprintf(label, sizeof(label), "%s x%lld%s%s", col_text(st, 2),
+			 sqlite3_column_int64(st, 3), first ? "\n" : "",
+			 first ? first : "");
+		free(first);
+		printf("\tc%lld -> c%lld [label=", sqlite3_column_int64(st, 0),
+		       sqlite3_column_int64(st, 1));
+		dot_str(label);
+		printf("%s];\n", sqlite3_column_int(st, 4) ?
+				 ", color=red, fontcolor=red, penwidth=2" : "");
+	}
+	sqlite3_finalize(st);
+	printf("}\n");
+	return query_done(s, rc);
+}
+
+static int export_json(struct lg_store *s)
+{
+	sqlite3_stmt *st;
+	bool first = true;
+	int rc;
+
+	printf("{\"schema\":%d,\"classes\":[", lg_store_schema_version());
+	st = query(s, "SELECT id, name, usage FROM classes ORDER BY id");
+	if (!st)
+		return EXIT_FAILURE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool f = true;
+
+		printf("%s{", first ? "" : ",");
+		json_key(stdout, "id", &f);
+		printf("%lld", sqlite3_column_int64(st, 0));
+		json_key(stdout, "name", &f);
+		json_str(stdout, col_text(st, 1));
+		json_key(stdout, "usage", &f);
+		json_str(stdout, col_text(st, 2));
+		printf("}");
+		first = false;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return query_done(s, rc);
+	printf("],\"edges\":[");
+	first = true;
+	st = query(s, "SELECT id, from_class, to_class, modes, count, first_seen, "
+		      "last_seen FROM edges ORDER BY id");
+	if (!st)
+		return EXIT_FAILURE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool f = true;
+
+		printf("%s{", first ? "" : ",");
+		json_key(stdout, "id", &f);
+		printf("%lld,\"from\":%lld,\"to\":%lld", sqlite3_column_int64(st, 0),
+		       sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+		json_key(stdout, "modes", &f);
+		json_str(stdout, col_text(st, 3));
+		printf(",\"count\":%lld,\"first_seen\":%lld,\"last_seen\":%lld}",
+		       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+		       sqlite3_column_int64(st, 6));
+		first = false;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return query_done(s, rc);
+	printf("],\"cycles\":[");
+	first = true;
+	st = query(s, "SELECT id, status, origin FROM cycles ORDER BY id");
+	if (!st)
+		return EXIT_FAILURE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool f = true;
+
+		printf("%s{", first ? "" : ",");
+		json_key(stdout, "id", &f);
+		printf("%lld", sqlite3_column_int64(st, 0));
+		json_key(stdout, "status", &f);
+		json_str(stdout, col_text(st, 1));
+		json_key(stdout, "origin", &f);
+		json_str(stdout, col_text(st, 2));
+		json_key(stdout, "classes", &f);
+		if (print_cycle_classes(s, sqlite3_column_int64(st, 0), true)) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		printf("}");
+		first = false;
+	}
+	sqlite3_finalize(st);
+	printf("]}\n");
+	return query_done(s, rc);
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ 0 },
+	};
+	const char *format = NULL;
+	struct lg_store *s;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+		if (c != 'f')
+			return LG_EXIT_USAGE;
+		format = optarg;
+	}
+	if (!format)
+		format = cli.json ? "json" : "dot";
+	if (strcmp(format, "dot") && strcmp(format, "json")) {
+		cli_err("export: unknown format '%s' (dot, json)", format);
+		return LG_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		cli_err("export: unexpected argument '%s'", argv[optind]);
+		return LG_EXIT_USAGE;
+	}
+	s = cli_open_store(false);
+	if (!s)
+		return EXIT_FAILURE;
+	ret = strcmp(format, "dot") ? export_json(s) : export_dot(s);
+	lg_store_close(s);
+	return ret;
+}

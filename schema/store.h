@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The lock-order graph store: one SQLite database in WAL mode, one writer
+ * (the daemon or an ingest), any number of readers (the CLI).  The schema is
+ * the .sql files beside this header, applied as forward migrations on open
+ * and versioned with PRAGMA user_version; PRAGMA application_id marks the
+ * file as lockgraph's.
+ *
+ * Every function returns 0 or a negative errno.  SQLite failures come back
+ * as -EIO (-EBUSY when locked, -ENOSPC when full, -EROFS when read-only)
+ * with the cause in lg_store_errmsg(); nothing here prints.
+ */
+#ifndef LOCKGRAPH_SCHEMA_STORE_H
+#define LOCKGRAPH_SCHEMA_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "graph.h"
+
+struct lg_store;
+struct sqlite3;
+
+/* 'LKGR' */
+#define LG_STORE_APPLICATION_ID 0x4c4b4752
+
+/* The daemon's database, the CLI's default. */
+#define LG_STORE_DEFAULT_PATH "/var/lib/lockgraph/lockgraph.db"
+
+#define LG_STORE_ERR_MAX 320
+
+enum lg_store_flags {
+	LG_STORE_READONLY = 1 << 0, /* open for reading: never creates or migrates */
+};
+
+/*
+ * Open the database at @path.  Writers create it when missing and migrate
+ * it to the current schema; readers need it to exist at the current
+ * version and open it read-only, so they never block the writer.  A file
+ * that is not a SQLite database, a SQLite database that is not lockgraph's,
+ * or one with a schema newer than this program is refused.  On failure
+ * *@out is NULL and @err (LG_STORE_ERR_MAX bytes) says why, naming @path.
+ * Returns 0, -ENOENT, -EACCES, -EROFS, -EINVAL (not ours), -EPROTO (newer
+ * schema), -EIO or -ENOMEM.
+ */
+int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
+		  char *err);
+
+/* Close @s (NULL allowed); an open transaction is rolled back. */
+void lg_store_close(struct lg_store *s);
+
+/* The last error's text, for logging at the boundary.  Never NULL. */
+const char *lg_store_errmsg(const struct lg_store *s);
+
+/* The schema version this program writes, and the one @s has. */
+int lg_store_schema_version(void);
+int lg_store_user_version(struct lg_store *s, int *version);
+
+/* The SQLite handle, for read queries (the CLI).  Owned by @s. */
+struct sqlite3 *lg_store_db(struct lg_store *s);
+
+/* One transaction: everything between begin and commit lands or nothing. */
+int lg_store_begin(struct lg_store *s);
+int lg_store_commit(struct lg_store *s);
+void lg_store_rollback(struct lg_store *s);
+
+/* Find or add the host @name; *@id gets its row id. */
+int lg_store_host(struct lg_store *s, const char *name, int64_t now,
+		  int64_t *id);
+
+/*
+ * Find or add the boot @boot_key ("/proc/sys/kernel/random/boot_id" or
+ * "ingest:<hash>") of host @host_id; updates last_seen (and kernel/sources
+ * when given).  @origin is "lockgraphd" or "ingest".
+ */
+int lg_store_boot(struct lg_store *s, int64_t host_id, const char *boot_key,
+		  const char *kernel, const char *origin, const char *sources,
+		  int64_t now, int64_t *id);
+
+/*
+ * Find or add the class @name; @usage (lockdep's usage string, may be NULL)
+ * replaces the stored one when given.  *@created tells whether it is new.
+ */
+int lg_store_class(struct lg_store *s, const char *name, const char *usage,
+		   int64_t now, int64_t *id, bool *created);
+
+/*
+ * Find or add the stack of @nframes symbolised frames (innermost first).
+ * No frames: *@id = 0 (store NULL).
+ */
+int lg_store_stack(struct lg_store *s, char *const *frames, size_t nframes,
+		   int64_t *id);
+
+/* One sighting of a dependency, for lg_store_edge(). */
+struct lg_store_edge {
+	int64_t from_class, to_class;	/* class row ids */
+	unsigned int pairs;		/* lg_mode_pair() bits seen */
+	int64_t count;			/* times seen (>= 1) */
+	int64_t boot;			/* boot row id */
+	int64_t from_stack, to_stack;	/* stack row ids or 0 */
+	const char *from_task, *to_task; /* "comm/pid" or NULL */
+	int64_t now;
+};
+
+/*
+ * Record a sighting of an edge: adds it (with the example stacks and tasks)
+ * or merges modes, count, last_seen and missing examples into the existing
+ * row, and counts it for the boot.  *@id gets the edge row, *@created
+ * whether it is new, *@pairs_after (may be NULL) the modes now stored.
+ */
+int lg_store_edge(struct lg_store *s, const struct lg_store_edge *e,
+		  int64_t *id, bool *created, unsigned int *pairs_after);
+
+/*
+ * Record a cycle by its canonical @signature: @edges[0..n-1] in chain order
+ * (edge i from class i to class i + 1).  An existing signature only gets
+ * last_seen, the report when it had none, and origin "lockdep" when lockdep
+ * reported a circle the analyzer had found.  @origin is "analyzer" or
+ * "lockdep"; @report (may be NULL) is the lockdep text imported.
+ */
+int lg_store_cycle(struct lg_store *s, const char *signature,
+		   const int64_t *edges, size_t n, int64_t closing_edge,
+		   const char *origin, const char *report, int64_t now,
+		   int64_t *id, bool *created);
+
+/* Add to the drop counter of (@boot, @source, @reason). */
+int lg_store_drop(struct lg_store *s, int64_t boot, const char *source,
+		  const char *reason, int64_t count);
+
+/* The ingest that had this content hash, or -ENOENT. */
+int lg_store_find_ingest(struct lg_store *s, const char *content_hash,
+			 int64_t *id);
+
+/* One ingest and what it changed. */
+struct lg_store_ingest {
+	const char *path, *format, *content_hash;
+	int64_t boot, now;
+	int64_t classes_added, edges_added, cycles_added;
+};
+
+int lg_store_ingest(struct lg_store *s, const struct lg_store_ingest *in,
+		    int64_t *id);
+
+/* One report an ingest found; @cycle 0 when none. */
+int lg_store_report(struct lg_store *s, int64_t ingest, const char *kind,
+		    const char *title, unsigned int line, bool imported,
+		    int64_t cycle);
+
+/*
+ * Load the stored graph into the empty @g: classes and edges in row order
+ * (so edge arrival order is kept).  *@class_rows and *@edge_rows (caller
+ * frees) map graph ids to row ids.
+ */
+int lg_store_load_graph(struct lg_store *s, struct lg_graph *g,
+			int64_t **class_rows, int64_t **edge_rows);
+
+#endif /* LOCKGRAPH_SCHEMA_STORE_H */

@@ -56,6 +56,7 @@ BENCHES := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZERS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 
 .PHONY: all deps test check check-build check-asan run bench fuzz clean
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(LOCKGRAPH) $(TESTS) $(BENCHES)

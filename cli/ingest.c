@@ -424,10 +424,11 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 			printf("%s: %zu lockdep report%s, %zu circular imported",
 			       path, splats.n, splats.n == 1 ? "" : "s",
 			       run.reports_imported);
-		printf("; added %" PRId64 " classes, %" PRId64 " edges, %" PRId64
-		       " cycles (ingest #%" PRId64 ")\n",
-		       in.classes_added, in.edges_added, in.cycles_added,
-		       ingest_id);
+		printf("; added %" PRId64 " class%s, %" PRId64 " edge%s, %" PRId64
+		       " cycle%s (ingest #%" PRId64 ")\n",
+		       in.classes_added, in.classes_added == 1 ? "" : "es",
+		       in.edges_added, in.edges_added == 1 ? "" : "s",
+		       in.cycles_added, in.cycles_added == 1 ? "" : "s", ingest_id);
 		for (size_t i = 0; i < splats.n; i++)
 			if (splats.v[i].kind != LG_SPLAT_CIRCULAR)
 				printf("%s:%u: not imported: %s report (%s)\n", path,

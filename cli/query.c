@@ -738,11 +738,15 @@ cleanup:
 	return ret;
 }
 
-/* DOT string: quotes and backslashes escaped. */
+/* DOT string: quotes and backslashes escaped, newlines as \n. */
 static void dot_str(const char *s)
 {
 	putchar('"');
 	for (; s && *s; s++) {
+		if (*s == '\n') {
+			fputs("\\n", stdout);
+			continue;
+		}
 		if (*s == '"' || *s == '\\')
 			putchar('\\');
 		putchar(*s);

@@ -1,0 +1,197 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# CLI tests: golden outputs of every command on the seed 003 report, and the
+# bad-input contract (one-line error naming the file, non-zero exit, database
+# unchanged).  Usage: tests/cli/run.sh path/to/lockgraph
+# Prints "ok N - what" / "not ok N - what" / "skip N - what (why)" lines.
+# UPDATE_GOLDEN=1 rewrites the golden files instead of comparing.
+set -u
+LG=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+cd "$(dirname "$0")/../.."
+GOLDEN=tests/cli/golden
+SEED=tests/corpus/seed-003-khugepaged.txt
+T=$(mktemp -d /tmp/lg-cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); echo "not ok $n - $1"; }
+skip() { n=$((n + 1)); echo "skip $n - $1"; }
+
+# Dates and ingest times change from run to run; nothing else may.
+normalize() {
+	sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}/DATE/g' \
+		-e 's/"(first_seen|last_seen)":[0-9]+/"\1":T/g'
+}
+
+# golden NAME CMD...: run, normalise, compare with $GOLDEN/NAME.
+golden() {
+	name=$1
+	shift
+	"$@" >"$T/out" 2>&1
+	rc=$?
+	normalize <"$T/out" >"$T/norm"
+	echo "exit $rc" >>"$T/norm"
+	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+		cp "$T/norm" "$GOLDEN/$name"
+		ok "golden $name (updated)"
+	elif diff -u "$GOLDEN/$name" "$T/norm" >"$T/diff"; then
+		ok "golden $name"
+	else
+		cat "$T/diff"
+		fail "golden $name"
+	fi
+}
+
+# expect_fail WHAT PATTERN CMD...: exit 1 with one stderr line matching PATTERN.
+expect_fail() {
+	what=$1 pattern=$2
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	lines=$(wc -l <"$T/err")
+	if [ $rc -eq 1 ] && [ "$lines" -eq 1 ] && grep -Eq -- "$pattern" "$T/err"; then
+		ok "$what: $(cat "$T/err")"
+	else
+		echo "# exit $rc, stderr:"
+		sed 's/^/#   /' "$T/err"
+		fail "$what (wanted exit 1 and one line matching '$pattern')"
+	fi
+}
+
+dump() { sqlite3 "$1" .dump 2>&1 | md5sum; }
+
+DB=$T/seed.db
+mkdir -p "$GOLDEN"
+
+# --- the seed 003 report, end to end -----------------------------------
+golden ingest-003 "$LG" --db "$DB" ingest "$SEED"
+golden classes "$LG" --db "$DB" classes
+golden edges "$LG" --db "$DB" edges
+golden edges-to "$LG" --db "$DB" edges --to fs_reclaim
+golden cycles "$LG" --db "$DB" cycles
+golden cycles-json "$LG" --db "$DB" -j cycles
+golden report-1 "$LG" --db "$DB" report 1
+golden path "$LG" --db "$DB" path '&mapping->i_mmap_rwsem' fs_reclaim
+golden export-dot "$LG" --db "$DB" export --format dot
+golden export-json "$LG" --db "$DB" export --format json
+
+# The JSON contract CI scripts rely on: ids from 1, classes in chain order.
+if "$LG" --db "$DB" -j cycles | grep -q '^\[{"id":1,.*"classes":\["&mapping->i_mmap_rwsem","&vma->vm_sequence","&vma->vm_sequence/1","fs_reclaim"\]}\]$'; then
+	ok "-j cycles: cycle 1 with the khugepaged chain in order"
+else
+	fail "-j cycles: cycle 1 with the khugepaged chain in order"
+fi
+if "$LG" --db "$DB" report --original 1 | grep -q 'khugepaged/43 is trying to acquire lock:'; then
+	ok "report --original prints lockdep's own text"
+else
+	fail "report --original prints lockdep's own text"
+fi
+before=$(dump "$DB")
+if "$LG" --db "$DB" ingest "$SEED" | grep -q 'already ingested (ingest #1); nothing changed' &&
+	[ "$(dump "$DB")" = "$before" ]; then
+	ok "ingesting the same file twice changes nothing"
+else
+	fail "ingesting the same file twice changes nothing"
+fi
+
+# --- bad input: clear error, exit 1, database unchanged ----------------
+before=$(dump "$DB")
+printf 'Linux version 6.1.0\nnothing to see here\n' >"$T/clean.log"
+expect_fail "log with no report" "^lockgraph: $T/clean.log: no lockdep report found$" \
+	"$LG" --db "$DB" ingest "$T/clean.log"
+head -c 4096 /bin/ls >"$T/binary"
+expect_fail "binary file" "$T/binary: binary data" "$LG" --db "$DB" ingest "$T/binary"
+expect_fail "directory" "$T: Is a directory" "$LG" --db "$DB" ingest "$T"
+expect_fail "missing file" "$T/nope: No such file or directory" \
+	"$LG" --db "$DB" ingest "$T/nope"
+# Cut inside the dependency chain: the line named is where it ends.
+head -n 95 "$SEED" >"$T/truncated.txt"
+expect_fail "truncated report" "^lockgraph: $T/truncated.txt:[0-9]+: " \
+	"$LG" --db "$DB" ingest "$T/truncated.txt"
+# A bad file among good ones: the good ones land, the bad one does not.
+sed 's/-> #2 (&vma->vm_sequence\/1)/-> #7 (\&vma->vm_sequence\/1)/' "$SEED" >"$T/garbled.txt"
+expect_fail "garbled chain numbering" "^lockgraph: $T/garbled.txt:[0-9]+: " \
+	"$LG" --db "$DB" ingest "$T/garbled.txt"
+if [ "$(dump "$DB")" = "$before" ]; then
+	ok "database unchanged after every failed ingest"
+else
+	fail "database unchanged after every failed ingest"
+fi
+
+sqlite3 "$T/other.db" 'CREATE TABLE t (x); INSERT INTO t VALUES (1);'
+expect_fail "someone else's SQLite database" "$T/other.db: not a lockgraph database" \
+	"$LG" --db "$T/other.db" ingest "$SEED"
+expect_fail "someone else's SQLite database (reader)" \
+	"$T/other.db: not a lockgraph database" "$LG" --db "$T/other.db" cycles
+cp "$DB" "$T/newer.db"
+sqlite3 "$T/newer.db" 'PRAGMA user_version = 99;'
+expect_fail "newer schema" "$T/newer.db: schema version 99 is newer" \
+	"$LG" --db "$T/newer.db" cycles
+printf 'SQLite format 3\000garbage garbage garbage\n' >"$T/fake.db"
+expect_fail "file that is not a database" "$T/fake.db: " \
+	"$LG" --db "$T/fake.db" ingest "$SEED"
+expect_fail "reader with no database" "$T/none.db: No such file or directory" \
+	"$LG" --db "$T/none.db" cycles
+expect_fail "report of a missing cycle" "no cycle 99 in $DB" \
+	"$LG" --db "$DB" report 99
+expect_fail "path from an unknown class" "no lock class named 'nope'" \
+	"$LG" --db "$DB" path nope fs_reclaim
+
+# A read-only location: as root, permissions do not bite, so drop to nobody.
+mkdir "$T/ro"
+chmod 555 "$T/ro"
+chmod 755 "$T"
+chmod 644 "$SEED" 2>/dev/null
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	expect_fail "read-only location" "$T/ro/g.db: " setpriv --reuid=65534 \
+		--regid=65534 --clear-groups "$LG" --db "$T/ro/g.db" ingest "$PWD/$SEED"
+elif [ "$(id -u)" != 0 ]; then
+	expect_fail "read-only location" "$T/ro/g.db: " "$LG" --db "$T/ro/g.db" \
+		ingest "$SEED"
+else
+	skip "read-only location (root without setpriv: permissions would not apply)"
+fi
+
+"$LG" --db "$DB" frobnicate >/dev/null 2>&1
+[ $? -eq 2 ] && ok "unknown command exits 2" || fail "unknown command exits 2"
+
+# --- the real-report corpus --------------------------------------------
+MAN=tests/corpus/splats/MANIFEST
+if [ -f "$MAN" ]; then
+	CDB=$T/corpus.db
+	bad=0 files=0 circ=0 other=0
+	tail -n +2 "$MAN" | while IFS="$(printf '\t')" read -r file kinds chain src; do
+		echo "$file $kinds"
+	done >"$T/manifest"
+	while read -r file kinds; do
+		files=$((files + 1))
+		nc=$(echo "$kinds" | tr ',' '\n' | grep -c '^circular$')
+		no=$(echo "$kinds" | tr ',' '\n' | grep -vc '^circular$')
+		circ=$((circ + nc)) other=$((other + no))
+		if ! "$LG" --db "$CDB" -j ingest "tests/corpus/splats/$file" >"$T/j" 2>"$T/e"; then
+			echo "# $file: $(cat "$T/e")"
+			bad=$((bad + 1))
+			continue
+		fi
+		if ! grep -q "\"reports_imported\":$nc,\"reports_not_imported\":$no," "$T/j"; then
+			echo "# $file: expected $nc circular and $no other: $(cat "$T/j")"
+			bad=$((bad + 1))
+		fi
+	done <"$T/manifest"
+	if [ $bad -eq 0 ]; then
+		ok "corpus: $files real files ingested, $circ circular imported, $other others listed as not imported"
+	else
+		fail "corpus: $bad of $files files did not ingest as the MANIFEST says"
+	fi
+	ncycles=$("$LG" --db "$CDB" -j cycles | grep -o '"id":' | wc -l)
+	if [ "$ncycles" -ge 20 ]; then
+		ok "corpus: $ncycles cycles stored"
+	else
+		fail "corpus: only $ncycles cycles stored"
+	fi
+else
+	skip "corpus (no $MAN)"
+fi
+exit 0

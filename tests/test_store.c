@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Unit tests for the SQLite store and the recorder: migrations from an empty
+ * file, refusing files that are not ours or too new, edges merged across
+ * sightings and boots, a cycle whose edges came from different boots, and a
+ * rolled-back transaction leaving nothing behind.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "recorder.h"
+#include "store.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/lg-store-test.XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *db_path(const char *name)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
+static int64_t scalar(struct lg_store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(lg_store_db(s), sql, -1, &st, NULL),
+			 SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void test_migrate_empty_file(void **state)
+{
+	const char *path = db_path("empty.db");
+	char err[LG_STORE_ERR_MAX];
+	struct lg_store *s;
+	FILE *f;
+	int v;
+
+	(void)state;
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(lg_store_open(path, 0, &s, err), 0);
+	assert_int_equal(lg_store_user_version(s, &v), 0);
+	assert_int_equal(v, lg_store_schema_version());
+	assert_true(v >= 1);
+	assert_int_equal(scalar(s, "PRAGMA application_id"),
+			 LG_STORE_APPLICATION_ID);
+	assert_int_equal(scalar(s, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_schema WHERE "
+				   "type = 'table' AND name IN ('hosts', 'boots', "
+				   "'classes', 'edges', 'edge_boots', 'stacks', "
+				   "'chains', 'cycles', 'cycle_edges', "
+				   "'contention', 'drops', 'ingests', 'reports')"),
+			 13);
+	lg_store_close(s);
+
+	/* Reopening is a no-op migration; readers see the same version. */
+	assert_int_equal(lg_store_open(path, LG_STORE_READONLY, &s, err), 0);
+	assert_int_equal(lg_store_user_version(s, &v), 0);
+	assert_int_equal(v, lg_store_schema_version());
+	/* A reader cannot write. */
+	assert_int_not_equal(sqlite3_exec(lg_store_db(s),
+					  "INSERT INTO hosts (name, first_seen) "
+					  "VALUES ('x', 0)", NULL, NULL, NULL),
+			     SQLITE_OK);
+	lg_store_close(s);
+}
+
+static void test_wal_mode(void **state)
+{
+	char err[LG_STORE_ERR_MAX];
+	struct lg_store *s;
+	sqlite3_stmt *st;
+
+	(void)state;
+	assert_int_equal(lg_store_open(db_path("wal.db"), 0, &s, err), 0);
+	assert_int_equal(sqlite3_prepare_v2(lg_store_db(s), "PRAGMA journal_mode",
+					    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	lg_store_close(s);
+}
+
+static void make_foreign_db(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void test_refuse_foreign_and_newer(void **state)
+{
+	char err[LG_STORE_ERR_MAX];
+	struct lg_store *s;
+	const char *path;
+	FILE *f;
+
+	(void)state;
+	path = db_path("other.db");
+	make_foreign_db(path, "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+	assert_int_equal(lg_store_open(path, 0, &s, err), -EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(err, "not a lockgraph database"));
+	assert_non_null(strstr(err, path));
+
+	path = db_path("newer.db");
+	make_foreign_db(path, "CREATE TABLE t (x); PRAGMA application_id = "
+			      "1280001874; PRAGMA user_version = 99;");
+	assert_int_equal(lg_store_open(path, 0, &s, err), -EPROTO);
+	assert_non_null(strstr(err, "newer"));
+
+	path = db_path("text.db");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("this is not a database, just text that is long enough to "
+	      "have a header page worth of bytes in it......................\n",
+	      f);
+	fclose(f);
+	assert_true(lg_store_open(path, 0, &s, err) < 0);
+	assert_non_null(strstr(err, path));
+
+	assert_int_equal(lg_store_open(dir, 0, &s, err), -EISDIR);
+	assert_non_null(strstr(err, "is a directory"));
+
+	path = db_path("missing.db");
+	assert_int_equal(lg_store_open(path, LG_STORE_READONLY, &s, err), -ENOENT);
+	assert_int_equal(access(path, F_OK), -1); /* readers never create */
+}
+
+/* Two boots on two hosts; A -> B seen on one, B -> A on the other. */
+static void test_cycle_across_boots(void **state)
+{
+	char err[LG_STORE_ERR_MAX];
+	struct lg_recorder *r;
+	struct lg_store *s;
+	struct lg_cycle_stats st;
+	int64_t h1, h2, b1, b2, cycle_row = 0;
+	lg_class_id a, b;
+	lg_edge_id e;
+	char *const frames[2] = { "down_write+0x1/0x2", "do_thing+0x10/0x40" };
+
+	(void)state;
+	assert_int_equal(lg_store_open(db_path("boots.db"), 0, &s, err), 0);
+	assert_int_equal(lg_store_begin(s), 0);
+	assert_int_equal(lg_recorder_open(s, &r), 0);
+	assert_int_equal(lg_store_host(s, "web1", 100, &h1), 0);
+	assert_int_equal(lg_store_host(s, "db7", 100, &h2), 0);
+	assert_int_equal(lg_store_boot(s, h1, "boot-1", "6.1.0", "lockgraphd",
+				       "context", 100, &b1), 0);
+	assert_int_equal(lg_store_boot(s, h2, "boot-2", "6.18.0", "lockgraphd",
+				       "context", 200, &b2), 0);
+	assert_int_equal(lg_recorder_class(r, "&mm->mmap_lock", NULL, 100, &a), 0);
+	assert_int_equal(lg_recorder_class(r, "&sb->s_type->i_mutex_key", NULL,
+					   100, &b), 0);
+
+	struct lg_store_edge seen = {
+		.pairs = lg_mode_pair(LG_MODE_READ, LG_MODE_WRITE),
+		.count = 1, .boot = b1, .now = 100,
+	};
+
+	assert_int_equal(lg_store_stack(s, frames, 2, &seen.to_stack), 0);
+	assert_true(seen.to_stack > 0);
+	assert_int_equal(lg_recorder_edge(r, a, b, &seen, &e, &cycle_row), 0);
+	assert_int_equal(cycle_row, 0);
+	/* Seen again on the same boot, in another mode: merged. */
+	seen.pairs = lg_mode_pair(LG_MODE_WRITE, LG_MODE_WRITE);
+	seen.now = 150;
+	assert_int_equal(lg_recorder_edge(r, a, b, &seen, &e, &cycle_row), 0);
+	assert_int_equal(cycle_row, 0);
+
+	seen = (struct lg_store_edge){
+		.pairs = lg_mode_pair(LG_MODE_WRITE, LG_MODE_READ),
+		.count = 1, .boot = b2, .now = 200,
+	};
+	assert_int_equal(lg_recorder_edge(r, b, a, &seen, &e, &cycle_row), 0);
+	assert_true(cycle_row > 0);
+	assert_int_equal(lg_store_commit(s), 0);
+
+	assert_int_equal(scalar(s, "SELECT count FROM edges WHERE id = 1"), 2);
+	assert_int_equal(scalar(s, "SELECT modes = 'W->W,r->W' FROM edges "
+				   "WHERE id = 1"), 1);
+	assert_int_equal(scalar(s, "SELECT count(DISTINCT b.host_id) FROM "
+				   "cycle_edges ce JOIN edge_boots eb ON "
+				   "eb.edge_id = ce.edge_id JOIN boots b ON "
+				   "b.id = eb.boot_id"), 2);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cycles"), 1);
+	assert_int_equal(scalar(s, "SELECT signature = '&mm->mmap_lock -> "
+				   "&sb->s_type->i_mutex_key' FROM cycles"), 1);
+	lg_recorder_free(r);
+
+	/* A fresh recorder loads the graph; the full search adds nothing new. */
+	assert_int_equal(lg_store_begin(s), 0);
+	assert_int_equal(lg_recorder_open(s, &r), 0);
+	assert_int_equal(lg_graph_nedges(lg_recorder_graph(r)), 2);
+	assert_int_equal(lg_recorder_find_all(r, NULL, 300, &st), 0);
+	assert_int_equal(st.cycles, 1);
+	assert_int_equal(lg_recorder_counts(r)->cycles_added, 0);
+	assert_int_equal(lg_store_commit(s), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cycles"), 1);
+	lg_recorder_free(r);
+	lg_store_close(s);
+}
+
+static void test_rollback_leaves_nothing(void **state)
+{
+	char err[LG_STORE_ERR_MAX];
+	struct lg_store *s;
+	int64_t h;
+
+	(void)state;
+	assert_int_equal(lg_store_open(db_path("rb.db"), 0, &s, err), 0);
+	assert_int_equal(lg_store_begin(s), 0);
+	assert_int_equal(lg_store_host(s, "gone", 1, &h), 0);
+	lg_store_rollback(s);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM hosts"), 0);
+	/* Closing with an open transaction rolls it back too. */
+	assert_int_equal(lg_store_begin(s), 0);
+	assert_int_equal(lg_store_host(s, "gone", 1, &h), 0);
+	lg_store_close(s);
+	assert_int_equal(lg_store_open(db_path("rb.db"), LG_STORE_READONLY, &s,
+				       err), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM hosts"), 0);
+	lg_store_close(s);
+}
+
+static void test_drops_accumulate(void **state)
+{
+	char err[LG_STORE_ERR_MAX];
+	struct lg_store *s;
+	int64_t h, b;
+
+	(void)state;
+	assert_int_equal(lg_store_open(db_path("drops.db"), 0, &s, err), 0);
+	assert_int_equal(lg_store_host(s, "h", 1, &h), 0);
+	assert_int_equal(lg_store_boot(s, h, "b", NULL, "lockgraphd", NULL, 1, &b),
+			 0);
+	assert_int_equal(lg_store_drop(s, b, "context", "ringbuf_full", 3), 0);
+	assert_int_equal(lg_store_drop(s, b, "context", "ringbuf_full", 4), 0);
+	assert_int_equal(scalar(s, "SELECT count FROM drops"), 7);
+	lg_store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_migrate_empty_file),
+		cmocka_unit_test(test_wal_mode),
+		cmocka_unit_test(test_refuse_foreign_and_newer),
+		cmocka_unit_test(test_cycle_across_boots),
+		cmocka_unit_test(test_rollback_leaves_nothing),
+		cmocka_unit_test(test_drops_accumulate),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, setup, teardown);
+}

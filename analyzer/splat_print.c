@@ -55,7 +55,7 @@ static void print_class(FILE *f, const char *name, const char *usage,
 			enum lg_mode mode)
 {
 	if (usage)
-		fprintf(f, "(%s)%s", name, usage);
+		fprintf(f, "(%s){%s}", name, usage);
 	else
 		fprintf(f, "(%s){%c}", name, lg_mode_char(mode));
 }

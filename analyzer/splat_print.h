@@ -14,7 +14,7 @@
 /* One dependency of the circle: @to acquired while @from was held. */
 struct lg_print_edge {
 	const char *from, *to;	     /* class names */
-	const char *from_usage;	     /* lockdep usage of @from ("{+.+.}"), or NULL */
+	const char *from_usage;	     /* lockdep usage of @from ("+.+."), or NULL */
 	unsigned int pairs;	     /* lg_mode_pair() bits */
 	char *const *to_frames;	     /* stack of the @to acquisition, innermost first */
 	size_t nto_frames;

@@ -115,6 +115,26 @@ static bool looks_like_proc_lockdep(const char *buf)
 	       strstr(buf, "\nall lock classes:") != NULL;
 }
 
+/*
+ * lockdep's usage characters of a class, the way /proc/lockdep prints them
+ * ("+.+."): reports print them in braces, newer kernels add the wait type
+ * ("{++++}-{3:3}").  Writes the bare characters into @buf.
+ */
+static const char *usage_chars(const char *usage, char *buf, size_t size)
+{
+	const char *open, *close;
+
+	if (!usage)
+		return NULL;
+	open = strchr(usage, '{');
+	close = open ? strchr(open, '}') : NULL;
+	if (!open || !close)
+		snprintf(buf, size, "%s", usage);
+	else
+		snprintf(buf, size, "%.*s", (int)(close - open - 1), open + 1);
+	return buf[0] ? buf : NULL;
+}
+
 struct ingest_run {
 	const char *path;
 	struct lg_store *store;
@@ -152,9 +172,11 @@ static int import_circular(struct ingest_run *run, const struct lg_splat *sp,
 	cycle.n = n;
 	for (size_t k = 0; k < n; k++) {
 		const struct lg_splat_dep *d = &sp->deps[n - 1 - k];
+		char usage[64];
 
-		err = lg_recorder_class(run->rec, d->class_name, d->usage, run->now,
-					&cycle.classes[k]);
+		err = lg_recorder_class(run->rec, d->class_name,
+					usage_chars(d->usage, usage, sizeof(usage)),
+					run->now, &cycle.classes[k]);
 		if (err)
 			goto cleanup;
 	}

@@ -7,14 +7,21 @@
  * hash tables map a class name to its id and a (from, to) pair to its edge.
  *
  * Incremental checks keep a topological order of the strongly connected
- * components (SCCs) of the graph, after Pearce and Kelly, "A dynamic
- * topological sort algorithm for directed acyclic graphs" (JEA 2006),
- * extended the usual way to merge components when a new edge closes a
- * circle.  Components are a union-find over classes; the order value of a
- * component lives at its root.  An edge whose ends are in order needs no
- * search at all; otherwise only classes whose components sit between the two
- * ends in the order can lie on a circle, and both the strong-path search and
- * the reordering stay inside that window.
+ * components (SCCs) of the graph, so that a new dependency that agrees with
+ * the order needs no search at all.  Components are a union-find over
+ * classes.  The order is an order-maintenance list (Dietz and Sleator): a
+ * doubly linked list of component roots, each with a 64-bit label that
+ * grows along the list, relabelled locally when two neighbours run out of
+ * room.  A dependency that goes against the order gets a two-way search
+ * (Haeupler, Kavitha, Mathew, Sen and Tarjan, "Incremental cycle detection,
+ * topological ordering, and strong component maintenance", TALG 2012):
+ * forward from the new lock and backward from the held one, one class at a
+ * time, inside the window of labels between them.  If one side runs out
+ * before they meet there is no circle, and only that side moves: the
+ * backward set to just before the new lock, or the forward set to just
+ * after the held one.  If they meet, a circle closed: both sets are
+ * completed, lockdep's strong-path search runs inside them, and the
+ * components on the circle merge into one.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -51,10 +58,14 @@ struct lg_graph {
 	uint32_t *edge_slots; /* edge id + 1, 0 = empty */
 	size_t edge_cap;      /* power of two */
 
-	/* SCC order: union-find parent, and order value at each root. */
+	/*
+	 * SCC order: union-find parent; at each root, its label and its
+	 * neighbours in the order list.
+	 */
 	uint32_t *comp_parent;
-	uint32_t *comp_ord;
-	uint32_t next_ord;
+	uint64_t *label;
+	uint32_t *lprev, *lnext;
+	uint32_t list_head, list_tail;
 
 	/* Search scratch, sized to 2 * classes (one per search state). */
 	uint32_t *mark;	       /* generation stamp per state */
@@ -64,11 +75,15 @@ struct lg_graph {
 	uint32_t generation;
 	size_t scratch_cap;    /* classes the scratch arrays cover */
 
-	/* Pearce-Kelly scratch: component lists and an order-value pool. */
-	struct lg_id_list fwd, bwd, stack, pool;
+	/* Two-way search scratch: component lists and class stacks. */
+	struct lg_id_list fwd, bwd, stack_f, stack_b;
 	uint32_t *comp_mark; /* per class id (used at roots): stamp */
 	uint32_t *comp_flag; /* bit 0 forward, bit 1 backward */
 };
+
+static void list_insert_after(struct lg_graph *g, uint32_t pos, uint32_t r);
+static void label_run(struct lg_graph *g, uint32_t first, uint32_t last,
+		      uint64_t count);
 
 /* ---- modes ------------------------------------------------------------ */
 
@@ -221,7 +236,11 @@ static uint32_t hash_pair(lg_class_id a, lg_class_id b)
 
 struct lg_graph *lg_graph_new(void)
 {
-	return calloc(1, sizeof(struct lg_graph));
+	struct lg_graph *g = calloc(1, sizeof(struct lg_graph));
+
+	if (g)
+		g->list_head = g->list_tail = LG_NONE;
+	return g;
 }
 
 void lg_graph_free(struct lg_graph *g)
@@ -238,15 +257,17 @@ void lg_graph_free(struct lg_graph *g)
 	free(g->name_slots);
 	free(g->edge_slots);
 	free(g->comp_parent);
-	free(g->comp_ord);
+	free(g->label);
+	free(g->lprev);
+	free(g->lnext);
 	free(g->mark);
 	free(g->prev_state);
 	free(g->prev_edge);
 	free(g->queue);
 	free(g->fwd.v);
 	free(g->bwd.v);
-	free(g->stack.v);
-	free(g->pool.v);
+	free(g->stack_f.v);
+	free(g->stack_b.v);
 	free(g->comp_mark);
 	free(g->comp_flag);
 	free(g);
@@ -305,7 +326,15 @@ static int reserve_class(struct lg_graph *g)
 		if (err)
 			return err;
 		ncap = cap;
-		err = grow((void **)&g->comp_ord, &ncap, need, sizeof(*g->comp_ord));
+		err = grow((void **)&g->label, &ncap, need, sizeof(*g->label));
+		if (err)
+			return err;
+		ncap = cap;
+		err = grow((void **)&g->lprev, &ncap, need, sizeof(*g->lprev));
+		if (err)
+			return err;
+		ncap = cap;
+		err = grow((void **)&g->lnext, &ncap, need, sizeof(*g->lnext));
 		if (err)
 			return err;
 		ncap = cap;
@@ -361,10 +390,12 @@ int lg_graph_class(struct lg_graph *g, const char *name, bool create,
 		;
 	g->name_slots[s] = (uint32_t)g->nclasses + 1;
 	g->comp_parent[g->nclasses] = (uint32_t)g->nclasses;
-	g->comp_ord[g->nclasses] = g->next_ord++;
 	g->comp_mark[g->nclasses] = 0;
 	g->comp_flag[g->nclasses] = 0;
 	*id = (lg_class_id)g->nclasses++;
+	/* A class with no edges can go anywhere: the end of the order. */
+	list_insert_after(g, g->list_tail, *id);
+	label_run(g, *id, *id, 1);
 	return 0;
 }
 
@@ -427,7 +458,7 @@ void lg_path_free(struct lg_path *p)
 	p->n = 0;
 }
 
-/* ---- components ------------------------------------------------------- */
+/* ---- components and their order ---------------------------------------- */
 
 static uint32_t comp_find(struct lg_graph *g, uint32_t c)
 {
@@ -444,9 +475,88 @@ static uint32_t comp_find(struct lg_graph *g, uint32_t c)
 	return root;
 }
 
-static uint32_t comp_ord_of(struct lg_graph *g, uint32_t c)
+static uint64_t comp_label(struct lg_graph *g, uint32_t c)
 {
-	return g->comp_ord[comp_find(g, c)];
+	return g->label[comp_find(g, c)];
+}
+
+static void list_unlink(struct lg_graph *g, uint32_t r)
+{
+	uint32_t p = g->lprev[r], n = g->lnext[r];
+
+	if (p != LG_NONE)
+		g->lnext[p] = n;
+	else
+		g->list_head = n;
+	if (n != LG_NONE)
+		g->lprev[n] = p;
+	else
+		g->list_tail = p;
+}
+
+/* Link root @r after @pos (LG_NONE: at the head); labels are the caller's. */
+static void list_insert_after(struct lg_graph *g, uint32_t pos, uint32_t r)
+{
+	uint32_t n = pos == LG_NONE ? g->list_head : g->lnext[pos];
+
+	g->lprev[r] = pos;
+	g->lnext[r] = n;
+	if (pos != LG_NONE)
+		g->lnext[pos] = r;
+	else
+		g->list_head = r;
+	if (n != LG_NONE)
+		g->lprev[n] = r;
+	else
+		g->list_tail = r;
+}
+
+/* Room to leave between labels, so that later insertions rarely relabel. */
+#define LABEL_GAP (1ULL << 32)
+#define LABEL_MIN_STEP 64
+
+/*
+ * Give the run of @count list nodes @first..@last labels that grow along
+ * the list, strictly between their neighbours' labels.  Where the
+ * neighbours leave too little room the run widens, doubling, into the
+ * nodes around it, which are relabelled too: the order-maintenance step.
+ */
+static void label_run(struct lg_graph *g, uint32_t first, uint32_t last,
+		      uint64_t count)
+{
+	uint64_t lo, hi, step, want = count;
+
+	for (;;) {
+		bool at_head = g->lprev[first] == LG_NONE;
+		bool at_tail = g->lnext[last] == LG_NONE;
+
+		lo = at_head ? 0 : g->label[g->lprev[first]];
+		hi = at_tail ? UINT64_MAX : g->label[g->lnext[last]];
+		/* Appending or prepending keeps a regular gap. */
+		if (at_tail && !at_head && hi - lo > (count + 1) * LABEL_GAP) {
+			hi = lo + (count + 1) * LABEL_GAP;
+			break;
+		}
+		if (at_head && !at_tail && hi - lo > (count + 1) * LABEL_GAP) {
+			lo = hi - (count + 1) * LABEL_GAP;
+			break;
+		}
+		if ((hi - lo) / (count + 1) >= LABEL_MIN_STEP ||
+		    (at_head && at_tail))
+			break;
+		for (uint64_t k = 0; k < want && g->lprev[first] != LG_NONE; k++) {
+			first = g->lprev[first];
+			count++;
+		}
+		for (uint64_t k = 0; k < want && g->lnext[last] != LG_NONE; k++) {
+			last = g->lnext[last];
+			count++;
+		}
+		want = count;
+	}
+	step = (hi - lo) / (count + 1);
+	for (uint64_t i = 1; i <= count; i++, first = g->lnext[first])
+		g->label[first] = lo + step * i;
 }
 
 /* ---- strong-path search ----------------------------------------------- */
@@ -465,6 +575,10 @@ static int ensure_scratch(struct lg_graph *g)
 	free(g->prev_state);
 	free(g->prev_edge);
 	free(g->queue);
+	/*
+	 * Fresh marks are zero, which no generation is: the counter keeps
+	 * running, so stamps in comp_mark stay distinct from new ones.
+	 */
 	g->mark = calloc(cap * 2, sizeof(*g->mark));
 	g->prev_state = malloc(cap * 2 * sizeof(*g->prev_state));
 	g->prev_edge = malloc(cap * 2 * sizeof(*g->prev_edge));
@@ -473,15 +587,16 @@ static int ensure_scratch(struct lg_graph *g)
 		g->scratch_cap = 0;
 		return -ENOMEM;
 	}
-	g->generation = 0;
 	g->scratch_cap = cap;
 	return 0;
 }
 
+/* A new stamp for marks; on wrap-around every old stamp is cleared. */
 static uint32_t next_generation(struct lg_graph *g)
 {
 	if (++g->generation == 0) {
 		memset(g->mark, 0, g->scratch_cap * 2 * sizeof(*g->mark));
+		memset(g->comp_mark, 0, g->nclasses * sizeof(*g->comp_mark));
 		g->generation = 1;
 	}
 	return g->generation;
@@ -520,15 +635,33 @@ static int build_cycle(struct lg_graph *g, uint32_t end, lg_edge_id closing,
 	return 0;
 }
 
+#define SIDE_FWD 1u
+#define SIDE_BWD 2u
+
+/* Is class @x's component inside the window, and (if @only_gen) in the
+ * backward set of the two-way search stamped @only_gen? */
+static bool in_window(struct lg_graph *g, lg_class_id x, uint64_t lo,
+		      uint64_t hi, uint32_t only_gen)
+{
+	uint32_t r = comp_find(g, x);
+
+	if (g->label[r] < lo || g->label[r] > hi)
+		return false;
+	return !only_gen ||
+	       (g->comp_mark[r] == only_gen && (g->comp_flag[r] & SIDE_BWD));
+}
+
 /*
  * Breadth-first search for a strong path from @to back to @from that closes
  * a deadlock circle with a new dependency of types @deps, visiting only
- * classes whose component order lies in [@lo, @hi].  Returns 1 (and the
+ * classes whose component label lies in [@lo, @hi] (and, if @only_gen, that
+ * reach @from: the backward set of the two-way search).  Returns 1 (and the
  * circle in @cycle if not NULL), 0 or -ENOMEM.
  */
 static int strong_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
-			 unsigned int deps, uint32_t lo, uint32_t hi,
-			 lg_edge_id closing, struct lg_path *cycle)
+			 unsigned int deps, uint64_t lo, uint64_t hi,
+			 uint32_t only_gen, lg_edge_id closing,
+			 struct lg_path *cycle)
 {
 	/*
 	 * The new dependency's type t0 decides how the path may start (after
@@ -563,7 +696,6 @@ static int strong_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
 			for (uint32_t i = 0; i < out->n; i++) {
 				const struct lg_edge *e = &g->edges[out->v[i]];
 				unsigned int d = lg_mode_pairs_deps(e->pairs);
-				uint32_t ord;
 
 				if (only_e)
 					d &= DEPS_START_E;
@@ -581,8 +713,7 @@ static int strong_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
 							  cycle);
 					return err ? err : 1;
 				}
-				ord = comp_ord_of(g, e->to);
-				if (ord < lo || ord > hi)
+				if (!in_window(g, e->to, lo, hi, only_gen))
 					continue;
 				for (int r = 0; r < 2; r++) {
 					uint32_t ns = e->to * 2 + (uint32_t)r;
@@ -605,163 +736,227 @@ static int strong_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
 	return 0;
 }
 
+/* ---- the two-way search ------------------------------------------------ */
+
+struct two_way {
+	lg_class_id from, to;
+	uint64_t lo, hi;	/* the window: labels of to's and from's components */
+	uint32_t gen;		/* stamp of this search's marks */
+	bool met;		/* a component is in both sets: a circle */
+};
+
+/* Visit class @x on side @side: mark it, stack it, flag its component. */
+static int tw_visit(struct lg_graph *g, struct two_way *tw, lg_class_id x,
+		    uint32_t side)
+{
+	struct lg_id_list *stack = side == SIDE_FWD ? &g->stack_f : &g->stack_b;
+	struct lg_id_list *comps = side == SIDE_FWD ? &g->fwd : &g->bwd;
+	uint32_t slot = x * 2 + (side == SIDE_FWD ? 0 : 1);
+	uint32_t r;
+	int err;
+
+	if (g->mark[slot] == tw->gen)
+		return 0;
+	g->mark[slot] = tw->gen;
+	err = id_list_push(stack, x);
+	if (err)
+		return err;
+	r = comp_find(g, x);
+	if (g->comp_mark[r] != tw->gen) {
+		g->comp_mark[r] = tw->gen;
+		g->comp_flag[r] = 0;
+	}
+	if (g->comp_flag[r] & side)
+		return 0;
+	g->comp_flag[r] |= side;
+	if (g->comp_flag[r] & (side ^ (SIDE_FWD | SIDE_BWD)))
+		tw->met = true;
+	return id_list_push(comps, r);
+}
+
+/* Expand one class of side @side: forward along out edges, backward in. */
+static int tw_step(struct lg_graph *g, struct two_way *tw, uint32_t side)
+{
+	struct lg_id_list *stack = side == SIDE_FWD ? &g->stack_f : &g->stack_b;
+	lg_class_id x = stack->v[--stack->n];
+	const struct lg_id_list *adj =
+		side == SIDE_FWD ? &g->classes[x].out : &g->classes[x].in;
+	int err;
+
+	for (uint32_t i = 0; i < adj->n; i++) {
+		const struct lg_edge *e = &g->edges[adj->v[i]];
+		lg_class_id y = side == SIDE_FWD ? e->to : e->from;
+
+		if (!in_window(g, y, tw->lo, tw->hi, 0))
+			continue;
+		err = tw_visit(g, tw, y, side);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Search forward from @to and backward from @from at the same pace inside
+ * the window.  Stops when one side runs out before they meet (returns that
+ * side: its component list is complete) or when they meet (returns 0 with
+ * tw->met; with @complete both sides are then run to the end).
+ */
+static int two_way(struct lg_graph *g, struct two_way *tw, bool complete,
+		   uint32_t *exhausted)
+{
+	int err;
+
+	*exhausted = 0;
+	err = ensure_scratch(g);
+	if (err)
+		return err;
+	tw->gen = next_generation(g);
+	tw->met = false;
+	g->fwd.n = g->bwd.n = g->stack_f.n = g->stack_b.n = 0;
+	err = tw_visit(g, tw, tw->to, SIDE_FWD);
+	if (!err)
+		err = tw_visit(g, tw, tw->from, SIDE_BWD);
+	while (!err && !tw->met && g->stack_f.n && g->stack_b.n) {
+		err = tw_step(g, tw, SIDE_FWD);
+		if (!err && !tw->met && g->stack_b.n)
+			err = tw_step(g, tw, SIDE_BWD);
+	}
+	if (err)
+		return err;
+	if (!tw->met) {
+		*exhausted = g->stack_f.n ? SIDE_BWD : SIDE_FWD;
+		return 0;
+	}
+	while (complete && !err && g->stack_f.n)
+		err = tw_step(g, tw, SIDE_FWD);
+	while (complete && !err && g->stack_b.n)
+		err = tw_step(g, tw, SIDE_BWD);
+	return err;
+}
+
 int lg_graph_check_new_edge(struct lg_graph *g, lg_class_id from,
 			    lg_class_id to, unsigned int pairs,
 			    struct lg_path *cycle)
 {
-	uint32_t of, ot;
+	struct two_way tw = { .from = from, .to = to };
+	unsigned int deps = lg_mode_pairs_deps(pairs);
+	uint32_t exhausted;
+	int err;
 
 	if (from >= g->nclasses || to >= g->nclasses || from == to)
 		return 0;
-	of = comp_ord_of(g, from);
-	ot = comp_ord_of(g, to);
-	if (of < ot)
+	tw.lo = comp_label(g, to);
+	tw.hi = comp_label(g, from);
+	if (tw.hi < tw.lo)
 		return 0;
-	return strong_search(g, from, to, lg_mode_pairs_deps(pairs), ot, of,
-			     LG_NONE, cycle);
+	if (tw.lo == tw.hi)
+		return strong_search(g, from, to, deps, tw.lo, tw.hi, 0, LG_NONE,
+				     cycle);
+	/* Against the order: is there any path back at all? */
+	err = two_way(g, &tw, false, &exhausted);
+	if (err || !tw.met)
+		return err;
+	/* Only classes that reach @from can be on the circle. */
+	while (g->stack_b.n && !err)
+		err = tw_step(g, &tw, SIDE_BWD);
+	if (err)
+		return err;
+	return strong_search(g, from, to, deps, tw.lo, tw.hi, tw.gen, LG_NONE,
+			     cycle);
 }
 
-/* ---- Pearce-Kelly maintenance ----------------------------------------- */
+/* ---- keeping the order ------------------------------------------------- */
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int cmp_comp_ord(const void *a, const void *b, void *ctx)
+static int cmp_label(const void *a, const void *b, void *ctx)
 {
 	const struct lg_graph *g = ctx;
-	uint32_t x = g->comp_ord[*(const uint32_t *)a];
-	uint32_t y = g->comp_ord[*(const uint32_t *)b];
+	uint64_t x = g->label[*(const uint32_t *)a];
+	uint64_t y = g->label[*(const uint32_t *)b];
 
 	return x < y ? -1 : x > y;
 }
 
+enum place { PLACE_AFTER, PLACE_BEFORE };
+
 /*
- * Depth-first over classes from @start, following out edges (@forward) or in
- * edges, visiting only classes whose component order is within [lo, hi].
- * Each component reached is pushed (by root) on @list once and gets @flag.
- * Class visits are marked in the search scratch (state class * 2 + !forward)
- * with generation @gen.
+ * Unlink the components @v[0..n-1] (roots), sort them by label and link
+ * them back in that order just after (PLACE_AFTER) or just before
+ * (PLACE_BEFORE) @at, which is not in @v; @at LG_NONE means the head for
+ * PLACE_AFTER and the tail for PLACE_BEFORE.  Then label them.
  */
-static int pk_walk(struct lg_graph *g, lg_class_id start, bool forward,
-		   uint32_t lo, uint32_t hi, uint32_t gen, uint32_t flag,
-		   struct lg_id_list *list)
+static void move_run(struct lg_graph *g, enum place place, uint32_t at,
+		     uint32_t *v, uint32_t n)
 {
-	uint32_t side = forward ? 0 : 1;
-	int err;
+	uint32_t pos;
 
-	g->stack.n = 0;
-	g->mark[start * 2 + side] = gen;
-	err = id_list_push(&g->stack, start);
-	while (!err && g->stack.n) {
-		lg_class_id x = g->stack.v[--g->stack.n];
-		uint32_t rx = comp_find(g, x);
-		const struct lg_id_list *adj;
-
-		if (g->comp_mark[rx] != gen) {
-			g->comp_mark[rx] = gen;
-			g->comp_flag[rx] = 0;
-		}
-		if (!(g->comp_flag[rx] & flag)) {
-			g->comp_flag[rx] |= flag;
-			err = id_list_push(list, rx);
-			if (err)
-				break;
-		}
-		adj = forward ? &g->classes[x].out : &g->classes[x].in;
-		for (uint32_t i = 0; i < adj->n; i++) {
-			const struct lg_edge *e = &g->edges[adj->v[i]];
-			lg_class_id y = forward ? e->to : e->from;
-			uint32_t ord;
-
-			if (g->mark[y * 2 + side] == gen)
-				continue;
-			ord = comp_ord_of(g, y);
-			if (ord < lo || ord > hi)
-				continue;
-			g->mark[y * 2 + side] = gen;
-			err = id_list_push(&g->stack, y);
-			if (err)
-				break;
-		}
+	if (!n)
+		return;
+	qsort_r(v, n, sizeof(*v), cmp_label, g);
+	for (uint32_t i = 0; i < n; i++)
+		list_unlink(g, v[i]);
+	if (place == PLACE_AFTER)
+		pos = at;
+	else
+		pos = at == LG_NONE ? g->list_tail : g->lprev[at];
+	for (uint32_t i = 0; i < n; i++) {
+		list_insert_after(g, pos, v[i]);
+		pos = v[i];
 	}
-	return err;
+	label_run(g, v[0], v[n - 1], n);
 }
 
-#define PK_FWD 1u
-#define PK_BWD 2u
-
 /*
- * Restore the topological order after adding @from -> @to where @to's
- * component came before @from's: the components reachable from @to (F) and
- * those reaching @from (B) inside the window are reordered as B, then the
- * components in both (a new circle: merged into one), then F, reusing the
- * order values they had.
+ * The order after adding @from -> @to against it.  No circle: move the side
+ * the two-way search exhausted (the backward set to just before @to's
+ * component, or the forward set to just after @from's).  A circle: the
+ * components in both sets (C) merge; the rest of the backward set goes,
+ * then C, just before the window, the rest of the forward set just after
+ * it.  Nothing in the window outside both sets has an edge into the
+ * backward set or out of the forward set, so every edge stays in order.
  */
-static int pk_reorder(struct lg_graph *g, lg_class_id from, lg_class_id to)
+static int relayout(struct lg_graph *g, const struct two_way *tw,
+		    uint32_t exhausted)
 {
-	uint32_t lo = comp_ord_of(g, to), hi = comp_ord_of(g, from);
-	uint32_t gen, merged = UINT32_MAX, n = 0;
-	int err;
+	uint32_t rt = comp_find(g, tw->to), rf = comp_find(g, tw->from);
+	uint32_t before, after, merged = LG_NONE, nb = 0, nf = 0;
 
-	err = ensure_scratch(g);
-	if (err)
-		return err;
-	gen = next_generation(g);
-	g->fwd.n = g->bwd.n = g->pool.n = 0;
-	err = pk_walk(g, to, true, lo, hi, gen, PK_FWD, &g->fwd);
-	if (!err)
-		err = pk_walk(g, from, false, lo, hi, gen, PK_BWD, &g->bwd);
-	if (err)
-		return err;
-	for (uint32_t i = 0; i < g->bwd.n; i++) {
-		err = id_list_push(&g->pool, g->comp_ord[g->bwd.v[i]]);
-		if (err)
-			return err;
+	if (exhausted == SIDE_BWD) {
+		move_run(g, PLACE_BEFORE, rt, g->bwd.v, g->bwd.n);
+		return 0;
 	}
-	for (uint32_t i = 0; i < g->fwd.n; i++) {
-		if (g->comp_flag[g->fwd.v[i]] & PK_BWD)
-			continue;
-		err = id_list_push(&g->pool, g->comp_ord[g->fwd.v[i]]);
-		if (err)
-			return err;
+	if (exhausted == SIDE_FWD) {
+		move_run(g, PLACE_AFTER, rf, g->fwd.v, g->fwd.n);
+		return 0;
 	}
-	qsort(g->pool.v, g->pool.n, sizeof(*g->pool.v), cmp_u32);
-	qsort_r(g->bwd.v, g->bwd.n, sizeof(*g->bwd.v), cmp_comp_ord, g);
-	qsort_r(g->fwd.v, g->fwd.n, sizeof(*g->fwd.v), cmp_comp_ord, g);
-
-	/* B without the circle, in order. */
+	before = g->lprev[rt];
+	after = g->lnext[rf];
+	/* Split off C; B \ C and F \ C stay in place in their lists. */
 	for (uint32_t i = 0; i < g->bwd.n; i++) {
 		uint32_t r = g->bwd.v[i];
 
-		if (g->comp_flag[r] & PK_FWD)
+		if (!(g->comp_flag[r] & SIDE_FWD)) {
+			g->bwd.v[nb++] = r;
 			continue;
-		g->comp_ord[r] = g->pool.v[n++];
-	}
-	/* The circle: every component in both sets becomes one. */
-	for (uint32_t i = 0; i < g->bwd.n; i++) {
-		uint32_t r = g->bwd.v[i];
-
-		if (!(g->comp_flag[r] & PK_FWD))
-			continue;
-		if (merged == UINT32_MAX)
+		}
+		list_unlink(g, r);
+		if (merged == LG_NONE)
 			merged = r;
 		else
 			g->comp_parent[r] = merged;
 	}
-	if (merged != UINT32_MAX)
-		g->comp_ord[merged] = g->pool.v[n++];
-	/* F without the circle, in order. */
-	for (uint32_t i = 0; i < g->fwd.n; i++) {
-		uint32_t r = g->fwd.v[i];
-
-		if (g->comp_flag[r] & PK_BWD)
-			continue;
-		g->comp_ord[r] = g->pool.v[n++];
+	for (uint32_t i = 0; i < g->fwd.n; i++)
+		if (!(g->comp_flag[g->fwd.v[i]] & SIDE_BWD))
+			g->fwd.v[nf++] = g->fwd.v[i];
+	/* B \ C, then the merged component, just before the window. */
+	if (nb) {
+		move_run(g, PLACE_AFTER, before, g->bwd.v, nb);
+		before = g->bwd.v[nb - 1];
 	}
+	list_insert_after(g, before, merged);
+	label_run(g, merged, merged, 1);
+	/* F \ C at the end of the window: before whatever followed it. */
+	move_run(g, PLACE_BEFORE, after, g->fwd.v, nf);
 	return 0;
 }
 
@@ -769,9 +964,10 @@ int lg_graph_add_edge(struct lg_graph *g, lg_class_id from, lg_class_id to,
 		      unsigned int pairs, lg_edge_id *edge, unsigned int *added,
 		      struct lg_path *cycle)
 {
+	struct two_way tw = { .from = from, .to = to };
 	unsigned int new_pairs, new_deps;
+	uint32_t exhausted;
 	lg_edge_id id;
-	uint32_t of, ot;
 	int ret, err;
 
 	if (from >= g->nclasses || to >= g->nclasses || from == to ||
@@ -782,6 +978,7 @@ int lg_graph_add_edge(struct lg_graph *g, lg_class_id from, lg_class_id to,
 	id = lg_graph_find_edge(g, from, to);
 	if (id != LG_NONE) {
 		struct lg_edge *e = &g->edges[id];
+		uint64_t l;
 
 		if (edge)
 			*edge = id;
@@ -794,8 +991,8 @@ int lg_graph_add_edge(struct lg_graph *g, lg_class_id from, lg_class_id to,
 		/* An existing edge between components is already in order. */
 		if (!new_deps || comp_find(g, from) != comp_find(g, to))
 			return 0;
-		of = ot = comp_ord_of(g, from);
-		return strong_search(g, from, to, new_deps, ot, of, id, cycle);
+		l = comp_label(g, from);
+		return strong_search(g, from, to, new_deps, l, l, 0, id, cycle);
 	}
 
 	if (g->nedges >= LG_NONE - 1)
@@ -833,22 +1030,50 @@ int lg_graph_add_edge(struct lg_graph *g, lg_class_id from, lg_class_id to,
 	if (added)
 		*added = pairs;
 
-	of = comp_ord_of(g, from);
-	ot = comp_ord_of(g, to);
-	if (of < ot)
+	tw.lo = comp_label(g, to);
+	tw.hi = comp_label(g, from);
+	if (tw.hi < tw.lo)
 		return 0;
-	ret = strong_search(g, from, to, lg_mode_pairs_deps(pairs), ot, of, id,
-			    cycle);
-	if (ret < 0)
-		return ret;
-	if (of > ot) {
-		err = pk_reorder(g, from, to);
-		if (err) {
-			lg_path_free(cycle);
-			return err;
-		}
+	if (tw.hi == tw.lo)
+		return strong_search(g, from, to, lg_mode_pairs_deps(pairs),
+				     tw.lo, tw.hi, 0, id, cycle);
+	err = two_way(g, &tw, true, &exhausted);
+	if (err)
+		return err;
+	ret = 0;
+	if (tw.met) {
+		ret = strong_search(g, from, to, lg_mode_pairs_deps(pairs), tw.lo,
+				    tw.hi, tw.gen, id, cycle);
+		if (ret < 0)
+			return ret;
+	}
+	err = relayout(g, &tw, exhausted);
+	if (err) {
+		lg_path_free(cycle);
+		return err;
 	}
 	return ret;
+}
+
+int lg_graph_verify_order(struct lg_graph *g)
+{
+	size_t n = 0;
+
+	for (uint32_t r = g->list_head, p = LG_NONE; r != LG_NONE;
+	     p = r, r = g->lnext[r], n++) {
+		if (g->comp_parent[r] != r || g->lprev[r] != p)
+			return -EUCLEAN;
+		if (p != LG_NONE && g->label[p] >= g->label[r])
+			return -EUCLEAN;
+	}
+	for (size_t i = 0; i < g->nclasses; i++)
+		n -= comp_find(g, (uint32_t)i) == i;
+	if (n)
+		return -EUCLEAN;
+	for (size_t i = 0; i < g->nedges; i++)
+		if (comp_label(g, g->edges[i].from) > comp_label(g, g->edges[i].to))
+			return -EUCLEAN;
+	return 0;
 }
 
 /* ---- queries ---------------------------------------------------------- */

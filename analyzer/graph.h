@@ -217,6 +217,13 @@ struct lg_cycle_stats {
 int lg_graph_find_cycles(struct lg_graph *g, const struct lg_cycle_limits *limits,
 			 lg_cycle_fn fn, void *ctx, struct lg_cycle_stats *stats);
 
+/*
+ * Check the graph's internal order (for tests): the component order list is
+ * consistent, its labels grow, and every edge between two components goes
+ * forward in it.  Returns 0 or -EUCLEAN.
+ */
+int lg_graph_verify_order(struct lg_graph *g);
+
 /* One entry of a task's held-lock stack, bottom first. */
 struct lg_held_lock {
 	lg_class_id class_id;

@@ -857,13 +857,12 @@ int lg_graph_check_new_edge(struct lg_graph *g, lg_class_id from,
 	err = two_way(g, &tw, false, &exhausted);
 	if (err || !tw.met)
 		return err;
-	/* Only classes that reach @from can be on the circle. */
-	while (g->stack_b.n && !err)
-		err = tw_step(g, &tw, SIDE_BWD);
-	if (err)
-		return err;
-	return strong_search(g, from, to, deps, tw.lo, tw.hi, tw.gen, LG_NONE,
-			     cycle);
+	/*
+	 * A path exists; is one strong?  The breadth-first search stops at
+	 * the first answer, which is cheaper here than completing the
+	 * backward set to narrow it (measured: bench/bench_analyzer).
+	 */
+	return strong_search(g, from, to, deps, tw.lo, tw.hi, 0, LG_NONE, cycle);
 }
 
 /* ---- keeping the order ------------------------------------------------- */

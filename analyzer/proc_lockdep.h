@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 
-#include "splat_parse.h" /* struct lg_parse_error */
+#include "text_input.h" /* struct lg_parse_error */
 
 struct lg_proc_class {
 	char *key;   /* as printed: "ffffffff82a5d9b8", "(____ptrval____)" */

@@ -200,21 +200,8 @@ static size_t parse_uint(const char *s, int *v)
 	return n;
 }
 
-static void set_error(struct sp_ctx *c, unsigned int line, const char *fmt,
-		      ...) __attribute__((format(printf, 3, 4)));
-
-static void set_error(struct sp_ctx *c, unsigned int line, const char *fmt,
-		      ...)
-{
-	va_list ap;
-
-	if (!c->err)
-		return;
-	c->err->line = line;
-	va_start(ap, fmt);
-	vsnprintf(c->err->msg, sizeof(c->err->msg), fmt, ap);
-	va_end(ap);
-}
+/* Say where and why parsing failed (see lg_parse_error_set()). */
+#define set_error(c, line, ...) lg_parse_error_set((c)->err, (line), __VA_ARGS__)
 
 /* ---------------------------------------------------------------------
  * Prefixes.

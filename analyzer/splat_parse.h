@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "graph.h"
+#include "text_input.h" /* struct lg_parse_error */
 
 enum lg_splat_kind {
 	LG_SPLAT_CIRCULAR,	   /* possible circular locking dependency detected */
@@ -73,12 +74,6 @@ struct lg_splat {
 struct lg_splat_list {
 	struct lg_splat *v;
 	size_t n;
-};
-
-/* Where parsing failed: input line (1-based) and what is wrong. */
-struct lg_parse_error {
-	unsigned int line;
-	char msg[200];
 };
 
 /*

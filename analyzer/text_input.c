@@ -3,7 +3,9 @@
  * Text or binary: see text_input.h.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "text_input.h"
 
@@ -70,4 +72,17 @@ int lg_text_check(const char *buf, size_t len)
 	}
 	/* bad * 10 > len, without overflow */
 	return bad > len / 10 ? -EMEDIUMTYPE : 0;
+}
+
+void lg_parse_error_set(struct lg_parse_error *err, unsigned int line,
+			const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
 }

@@ -39,24 +39,9 @@ struct pl_ctx {
 	struct lg_parse_error *err;
 };
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_xdigit(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 static const char *skip_blanks(const char *s, const char *end)
 {
-	while (s < end && is_blank(*s))
+	while (s < end && lg_is_blank(*s))
 		s++;
 	return s;
 }
@@ -146,17 +131,6 @@ static uint64_t dep_rehash(const struct pl_ctx *c, size_t idx)
 	return hash_dep(d->from, d->to);
 }
 
-static char *dup_range(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (!p)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
 /*
  * The class with @key and @name, added (ops, fd, bd -1, no usage) when
  * absent.  *@idx gets its index, *@added whether it is new.
@@ -197,8 +171,8 @@ static int get_class(struct pl_ctx *c, const char *key, size_t klen,
 	k = &c->res.classes[c->res.nclasses];
 	memset(k, 0, sizeof(*k));
 	k->ops = k->fd = k->bd = -1;
-	k->key = dup_range(key, klen);
-	k->name = dup_range(name, nlen);
+	k->key = lg_dup_range(key, klen);
+	k->name = lg_dup_range(name, nlen);
 	if (!k->key || !k->name) {
 		free(k->key);
 		free(k->name);
@@ -262,7 +236,7 @@ static bool valid_key(const char *k, size_t n)
 		n -= 2;
 	}
 	for (i = 0; i < n; i++)
-		if (!is_xdigit(k[i]))
+		if (!lg_is_xdigit(k[i]))
 			return false;
 	return true;
 }
@@ -278,14 +252,14 @@ static bool take_field(const char **p, const char *end, const char *tag,
 	if ((size_t)(end - q) < n || memcmp(q, tag, n) != 0)
 		return false;
 	q = skip_blanks(q + n, end);
-	if (q == end || !is_digit(*q))
+	if (q == end || !lg_is_digit(*q))
 		return false;
-	while (q < end && is_digit(*q)) {
+	while (q < end && lg_is_digit(*q)) {
 		if (x > (LONG_MAX - 9) / 10)
 			return false;
 		x = x * 10 + (*q++ - '0');
 	}
-	if (q < end && !is_blank(*q))
+	if (q < end && !lg_is_blank(*q))
 		return false;
 	*v = x;
 	*p = skip_blanks(q, end);
@@ -331,7 +305,7 @@ static int parse_class_line(struct pl_ctx *c, const char *p, const char *end,
 	struct lg_proc_class *k;
 	bool added;
 
-	while (p < end && !is_blank(*p))
+	while (p < end && !lg_is_blank(*p))
 		p++;
 	ke = p;
 	if (!valid_key(key, (size_t)(ke - key)) || p == end) {
@@ -364,7 +338,7 @@ static int parse_class_line(struct pl_ctx *c, const char *p, const char *end,
 		return -ENOMEM;
 	k = &c->res.classes[*idx];
 	if (ue > usage) {
-		char *u = dup_range(usage, (size_t)(ue - usage));
+		char *u = lg_dup_range(usage, (size_t)(ue - usage));
 
 		if (!u)
 			return -ENOMEM;
@@ -429,7 +403,7 @@ int lg_proc_lockdep_parse(const char *buf, size_t len,
 		const char *e = nl ? nl : end, *s;
 
 		no++;
-		while (e > p && (e[-1] == '\r' || is_blank(e[-1])))
+		while (e > p && (e[-1] == '\r' || lg_is_blank(e[-1])))
 			e--;
 		s = skip_blanks(p, e);
 		if (s == e) {

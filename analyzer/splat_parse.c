@@ -86,21 +86,6 @@ enum sp_bare {
  * Small string helpers (no locale, no signed-char surprises).
  */
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_xdigit(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 static bool is_upper(char c)
 {
 	return c >= 'A' && c <= 'Z';
@@ -118,12 +103,13 @@ static bool is_alpha(char c)
 
 static bool is_sym_char(char c)
 {
-	return is_alpha(c) || is_digit(c) || c == '_' || c == '.' || c == '$';
+	return is_alpha(c) || lg_is_digit(c) || c == '_' || c == '.' ||
+	       c == '$';
 }
 
 static const char *skip_blanks(const char *s)
 {
-	while (is_blank(*s))
+	while (lg_is_blank(*s))
 		s++;
 	return s;
 }
@@ -140,27 +126,16 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && memcmp(s + n - m, suffix, m) == 0;
 }
 
-static char *dup_range(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (!p)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
 /* Copy of @s without leading and trailing blanks. */
 static char *dup_trimmed(const char *s, size_t n)
 {
-	while (n && is_blank(*s)) {
+	while (n && lg_is_blank(*s)) {
 		s++;
 		n--;
 	}
-	while (n && is_blank(s[n - 1]))
+	while (n && lg_is_blank(s[n - 1]))
 		n--;
-	return dup_range(s, n);
+	return lg_dup_range(s, n);
 }
 
 /* A line of at least @min copies of @c and nothing else. */
@@ -178,7 +153,7 @@ static bool is_hex_word(const char *t)
 {
 	size_t n = 0;
 
-	while (is_xdigit(t[n]))
+	while (lg_is_xdigit(t[n]))
 		n++;
 	return n >= 8 && n <= 16 && t[n] == '\0';
 }
@@ -189,7 +164,7 @@ static size_t parse_uint(const char *s, int *v)
 	long long x = 0;
 	size_t n = 0;
 
-	while (is_digit(s[n])) {
+	while (lg_is_digit(s[n])) {
 		x = x * 10 + (s[n] - '0');
 		if (x > INT_MAX)
 			return 0;
@@ -216,11 +191,11 @@ static size_t match_timestamp(const char *s)
 		return 0;
 	while (s[i] == ' ')
 		i++;
-	for (d = 0; is_digit(s[i]); i++, d++)
+	for (d = 0; lg_is_digit(s[i]); i++, d++)
 		;
 	if (!d || s[i] != '.')
 		return 0;
-	for (i++, d = 0; is_digit(s[i]); i++, d++)
+	for (i++, d = 0; lg_is_digit(s[i]); i++, d++)
 		;
 	if (!d || s[i] != ']')
 		return 0;
@@ -239,7 +214,7 @@ static size_t match_caller(const char *s, char *tag)
 	if (s[i] != 'T' && s[i] != 'C')
 		return 0;
 	start = i++;
-	for (d = 0; is_digit(s[i]); i++, d++)
+	for (d = 0; lg_is_digit(s[i]); i++, d++)
 		;
 	if (!d || s[i] != ']' || i - start >= TAG_MAX)
 		return 0;
@@ -260,7 +235,7 @@ static size_t match_human_time(const char *s)
 	for (i = 5; s[i] && s[i] != ']' && i < 40; i++) {
 		if (s[i] == ':')
 			colons++;
-		else if (!is_digit(s[i]) && !is_alpha(s[i]) && s[i] != ' ')
+		else if (!lg_is_digit(s[i]) && !is_alpha(s[i]) && s[i] != ' ')
 			return 0;
 	}
 	return s[i] == ']' && colons == 2 ? i + 1 : 0;
@@ -271,9 +246,9 @@ static size_t match_level(const char *s)
 {
 	size_t i = 1;
 
-	if (s[0] != '<' || !is_digit(s[1]))
+	if (s[0] != '<' || !lg_is_digit(s[1]))
 		return 0;
-	while (is_digit(s[i]) && i < 4)
+	while (lg_is_digit(s[i]) && i < 4)
 		i++;
 	return s[i] == '>' ? i + 1 : 0;
 }
@@ -285,9 +260,9 @@ static size_t match_kmsg(const char *s)
 	int field;
 
 	for (field = 0; field < 3; field++) {
-		if (!is_digit(s[i]))
+		if (!lg_is_digit(s[i]))
 			return 0;
-		while (is_digit(s[i]))
+		while (lg_is_digit(s[i]))
 			i++;
 		if (s[i] != ',')
 			return 0;
@@ -341,13 +316,13 @@ static size_t match_clock(const char *s)
 {
 	size_t i = 0;
 
-	if (!is_digit(s[0]) || !is_digit(s[1]) || s[2] != ':' ||
-	    !is_digit(s[3]) || !is_digit(s[4]) || s[5] != ':' ||
-	    !is_digit(s[6]) || !is_digit(s[7]))
+	if (!lg_is_digit(s[0]) || !lg_is_digit(s[1]) || s[2] != ':' ||
+	    !lg_is_digit(s[3]) || !lg_is_digit(s[4]) || s[5] != ':' ||
+	    !lg_is_digit(s[6]) || !lg_is_digit(s[7]))
 		return 0;
 	i = 8;
 	if (s[i] == '.' || s[i] == ',')
-		for (i++; is_digit(s[i]); i++)
+		for (i++; lg_is_digit(s[i]); i++)
 			;
 	return i;
 }
@@ -384,9 +359,9 @@ static size_t match_syslog(const char *s, bool after_stamp)
 		i = 4;
 		while (s[i] == ' ')
 			i++;
-		if (!is_digit(s[i]))
+		if (!lg_is_digit(s[i]))
 			return 0;
-		while (is_digit(s[i]))
+		while (lg_is_digit(s[i]))
 			i++;
 		if (s[i++] != ' ')
 			return 0;
@@ -394,10 +369,11 @@ static size_t match_syslog(const char *s, bool after_stamp)
 		if (!n)
 			return 0;
 		i += n;
-	} else if (is_digit(s[0]) && is_digit(s[1]) && is_digit(s[2]) &&
-		   is_digit(s[3]) && s[4] == '-' && is_digit(s[5]) &&
-		   is_digit(s[6]) && s[7] == '-' && is_digit(s[8]) &&
-		   is_digit(s[9]) && (s[10] == 'T' || s[10] == ' ')) {
+	} else if (lg_is_digit(s[0]) && lg_is_digit(s[1]) &&
+		   lg_is_digit(s[2]) && lg_is_digit(s[3]) && s[4] == '-' &&
+		   lg_is_digit(s[5]) && lg_is_digit(s[6]) && s[7] == '-' &&
+		   lg_is_digit(s[8]) && lg_is_digit(s[9]) &&
+		   (s[10] == 'T' || s[10] == ' ')) {
 		i = 11;
 		n = match_clock(s + i);
 		if (!n)
@@ -497,7 +473,7 @@ static void trim_end(char *p)
 {
 	size_t n = strlen(p);
 
-	while (n && (p[n - 1] == '\r' || is_blank(p[n - 1])))
+	while (n && (p[n - 1] == '\r' || lg_is_blank(p[n - 1])))
 		p[--n] = '\0';
 }
 
@@ -726,9 +702,9 @@ static size_t match_hex0x(const char *s)
 {
 	size_t i = 2;
 
-	if (s[0] != '0' || s[1] != 'x' || !is_xdigit(s[2]))
+	if (s[0] != '0' || s[1] != 'x' || !lg_is_xdigit(s[2]))
 		return 0;
-	while (is_xdigit(s[i]))
+	while (lg_is_xdigit(s[i]))
 		i++;
 	return i;
 }
@@ -764,7 +740,7 @@ static size_t match_addr_bracket(const char *s)
 		return 0;
 	if (s[1] == '<')
 		i++;
-	while (is_xdigit(s[i])) {
+	while (lg_is_xdigit(s[i])) {
 		i++;
 		d++;
 	}
@@ -795,9 +771,9 @@ static size_t match_file_line(const char *s)
 	i++;
 	if (s[i] == '-')
 		i++;		/* "fs/ext4/ext4_jbd2.h:-1" */
-	if (!is_digit(s[i]))
+	if (!lg_is_digit(s[i]))
 		return 0;
-	while (is_digit(s[i]))
+	while (lg_is_digit(s[i]))
 		i++;
 	return i;
 }
@@ -809,7 +785,7 @@ static bool looks_like_symbol(const char *s, size_t n)
 	bool lower = true;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '_' || s[i] == '.' || is_digit(s[i]))
+		if (s[i] == '_' || s[i] == '.' || lg_is_digit(s[i]))
 			return true;
 		if (!is_lower(s[i]))
 			lower = false;
@@ -1093,7 +1069,7 @@ static bool parse_lock_line(const char *t, struct sp_lock *l)
 			return false;
 		p = skip_blanks(p + n + 2);
 	}
-	for (n = 0; is_xdigit(p[n]); n++)
+	for (n = 0; lg_is_xdigit(p[n]); n++)
 		;
 	if (n >= 8 && p[n] == ' ')
 		p += n + 1;
@@ -1118,7 +1094,7 @@ static int take_task(const char *start, const char *end, char **task,
 	const char *s = end;
 	int v;
 
-	while (s > start && is_digit(s[-1]))
+	while (s > start && lg_is_digit(s[-1]))
 		s--;
 	if (s == end || s - start < 2 || s[-1] != '/')
 		return -EINVAL;
@@ -1220,7 +1196,7 @@ static bool is_stack_words(const char *t)
 	size_t n, words = 0;
 
 	while (*t) {
-		for (n = 0; is_xdigit(t[n]); n++)
+		for (n = 0; lg_is_xdigit(t[n]); n++)
 			;
 		if (n != 8 && n != 16)
 			return false;
@@ -1236,10 +1212,10 @@ static bool is_code_bytes(const char *t)
 	size_t words = 0;
 
 	while (*t) {
-		if ((t[0] == '<' || t[0] == '(') && is_xdigit(t[1]) &&
-		    is_xdigit(t[2]) && (t[3] == '>' || t[3] == ')'))
+		if ((t[0] == '<' || t[0] == '(') && lg_is_xdigit(t[1]) &&
+		    lg_is_xdigit(t[2]) && (t[3] == '>' || t[3] == ')'))
 			t += 4;
-		else if (is_xdigit(t[0]) && is_xdigit(t[1]) &&
+		else if (lg_is_xdigit(t[0]) && lg_is_xdigit(t[1]) &&
 			 (t[2] == ' ' || !t[2]))
 			t += 2;
 		else
@@ -1495,7 +1471,7 @@ static int take_lock(struct sp_ctx *c, size_t *i, char **cls, char **at)
 			break;
 		j = k;
 	}
-	*cls = dup_range(first.cls, first.clen);
+	*cls = lg_dup_range(first.cls, first.clen);
 	if (!*cls)
 		return -ENOMEM;
 	ret = normalise_at(where, at);
@@ -1534,7 +1510,7 @@ static int take_kernel(const struct sp_ctx *c, size_t ti, char **kernel,
 	if (first == SIZE_MAX)
 		return 0;
 	if (i > c->limit || n == 3 || !is_rule(c->lines[i].t, '-', 4)) {
-		if (!is_digit(c->lines[first].t[0]))
+		if (!lg_is_digit(c->lines[first].t[0]))
 			return 0;
 		last = first;
 	}
@@ -1583,11 +1559,11 @@ static int add_dep(struct lg_splat *s, const char *t, int *index)
 	memset(d, 0, sizeof(*d));
 	d->index = idx;
 	d->mode = LG_MODE_WRITE;
-	d->class_name = dup_range(l.cls, l.clen);
+	d->class_name = lg_dup_range(l.cls, l.clen);
 	if (!d->class_name)
 		return -ENOMEM;
 	if (l.ulen) {
-		d->usage = dup_range(l.usage, l.ulen);
+		d->usage = lg_dup_range(l.usage, l.ulen);
 		if (!d->usage) {
 			free(d->class_name);
 			return -ENOMEM;

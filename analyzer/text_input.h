@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Helpers shared by the text parsers (lockdep reports, /proc/lockdep):
- * telling text from binary input, and saying where parsing failed.
+ * telling text from binary input, saying where parsing failed, and small
+ * character and string helpers.
  */
 #ifndef LOCKGRAPH_ANALYZER_TEXT_INPUT_H
 #define LOCKGRAPH_ANALYZER_TEXT_INPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Where parsing failed: input line (1-based) and what is wrong. */
 struct lg_parse_error {
@@ -28,5 +32,34 @@ void lg_parse_error_set(struct lg_parse_error *err, unsigned int line,
  * -EMEDIUMTYPE for binary input.
  */
 int lg_text_check(const char *buf, size_t len);
+
+/* Character classes without locale or signed-char surprises. */
+static inline bool lg_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool lg_is_xdigit(char c)
+{
+	return lg_is_digit(c) || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+static inline bool lg_is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Copy of the @n bytes at @s, NUL-terminated; NULL when out of memory. */
+static inline char *lg_dup_range(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
 
 #endif /* LOCKGRAPH_ANALYZER_TEXT_INPUT_H */

@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "graph.h"
 
 #define NLAYERS 24
@@ -741,43 +742,22 @@ out:
 	return err;
 }
 
+static int run_size_work(const void *cfg, void *res)
+{
+	return run_size(cfg, res);
+}
+
 /* Run one size in a child; its result comes back through a pipe. */
 static int run_child(const struct bench_cfg *cfg, struct result *res)
 {
-	int fd[2], status;
 	ssize_t got;
-	pid_t pid;
+	int err, status;
 
 	memset(res, 0, sizeof(*res));
-	if (pipe(fd))
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		int err = -errno;
-
-		close(fd[0]);
-		close(fd[1]);
+	err = bench_run_in_child(run_size_work, cfg, res, sizeof(*res), &got,
+				 &status);
+	if (err)
 		return err;
-	}
-	if (pid == 0) {
-		struct result r;
-		ssize_t put;
-
-		close(fd[0]);
-		run_size(cfg, &r);
-		fflush(stdout);
-		put = write(fd[1], &r, sizeof(r));
-		_exit(put == (ssize_t)sizeof(r) && !r.err ? EXIT_SUCCESS :
-							     EXIT_FAILURE);
-	}
-	close(fd[1]);
-	got = read(fd[0], res, sizeof(*res));
-	close(fd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
 	if (WIFSIGNALED(status)) {
 		fprintf(stderr, "bench_analyzer: child for %u/%zu killed by signal %d\n",
 			cfg->nclasses, cfg->nedges, WTERMSIG(status));

@@ -52,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "splat_parse.h"
 
 #define SEED_FILE "/work/shared/seeds/003_a5e955c5b9b72acc.txt"
@@ -368,40 +369,21 @@ static void parse_once(const struct buf *b, struct parse_result *r)
 	lg_splat_list_free(&l);
 }
 
+static int parse_work(const void *b, void *r)
+{
+	parse_once(b, r);
+	return 0;
+}
+
 /* One parse in a child, so that its maxrss growth is the parser's alone. */
 static int parse_in_child(const struct buf *b, struct parse_result *r)
 {
-	int fd[2], status;
 	ssize_t got;
-	pid_t pid;
+	int err, status;
 
-	if (pipe(fd))
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		int err = -errno;
-
-		close(fd[0]);
-		close(fd[1]);
+	err = bench_run_in_child(parse_work, b, r, sizeof(*r), &got, &status);
+	if (err)
 		return err;
-	}
-	if (!pid) {
-		struct parse_result cr;
-		ssize_t put;
-
-		close(fd[0]);
-		parse_once(b, &cr);
-		put = write(fd[1], &cr, sizeof(cr));
-		_exit(put == (ssize_t)sizeof(cr) ? EXIT_SUCCESS : EXIT_FAILURE);
-	}
-	close(fd[1]);
-	got = read(fd[0], r, sizeof(*r));
-	close(fd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
 	if (got != (ssize_t)sizeof(*r) || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
 		return -ECHILD;

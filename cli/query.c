@@ -27,6 +27,24 @@ static sqlite3_stmt *query(struct lg_store *s, const char *sql)
 	return st;
 }
 
+/*
+ * Open the store read-only and prepare @sql on it into *@st.  Returns the
+ * store, or NULL (the error printed, nothing left open) on failure.
+ */
+static struct lg_store *open_for_query(const char *sql, sqlite3_stmt **st)
+{
+	struct lg_store *s = cli_open_store(false);
+
+	if (!s)
+		return NULL;
+	*st = query(s, sql);
+	if (!*st) {
+		lg_store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
 /* Finish a row loop: EXIT_SUCCESS when it ended cleanly. */
 static int query_done(struct lg_store *s, int rc)
 {
@@ -81,17 +99,14 @@ int cmd_classes(int argc, char **argv)
 	ret = no_args(argc, argv);
 	if (ret)
 		return ret;
-	s = cli_open_store(false);
+	s = open_for_query("SELECT c.id, c.name, c.usage, "
+			   "(SELECT count(*) FROM edges "
+			   "WHERE from_class = c.id), "
+			   "(SELECT count(*) FROM edges WHERE to_class = c.id), "
+			   "c.first_seen, c.last_seen FROM classes c "
+			   "ORDER BY c.name", &st);
 	if (!s)
 		return EXIT_FAILURE;
-	st = query(s, "SELECT c.id, c.name, c.usage, "
-		      "(SELECT count(*) FROM edges WHERE from_class = c.id), "
-		      "(SELECT count(*) FROM edges WHERE to_class = c.id), "
-		      "c.first_seen, c.last_seen FROM classes c ORDER BY c.name");
-	if (!st) {
-		lg_store_close(s);
-		return EXIT_FAILURE;
-	}
 	if (cli.json)
 		printf("[");
 	else
@@ -294,15 +309,10 @@ int cmd_cycles(int argc, char **argv)
 	ret = no_args(argc, argv);
 	if (ret)
 		return ret;
-	s = cli_open_store(false);
+	s = open_for_query("SELECT id, status, origin, nclasses, first_seen, "
+			   "last_seen FROM cycles ORDER BY id", &st);
 	if (!s)
 		return EXIT_FAILURE;
-	st = query(s, "SELECT id, status, origin, nclasses, first_seen, last_seen "
-		      "FROM cycles ORDER BY id");
-	if (!st) {
-		lg_store_close(s);
-		return EXIT_FAILURE;
-	}
 	if (cli.json)
 		printf("[");
 	else
@@ -480,13 +490,10 @@ int cmd_report(int argc, char **argv)
 		cli_err("report: '%s' is not a cycle ID", argv[optind]);
 		return LG_EXIT_USAGE;
 	}
-	s = cli_open_store(false);
+	s = open_for_query("SELECT closing_edge, status, origin, first_seen, "
+			   "report FROM cycles WHERE id = ?1", &st);
 	if (!s)
 		return EXIT_FAILURE;
-	st = query(s, "SELECT closing_edge, status, origin, first_seen, report "
-		      "FROM cycles WHERE id = ?1");
-	if (!st)
-		goto cleanup;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		cli_err("no cycle %lld in %s (see `lockgraph cycles`)",

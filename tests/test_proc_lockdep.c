@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "proc_lockdep.h"
+#include "test_util.h"
 
 #define PROC_DIR "tests/corpus/proc_lockdep"
 #define REAL_DUMP PROC_DIR "/lockdep-6.1.192-hugetlb.txt"
@@ -66,45 +67,6 @@ static const char small_hashed_crlf[] =
 	"\r\n"
 	"00000000d1e2f3a4 +.+.: fs_reclaim\r\n"
 	"\r\n";
-
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		b->p = realloc(b->p, cap);
-		assert_non_null(b->p);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	struct buf b = { 0 };
-	char chunk[65536];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	if (!f)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	if (!b.p)
-		buf_add(&b, "", 0);
-	*len = b.n;
-	return b.p;
-}
 
 static int parse_str(const char *text, struct lg_proc_lockdep *p,
 		     struct lg_parse_error *e)
@@ -551,43 +513,26 @@ static void test_other_proc_files(void **state)
 	}
 }
 
+/* One file through the parser: must not crash or leak. */
+static void parse_file(const char *path, const char *text, size_t len,
+		       void *must_parse)
+{
+	struct lg_proc_lockdep p;
+	struct lg_parse_error e;
+	int ret;
+
+	ret = lg_proc_lockdep_parse(text, len, &p, &e);
+	if (*(bool *)must_parse && ret)
+		fail_msg("%s: %d at line %u: %s", path, ret, e.line, e.msg);
+	assert_true(ret == 0 || ret == -EBADMSG || ret == -ENODATA ||
+		    ret == -EMEDIUMTYPE);
+	lg_proc_lockdep_free(&p);
+}
+
 /* Every file of @dir through the parser: must not crash or leak. */
 static int walk_dir(const char *dir, bool must_parse)
 {
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		struct lg_proc_lockdep p;
-		struct lg_parse_error e;
-		char path[4096];
-		struct stat st;
-		size_t len;
-		char *text;
-		int ret;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &st) || !S_ISREG(st.st_mode))
-			continue;
-		text = slurp(path, &len);
-		assert_non_null(text);
-		ret = lg_proc_lockdep_parse(text, len, &p, &e);
-		if (must_parse && ret)
-			fail_msg("%s: %d at line %u: %s", path, ret, e.line,
-				 e.msg);
-		assert_true(ret == 0 || ret == -EBADMSG || ret == -ENODATA ||
-			    ret == -EMEDIUMTYPE);
-		lg_proc_lockdep_free(&p);
-		free(text);
-		n++;
-	}
-	closedir(d);
-	return n;
+	return for_each_file(dir, parse_file, &must_parse);
 }
 
 static void test_regressions(void **state)

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "splat_parse.h"
+#include "test_util.h"
 
 #define SEED003 "tests/corpus/seed-003-khugepaged.txt"
 #define SYZBOT2 "tests/fixtures/splat-syzbot-2class.txt"
@@ -31,49 +32,9 @@
 /* Helpers                                                            */
 /* ------------------------------------------------------------------ */
 
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		b->p = realloc(b->p, cap);
-		assert_non_null(b->p);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
 static void buf_str(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
-}
-
-/* Whole file, NUL-terminated; NULL when it cannot be read. */
-static char *slurp(const char *path, size_t *len)
-{
-	struct buf b = { 0 };
-	char chunk[65536];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	if (!f)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	if (!b.p)
-		buf_add(&b, "", 0);
-	*len = b.n;
-	return b.p;
 }
 
 static char *must_slurp(const char *path, size_t *len)
@@ -1259,48 +1220,40 @@ static void check_invariants(const struct lg_splat_list *l)
 	}
 }
 
+struct parse_dir_stats {
+	int failures, reports;
+};
+
+/* One file through the parser: must not crash or leak. */
+static void parse_file(const char *path, const char *text, size_t len,
+		       void *arg)
+{
+	struct parse_dir_stats *ds = arg;
+	struct lg_splat_list l = { 0 };
+	struct lg_parse_error e;
+	int ret;
+
+	ret = lg_splat_parse(text, len, &l, &e);
+	if (ret && ret != -EBADMSG && ret != -EMEDIUMTYPE) {
+		print_error("%s: unexpected %d\n", path, ret);
+		ds->failures++;
+	}
+	if (ret)
+		assert_int_equal(l.n, 0);
+	check_invariants(&l);
+	ds->reports += (int)l.n;
+	lg_splat_list_free(&l);
+}
+
 /* Every file of @dir through the parser: must not crash or leak. */
 static int parse_dir(const char *dir, int *parsed, int *reports)
 {
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int failures = 0;
+	struct parse_dir_stats ds = { 0 };
+	int n = for_each_file(dir, parse_file, &ds);
 
-	*parsed = 0;
-	*reports = 0;
-	if (!d)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		struct lg_splat_list l = { 0 };
-		struct lg_parse_error e;
-		char path[4096];
-		struct stat st;
-		size_t len;
-		char *text;
-		int ret;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &st) || !S_ISREG(st.st_mode))
-			continue;
-		text = slurp(path, &len);
-		assert_non_null(text);
-		ret = lg_splat_parse(text, len, &l, &e);
-		if (ret && ret != -EBADMSG && ret != -EMEDIUMTYPE) {
-			print_error("%s: unexpected %d\n", path, ret);
-			failures++;
-		}
-		if (ret)
-			assert_int_equal(l.n, 0);
-		check_invariants(&l);
-		(*parsed)++;
-		*reports += (int)l.n;
-		lg_splat_list_free(&l);
-		free(text);
-	}
-	closedir(d);
-	return failures;
+	*parsed = n < 0 ? 0 : n;
+	*reports = ds.reports;
+	return n < 0 ? -1 : ds.failures;
 }
 
 static void test_regressions(void **state)

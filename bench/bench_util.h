@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers shared by the benchmarks.  Each bench/bench_*.c is a program of
+ * its own, so these are static functions in a header.
+ */
+#ifndef LOCKGRAPH_BENCH_BENCH_UTIL_H
+#define LOCKGRAPH_BENCH_BENCH_UTIL_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * Run @work(@arg, @out) in a forked child, so that what it costs (maxrss
+ * above all) is its own, and copy the @size-byte result it leaves in @out
+ * back to the parent's @out through a pipe.  The child flushes stdout and
+ * exits with EXIT_SUCCESS when @work returned 0 and the whole result was
+ * written, EXIT_FAILURE otherwise.
+ *
+ * Returns 0 once the child is reaped, with *@got the bytes read back (a
+ * whole result when it equals @size) and *@status its wait status, or
+ * -errno when pipe(), fork() or waitpid() failed.
+ */
+static int bench_run_in_child(int (*work)(const void *arg, void *out),
+			      const void *arg, void *out, size_t size,
+			      ssize_t *got, int *status)
+{
+	int fd[2];
+	pid_t pid;
+
+	*got = -1;
+	*status = 0;
+	if (pipe(fd))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(fd[0]);
+		close(fd[1]);
+		return err;
+	}
+	if (pid == 0) {
+		ssize_t put;
+		int err;
+
+		close(fd[0]);
+		err = work(arg, out);
+		fflush(stdout);
+		put = write(fd[1], out, size);
+		_exit(put == (ssize_t)size && !err ? EXIT_SUCCESS :
+						     EXIT_FAILURE);
+	}
+	close(fd[1]);
+	*got = read(fd[0], out, size);
+	close(fd[0]);
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+#endif /* LOCKGRAPH_BENCH_BENCH_UTIL_H */

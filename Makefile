@@ -23,7 +23,7 @@ endif
 CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow \
 	  -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
 	  -Wno-format-truncation \
-	  -Ianalyzer -Ischema -Icli $(SAN_FLAGS) $(EXTRA_CFLAGS)
+	  -Ianalyzer -Ischema -Icli -Idaemon -Ibpf $(SAN_FLAGS) $(EXTRA_CFLAGS)
 DEPFLAGS = -MMD -MP
 LDFLAGS := $(SAN_FLAGS) $(EXTRA_LDFLAGS)
 SQLITE_LIBS := -lsqlite3
@@ -41,6 +41,8 @@ ANALYZER_SRCS := $(wildcard analyzer/*.c)
 STORE_SRCS := $(wildcard schema/*.c)
 SCHEMA_SQL := $(sort $(wildcard schema/*.sql))
 CLI_SRCS := $(wildcard cli/*.c)
+DAEMON_SRCS := $(wildcard daemon/*.c)
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
 TEST_SRCS := $(wildcard tests/test_*.c)
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -48,6 +50,15 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 ANALYZER_OBJS := $(ANALYZER_SRCS:%.c=$(BUILD)/%.o)
 STORE_OBJS := $(STORE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/schema/schema_sql.o
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+# The daemon's libbpf-free parts (decoder, names, symbols, recordings) are
+# a library tests link; only probes.c includes the skeletons.
+CAPTURE_SRCS := $(filter-out daemon/lockgraphd.c daemon/probes.c,$(DAEMON_SRCS))
+CAPTURE_OBJS := $(CAPTURE_SRCS:%.c=$(BUILD)/%.o)
+LIB_CAPTURE := $(BUILD)/libcapture.a
+DAEMON_OBJS := $(BUILD)/daemon/lockgraphd.o $(BUILD)/daemon/probes.o
+BPF_OBJS := $(BPF_SRCS:%.bpf.c=$(BUILD)/%.bpf.o)
+BPF_SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
+LOCKGRAPHD := $(if $(wildcard daemon/lockgraphd.c),$(BUILD)/lockgraphd)
 LIB_ANALYZER := $(BUILD)/libanalyzer.a
 LIB_STORE := $(BUILD)/libstore.a
 LOCKGRAPH := $(BUILD)/lockgraph
@@ -59,7 +70,43 @@ FUZZERS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(LOCKGRAPH) $(TESTS) $(BENCHES)
+all: $(LOCKGRAPH) $(LOCKGRAPHD) $(TESTS) $(BENCHES)
+
+# BPF: CO-RE objects against the running kernel's BTF, one skeleton each.
+# Only daemon/ includes the skeletons.
+BPFTOOL ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+BPF_CLANG ?= clang
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror \
+	      -I$(BUILD)/bpf -Ibpf
+
+$(BUILD)/bpf/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)test -r $(VMLINUX_BTF) || { echo "no kernel BTF at $(VMLINUX_BTF): cannot build the BPF sources" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/lockgraph.h $(BUILD)/bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GENSKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name lg_$* > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/daemon/probes.o: daemon/probes.c $(BPF_SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bpf $(DEPFLAGS) -c $< -o $@
+
+$(LIB_CAPTURE): $(CAPTURE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/lockgraphd: $(DAEMON_OBJS) $(LIB_CAPTURE) $(LIB_STORE) $(LIB_ANALYZER)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -lbpf -lelf -lz $(SQLITE_LIBS) -lm -o $@
 
 $(BUILD)/%.o: %.c
 	$(call msg,CC,$@)
@@ -89,7 +136,7 @@ $(LOCKGRAPH): $(CLI_OBJS) $(LIB_STORE) $(LIB_ANALYZER)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(SQLITE_LIBS) -lm -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_STORE) $(LIB_ANALYZER)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_CAPTURE) $(LIB_STORE) $(LIB_ANALYZER)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm -o $@
 
@@ -106,7 +153,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 check-build
 	$(Q)tests/run.sh build build-asan
 
-check-build: $(LOCKGRAPH) $(TESTS)
+check-build: $(LOCKGRAPH) $(LOCKGRAPHD) $(TESTS)
 
 check: check-build
 	$(Q)tests/run.sh $(BUILD)

@@ -46,6 +46,9 @@ enum stmt_id {
 	ST_INGEST_FIND,
 	ST_INGEST_ADD,
 	ST_REPORT_ADD,
+	ST_CHAIN,
+	ST_CONTENTION,
+	ST_BOOT_SOURCE,
 	ST_COUNT,
 };
 
@@ -103,6 +106,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_REPORT_ADD] = "INSERT INTO reports (ingest_id, kind, title, line, "
 			  "imported, cycle_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_CHAIN] = "INSERT INTO chains (classes, count, first_seen, last_seen) "
+		     "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (classes) DO UPDATE SET "
+		     "count = count + excluded.count, "
+		     "last_seen = max(last_seen, excluded.last_seen)",
+	[ST_CONTENTION] = "INSERT INTO contention (class_id, boot_id, count, "
+			  "total_wait_ns, max_wait_ns) VALUES (?1, ?2, ?3, ?4, ?5) "
+			  "ON CONFLICT (class_id, boot_id) DO UPDATE SET "
+			  "count = count + excluded.count, "
+			  "total_wait_ns = total_wait_ns + excluded.total_wait_ns, "
+			  "max_wait_ns = max(max_wait_ns, excluded.max_wait_ns)",
+	[ST_BOOT_SOURCE] = "INSERT INTO boot_sources (boot_id, source, loaded, "
+			   "reason, events) VALUES (?1, ?2, ?3, ?4, ?5) "
+			   "ON CONFLICT (boot_id, source) DO UPDATE SET "
+			   "loaded = excluded.loaded, reason = excluded.reason, "
+			   "events = events + excluded.events",
 };
 
 struct lg_store {
@@ -789,6 +807,55 @@ int lg_store_report(struct lg_store *s, int64_t ingest, const char *kind,
 	sqlite3_bind_int(st, 5, imported);
 	bind_id(st, 6, cycle);
 	return step_done(s, st, "add report");
+}
+
+int lg_store_chain(struct lg_store *s, const char *classes, int64_t count,
+		   int64_t now)
+{
+	sqlite3_stmt *st;
+	int err = 0;
+
+	st = stmt(s, ST_CHAIN, &err);
+	if (!st)
+		return err;
+	bind_text(st, 1, classes);
+	sqlite3_bind_int64(st, 2, count);
+	sqlite3_bind_int64(st, 3, now);
+	return step_done(s, st, "count chain");
+}
+
+int lg_store_contention(struct lg_store *s, int64_t class_row, int64_t boot,
+			int64_t count, int64_t total_ns, int64_t max_ns)
+{
+	sqlite3_stmt *st;
+	int err = 0;
+
+	st = stmt(s, ST_CONTENTION, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_int64(st, 1, class_row);
+	sqlite3_bind_int64(st, 2, boot);
+	sqlite3_bind_int64(st, 3, count);
+	sqlite3_bind_int64(st, 4, total_ns);
+	sqlite3_bind_int64(st, 5, max_ns);
+	return step_done(s, st, "add contention");
+}
+
+int lg_store_boot_source(struct lg_store *s, int64_t boot, const char *source,
+			 bool loaded, const char *reason, int64_t events)
+{
+	sqlite3_stmt *st;
+	int err = 0;
+
+	st = stmt(s, ST_BOOT_SOURCE, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_int64(st, 1, boot);
+	bind_text(st, 2, source);
+	sqlite3_bind_int(st, 3, loaded);
+	bind_text(st, 4, reason);
+	sqlite3_bind_int64(st, 5, events);
+	return step_done(s, st, "record boot source");
 }
 
 int lg_store_load_graph(struct lg_store *s, struct lg_graph *g,

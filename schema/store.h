@@ -148,6 +148,27 @@ int lg_store_report(struct lg_store *s, int64_t ingest, const char *kind,
 		    int64_t cycle);
 
 /*
+ * Count @count sightings of the held-lock chain @classes ("a -> b -> new",
+ * held bottom first, then the acquired class).
+ */
+int lg_store_chain(struct lg_store *s, const char *classes, int64_t count,
+		   int64_t now);
+
+/*
+ * Add contention figures for class @class_row on @boot: @count more waits
+ * totalling @total_ns, the longest @max_ns.
+ */
+int lg_store_contention(struct lg_store *s, int64_t class_row, int64_t boot,
+			int64_t count, int64_t total_ns, int64_t max_ns);
+
+/*
+ * Record whether probe source @source loaded on @boot (and why not), and
+ * add @events to the events it sent.
+ */
+int lg_store_boot_source(struct lg_store *s, int64_t boot, const char *source,
+			 bool loaded, const char *reason, int64_t events);
+
+/*
  * Load the stored graph into the empty @g: classes and edges in row order
  * (so edge arrival order is kept).  *@class_rows and *@edge_rows (caller
  * frees) map graph ids to row ids.

@@ -6,7 +6,7 @@
 # Needs root (apt-get) only when something is missing.
 set -eu
 
-pkgs="gcc make pkg-config libsqlite3-dev sqlite3"
+pkgs="gcc make pkg-config libsqlite3-dev sqlite3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev"
 case "${1:-build}" in
 build | run) ;;
 test) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev" ;;

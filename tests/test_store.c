@@ -76,7 +76,7 @@ static void test_migrate_empty_file(void **state)
 	assert_int_equal(lg_store_open(path, 0, &s, err), 0);
 	assert_int_equal(lg_store_user_version(s, &v), 0);
 	assert_int_equal(v, lg_store_schema_version());
-	assert_true(v >= 1);
+	assert_true(v >= 2);
 	assert_int_equal(scalar(s, "PRAGMA application_id"),
 			 LG_STORE_APPLICATION_ID);
 	assert_int_equal(scalar(s, "PRAGMA foreign_keys"), 1);
@@ -84,8 +84,9 @@ static void test_migrate_empty_file(void **state)
 				   "type = 'table' AND name IN ('hosts', 'boots', "
 				   "'classes', 'edges', 'edge_boots', 'stacks', "
 				   "'chains', 'cycles', 'cycle_edges', "
-				   "'contention', 'drops', 'ingests', 'reports')"),
-			 13);
+				   "'contention', 'drops', 'ingests', 'reports', "
+				   "'boot_sources')"),
+			 14);
 	lg_store_close(s);
 
 	/* Reopening is a no-op migration; readers see the same version. */
@@ -97,6 +98,42 @@ static void test_migrate_empty_file(void **state)
 					  "INSERT INTO hosts (name, first_seen) "
 					  "VALUES ('x', 0)", NULL, NULL, NULL),
 			     SQLITE_OK);
+	lg_store_close(s);
+}
+
+/* The migrations as built in (scripts/sql2c.sh). */
+extern const char *const lg_schema_migrations[];
+
+/* A database written by schema version 1 opens and moves up to the newest. */
+static void test_migrate_from_version_1(void **state)
+{
+	const char *path = db_path("v1.db");
+	char err[LG_STORE_ERR_MAX], sql[64];
+	struct lg_store *s;
+	sqlite3 *db;
+	int v;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, lg_schema_migrations[0], NULL, NULL,
+				      NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = 1; "
+		 "PRAGMA application_id = %d", LG_STORE_APPLICATION_ID);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO hosts (name, first_seen) "
+				      "VALUES ('old', 1)", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	/* A reader refuses to migrate; a writer migrates and keeps the data. */
+	assert_int_equal(lg_store_open(path, LG_STORE_READONLY, &s, err), -EPROTO);
+	assert_non_null(strstr(err, "schema version 1"));
+	assert_int_equal(lg_store_open(path, 0, &s, err), 0);
+	assert_int_equal(lg_store_user_version(s, &v), 0);
+	assert_int_equal(v, lg_store_schema_version());
+	assert_int_equal(scalar(s, "SELECT count(*) FROM hosts WHERE name = 'old'"),
+			 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM boot_sources"), 0);
 	lg_store_close(s);
 }
 
@@ -281,6 +318,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migrate_empty_file),
+		cmocka_unit_test(test_migrate_from_version_1),
 		cmocka_unit_test(test_wal_mode),
 		cmocka_unit_test(test_refuse_foreign_and_newer),
 		cmocka_unit_test(test_cycle_across_boots),

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Everything that crosses between the BPF probe sources and lockgraphd:
+ * ring buffer events, map keys and values, and the numbers both sides must
+ * agree on.  Fixed-width types only; this header is included by the .bpf.c
+ * files (after vmlinux.h) and by the daemon (after <linux/types.h>).  The
+ * same structs are the format of a --record file, so a change here is a
+ * format change: bump LG_EVENT_VERSION.
+ */
+#ifndef LOCKGRAPH_BPF_LOCKGRAPH_H
+#define LOCKGRAPH_BPF_LOCKGRAPH_H
+
+#define LG_EVENT_VERSION 1
+
+#define LG_HELD_MAX 12	   /* held locks tracked per task */
+#define LG_STACK_MAX 32	   /* kernel frames in a chain event */
+#define LG_NAME_MAX 64	   /* a class name sent from the kernel */
+#define LG_COMM_LEN 16
+
+/* The probe sources (bpf/<name>.bpf.c). */
+enum lg_source {
+	LG_SRC_LOCKDEP = 0,
+	LG_SRC_PRIMITIVES = 1,
+	LG_SRC_CONTEXT = 2,
+	LG_SRC_CONTENTION = 3,
+	LG_SRC_COUNT,
+};
+
+/*
+ * How a probe names a lock class.  The kinds the probes recognise get
+ * lockdep's names in user space (lg_class_kind_name()); LG_CLASS_LOCKDEP
+ * carries lockdep's own key and (once, in an LG_EV_CLASS_NAME event) name;
+ * LG_CLASS_ADDR is a lock nothing recognised: its address, which user space
+ * names from kallsyms (static locks) or by where it was taken.
+ */
+enum lg_class_kind {
+	LG_CLASS_NONE = 0,
+	LG_CLASS_MMAP_LOCK = 1,	       /* &mm->mmap_lock */
+	LG_CLASS_FS_RECLAIM = 2,       /* fs_reclaim (reclaim in progress) */
+	LG_CLASS_I_MMAP_RWSEM = 3,     /* &mapping->i_mmap_rwsem */
+	LG_CLASS_HUGETLBFS_I_MMAP = 4, /* &hugetlbfs_i_mmap_rwsem_key */
+	LG_CLASS_VMA_LOCK = 5,	       /* &vma_lock->rw_sema (hugetlb) */
+	LG_CLASS_RESV_MAP = 6,	       /* &resv_map->rw_sema (hugetlb) */
+	LG_CLASS_INODE = 7,	       /* inode lock; key: fs type, subclass: dir */
+	LG_CLASS_INVALIDATE_LOCK = 8,  /* &mapping->invalidate_lock */
+	LG_CLASS_ANON_VMA = 9,	       /* &anon_vma->rwsem */
+	LG_CLASS_LOCKDEP = 10,	       /* lockdep key + subclass */
+	LG_CLASS_ADDR = 11,	       /* unrecognised lock at address key */
+	LG_CLASS_KIND_COUNT,
+};
+
+/* Lock primitive families, as lock:contention_begin's flags tell them. */
+#define LG_LCB_F_SPIN	(1U << 0)
+#define LG_LCB_F_READ	(1U << 1)
+#define LG_LCB_F_WRITE	(1U << 2)
+#define LG_LCB_F_RT	(1U << 3)
+#define LG_LCB_F_PERCPU	(1U << 4)
+#define LG_LCB_F_MUTEX	(1U << 5)
+
+/* Acquisition modes: lockdep's lock_acquire() "read" values. */
+#define LG_MODE_W 0 /* write / exclusive */
+#define LG_MODE_r 1 /* non-recursive read */
+#define LG_MODE_R 2 /* recursive read */
+
+/*
+ * A lock class as a probe identifies it.  @key is 0 for the kinds that are
+ * one class each (mmap_lock, fs_reclaim, ...), the fs type (struct
+ * file_system_type *) for LG_CLASS_INODE, lockdep's key for
+ * LG_CLASS_LOCKDEP, and the lock's address for LG_CLASS_ADDR.  Never an
+ * instance address otherwise: all mm's share &mm->mmap_lock.
+ */
+struct lg_class_ref {
+	__u64 key;
+	__u16 kind;	/* enum lg_class_kind */
+	__u8 subclass;	/* lockdep subclass; inode locks: 1 directory, 0 not */
+	__u8 mode;	/* LG_MODE_* */
+	__u8 trylock;	/* 1: taken by a trylock (adds no dependency) */
+	__u8 pad[3];
+};
+
+enum lg_event_type {
+	LG_EV_CHAIN = 1,      /* struct lg_chain_event */
+	LG_EV_CLASS_NAME = 2, /* struct lg_name_event */
+};
+
+struct lg_event_header {
+	__u32 type; /* enum lg_event_type */
+	__u32 size; /* bytes of the whole event, header included */
+};
+
+/*
+ * A held-lock chain not seen before (the BPF chain cache missed): the task
+ * held @held[0..nheld-1] (bottom first) and acquired @acquired.  @stack
+ * holds @nframes kernel return addresses of the acquisition (innermost
+ * first); @stack_err is bpf_get_stack()'s error when it failed.
+ */
+struct lg_chain_event {
+	struct lg_event_header hdr;
+	__u64 timestamp_ns;	/* bpf_ktime_get_ns() */
+	__u64 chain_key;	/* the BPF chain cache key */
+	__u32 pid, tgid;
+	char comm[LG_COMM_LEN];
+	__u8 source;		/* enum lg_source */
+	__u8 nheld;
+	__u8 nframes;
+	__u8 pad;
+	__s32 stack_err;
+	struct lg_class_ref held[LG_HELD_MAX];
+	struct lg_class_ref acquired;
+	__u64 stack[LG_STACK_MAX];
+};
+
+/* The name of a class the kernel knows and user space cannot derive. */
+struct lg_name_event {
+	struct lg_event_header hdr;
+	struct lg_class_ref class; /* mode/trylock unused */
+	char name[LG_NAME_MAX];
+};
+
+/* Contention per class: key and per-CPU value of the contention map. */
+struct lg_contention_key {
+	struct lg_class_ref class; /* mode: 0; trylock: 0 */
+	__u32 flags;		   /* LG_LCB_F_* of the lock */
+	__s32 stack_id;		   /* a representative stack (stack map), or < 0 */
+};
+
+struct lg_contention_stats {
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns;
+};
+
+/*
+ * Events lost or not tracked: a per-CPU array of __u64 indexed by this,
+ * one per source (map "drops" in each object).  User space sums the CPUs
+ * and stores every counter; none is ever silent.
+ */
+enum lg_drop {
+	LG_DROP_RINGBUF_FULL = 0,  /* bpf_ringbuf_reserve() failed */
+	LG_DROP_HELD_OVERFLOW = 1, /* more than LG_HELD_MAX locks held */
+	LG_DROP_CHAIN_CACHE_FULL = 2, /* chain cache full: sent, not cached */
+	LG_DROP_STACK = 3,	   /* bpf_get_stack() failed */
+	LG_DROP_UNBALANCED = 4,	   /* a release with no matching acquire */
+	LG_DROP_TASK_STORAGE = 5,  /* no per-task state could be had */
+	LG_DROP_CONTENTION_MAP_FULL = 6, /* contention map full */
+	LG_DROP_COUNT,
+};
+
+#endif /* LOCKGRAPH_BPF_LOCKGRAPH_H */

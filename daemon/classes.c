@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Lock class names.  See classes.h.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classes.h"
+
+/* A name belongs to a key: lockdep's subclass only appends "/N". */
+struct name_entry {
+	__u64 key;
+	__u16 kind;
+	char *name;
+};
+
+struct lg_names {
+	struct name_entry *v;
+	size_t n, cap;
+};
+
+struct lg_names *lg_names_new(void)
+{
+	return calloc(1, sizeof(struct lg_names));
+}
+
+void lg_names_free(struct lg_names *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->n; i++)
+		free(n->v[i].name);
+	free(n->v);
+	free(n);
+}
+
+static struct name_entry *names_find(const struct lg_names *n,
+				     const struct lg_class_ref *ref)
+{
+	for (size_t i = 0; n && i < n->n; i++)
+		if (n->v[i].key == ref->key && n->v[i].kind == ref->kind)
+			return &n->v[i];
+	return NULL;
+}
+
+int lg_names_set(struct lg_names *n, const struct lg_class_ref *ref,
+		 const char *name)
+{
+	struct name_entry *e = names_find(n, ref);
+	char *copy = strdup(name);
+
+	if (!copy)
+		return -ENOMEM;
+	if (e) {
+		free(e->name);
+		e->name = copy;
+		return 0;
+	}
+	if (n->n == n->cap) {
+		size_t ncap = n->cap ? n->cap * 2 : 64;
+		struct name_entry *nv = realloc(n->v, ncap * sizeof(*nv));
+
+		if (!nv) {
+			free(copy);
+			return -ENOMEM;
+		}
+		n->v = nv;
+		n->cap = ncap;
+	}
+	n->v[n->n++] = (struct name_entry){ .key = ref->key, .kind = ref->kind,
+					    .name = copy };
+	return 0;
+}
+
+static const char *const kind_names[LG_CLASS_KIND_COUNT] = {
+	[LG_CLASS_MMAP_LOCK] = "&mm->mmap_lock",
+	[LG_CLASS_FS_RECLAIM] = "fs_reclaim",
+	[LG_CLASS_I_MMAP_RWSEM] = "&mapping->i_mmap_rwsem",
+	[LG_CLASS_HUGETLBFS_I_MMAP] = "&hugetlbfs_i_mmap_rwsem_key",
+	[LG_CLASS_VMA_LOCK] = "&vma_lock->rw_sema",
+	[LG_CLASS_RESV_MAP] = "&resv_map->rw_sema",
+	[LG_CLASS_INVALIDATE_LOCK] = "&mapping->invalidate_lock",
+	[LG_CLASS_ANON_VMA] = "&anon_vma->rwsem",
+};
+
+/* "hugetlbfs" from a fs type's symbol "hugetlbfs_fs_type". */
+static void fs_type_name(const struct lg_class_ref *ref,
+			 const struct lg_names *names,
+			 const struct lg_kallsyms *ks, char *out, size_t size)
+{
+	const struct name_entry *e = names_find(names, ref);
+	const char *sym;
+	size_t len;
+
+	if (e) {
+		snprintf(out, size, "%s", e->name);
+		return;
+	}
+	sym = ks ? lg_kallsyms_exact(ks, ref->key) : NULL;
+	if (!sym) {
+		snprintf(out, size, "unknown fs");
+		return;
+	}
+	len = strcspn(sym, " ");
+	if (len > 8 && !strncmp(sym + len - 8, "_fs_type", 8))
+		len -= 8;
+	snprintf(out, size, "%.*s", (int)len, sym);
+}
+
+int lg_class_name(const struct lg_class_ref *ref, const struct lg_names *names,
+		  const struct lg_kallsyms *ks, const char *where, char *buf,
+		  size_t size)
+{
+	const struct name_entry *e;
+	const char *sym;
+	char fs[64];
+
+	if (ref->kind == LG_CLASS_NONE || ref->kind >= LG_CLASS_KIND_COUNT)
+		return -EINVAL;
+	switch (ref->kind) {
+	case LG_CLASS_INODE:
+		fs_type_name(ref, names, ks, fs, sizeof(fs));
+		snprintf(buf, size, "%s[%s]",
+			 ref->subclass ? "&type->i_mutex_dir_key" :
+					 "&sb->s_type->i_mutex_key", fs);
+		return 0;
+	case LG_CLASS_LOCKDEP:
+		e = names_find(names, ref);
+		if (e && ref->subclass)
+			snprintf(buf, size, "%s/%u", e->name, ref->subclass);
+		else if (e)
+			snprintf(buf, size, "%s", e->name);
+		else if (ks && (sym = lg_kallsyms_exact(ks, ref->key)))
+			snprintf(buf, size, "lockdep key %.*s", (int)strcspn(sym, " "),
+				 sym);
+		else
+			snprintf(buf, size, "unnamed lockdep class");
+		return 0;
+	case LG_CLASS_ADDR:
+		sym = ks ? lg_kallsyms_exact(ks, ref->key) : NULL;
+		if (sym)
+			snprintf(buf, size, "%.*s", (int)strcspn(sym, " "), sym);
+		else if (where)
+			snprintf(buf, size, "lock@%s", where);
+		else
+			snprintf(buf, size, "unrecognised lock");
+		return 0;
+	default:
+		snprintf(buf, size, "%s", kind_names[ref->kind]);
+		return 0;
+	}
+}
+
+const char *lg_source_name(unsigned int source)
+{
+	static const char *const names[LG_SRC_COUNT] = {
+		[LG_SRC_LOCKDEP] = "lockdep",
+		[LG_SRC_PRIMITIVES] = "primitives",
+		[LG_SRC_CONTEXT] = "context",
+		[LG_SRC_CONTENTION] = "contention",
+	};
+
+	return source < LG_SRC_COUNT ? names[source] : "unknown";
+}
+
+const char *lg_drop_name(unsigned int drop)
+{
+	static const char *const names[LG_DROP_COUNT] = {
+		[LG_DROP_RINGBUF_FULL] = "ringbuf_full",
+		[LG_DROP_HELD_OVERFLOW] = "held_overflow",
+		[LG_DROP_CHAIN_CACHE_FULL] = "chain_cache_full",
+		[LG_DROP_STACK] = "stack_failed",
+		[LG_DROP_UNBALANCED] = "unbalanced_release",
+		[LG_DROP_TASK_STORAGE] = "task_storage",
+		[LG_DROP_CONTENTION_MAP_FULL] = "contention_map_full",
+	};
+
+	return drop < LG_DROP_COUNT ? names[drop] : "unknown";
+}

@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The capture pipeline without privileges: hand-built probe events, written
+ * to a recording and replayed through the same decoder lockgraphd runs on
+ * the ring buffer, into a real SQLite store.  Seed 003's chains must give
+ * the khugepaged cycle; trylocks no edge; malformed events and corrupt
+ * recordings must be refused without touching the store.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "capture.h"
+#include "record.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/lg-capture-test.XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *path_in_dir(const char *name)
+{
+	static char path[2][128];
+	static int k;
+
+	k ^= 1;
+	snprintf(path[k], sizeof(path[k]), "%s/%s", dir, name);
+	return path[k];
+}
+
+static int64_t scalar(struct lg_store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(lg_store_db(s), sql, -1, &st, NULL),
+			 SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static struct lg_class_ref ref(unsigned int kind, __u64 key, unsigned int sub,
+			       unsigned int mode)
+{
+	return (struct lg_class_ref){ .key = key, .kind = (__u16)kind,
+				      .subclass = (__u8)sub, .mode = (__u8)mode };
+}
+
+#define VM_SEQ_KEY 0xffffffff82a1b2c0ULL
+
+static struct lg_name_event name_event(__u64 key, unsigned int sub,
+				       const char *name)
+{
+	struct lg_name_event e = { 0 };
+
+	e.hdr.type = LG_EV_CLASS_NAME;
+	e.hdr.size = sizeof(e);
+	e.class = ref(LG_CLASS_LOCKDEP, key, sub, 0);
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	return e;
+}
+
+static struct lg_chain_event chain_event(const struct lg_class_ref *held,
+					 unsigned int nheld,
+					 struct lg_class_ref acquired,
+					 const char *comm, __u32 pid)
+{
+	struct lg_chain_event e = { 0 };
+
+	e.hdr.type = LG_EV_CHAIN;
+	e.hdr.size = sizeof(e);
+	e.pid = e.tgid = pid;
+	snprintf(e.comm, sizeof(e.comm), "%s", comm);
+	e.source = LG_SRC_LOCKDEP;
+	e.nheld = (__u8)nheld;
+	memcpy(e.held, held, nheld * sizeof(*held));
+	e.acquired = acquired;
+	return e;
+}
+
+/* Seed 003 as a lockdep source would have sent it. */
+static void write_seed003_recording(const char *path)
+{
+	struct lg_record_header hdr = { .boot_id = "seed-003-boot",
+					.release = "4.13.0-rc5",
+					.hostname = "khugepaged-box" };
+	struct lg_class_ref immap = ref(LG_CLASS_I_MMAP_RWSEM, 0, 0, LG_MODE_r);
+	struct lg_class_ref seq = ref(LG_CLASS_LOCKDEP, VM_SEQ_KEY, 0, LG_MODE_W);
+	struct lg_class_ref seq1 = ref(LG_CLASS_LOCKDEP, VM_SEQ_KEY, 1, LG_MODE_W);
+	struct lg_class_ref reclaim = ref(LG_CLASS_FS_RECLAIM, 0, 0, LG_MODE_W);
+	struct lg_name_event n = name_event(VM_SEQ_KEY, 0, "&vma->vm_sequence");
+	struct lg_chain_event e;
+	FILE *f;
+
+	assert_int_equal(lg_record_create(path, &hdr, &f), 0);
+	assert_int_equal(lg_record_write(f, &n, sizeof(n)), 0);
+	e = chain_event(&immap, 1, seq, "init", 1);
+	assert_int_equal(lg_record_write(f, &e, sizeof(e)), 0);
+	e = chain_event(&seq, 1, seq1, "init", 1);
+	assert_int_equal(lg_record_write(f, &e, sizeof(e)), 0);
+	e = chain_event(&seq1, 1, reclaim, "mremap", 812);
+	assert_int_equal(lg_record_write(f, &e, sizeof(e)), 0);
+	/* The same chain again: one more sighting, no new edge. */
+	assert_int_equal(lg_record_write(f, &e, sizeof(e)), 0);
+	e = chain_event(&reclaim, 1, immap, "khugepaged", 43);
+	assert_int_equal(lg_record_write(f, &e, sizeof(e)), 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+struct feed {
+	struct lg_capture *cap;
+	int events;
+};
+
+static int feed_event(const void *data, size_t size, size_t offset, void *ctx)
+{
+	struct feed *fd = ctx;
+
+	(void)offset;
+	fd->events++;
+	return lg_capture_event(fd->cap, data, size);
+}
+
+static struct lg_store *open_db(const char *name, int64_t *boot)
+{
+	char err[LG_STORE_ERR_MAX];
+	struct lg_store *s;
+	int64_t host;
+
+	assert_int_equal(lg_store_open(path_in_dir(name), 0, &s, err), 0);
+	assert_int_equal(lg_store_host(s, "khugepaged-box", 1, &host), 0);
+	assert_int_equal(lg_store_boot(s, host, "seed-003-boot", NULL,
+				       "lockgraphd", NULL, 1, boot), 0);
+	return s;
+}
+
+static void test_replay_seed003_gives_the_cycle(void **state)
+{
+	struct lg_record_header hdr;
+	struct lg_capture_config cfg = { 0 };
+	struct feed fd = { 0 };
+	struct lg_store *s;
+	char why[160] = "", *names = NULL;
+	sqlite3_stmt *st;
+	size_t len = 0;
+	FILE *mf;
+	int64_t boot;
+
+	(void)state;
+	write_seed003_recording(path_in_dir("seed003.rec"));
+	s = open_db("seed003.db", &boot);
+	cfg.store = s;
+	cfg.boot = boot;
+	assert_int_equal(lg_capture_new(&cfg, &fd.cap), 0);
+	assert_int_equal(lg_replay(path_in_dir("seed003.rec"), &hdr, feed_event,
+				   &fd, why, sizeof(why)), 0);
+	assert_string_equal(hdr.boot_id, "seed-003-boot");
+	assert_int_equal(fd.events, 6);
+	assert_int_equal(lg_capture_flush(fd.cap), 0);
+	assert_int_equal(lg_capture_stats(fd.cap)->chains, 5);
+	assert_int_equal(lg_capture_stats(fd.cap)->cycles, 1);
+
+	assert_int_equal(scalar(s, "SELECT count(*) FROM edges"), 4);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM chains"), 4);
+	assert_int_equal(scalar(s, "SELECT count FROM chains WHERE classes = "
+				   "'&vma->vm_sequence/1 -> fs_reclaim'"), 2);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cycles"), 1);
+	/* The closing edge came from khugepaged, held fs_reclaim, wanted a read. */
+	assert_int_equal(scalar(s, "SELECT count(*) FROM edges e JOIN classes f "
+				   "ON f.id = e.from_class JOIN classes t ON "
+				   "t.id = e.to_class WHERE f.name = 'fs_reclaim' "
+				   "AND t.name = '&mapping->i_mmap_rwsem' AND "
+				   "e.modes = 'W->r' AND e.to_task = "
+				   "'khugepaged/43'"), 1);
+	assert_int_equal(sqlite3_prepare_v2(lg_store_db(s),
+					    "SELECT c.name FROM cycle_edges ce "
+					    "JOIN edges e ON e.id = ce.edge_id "
+					    "JOIN classes c ON c.id = e.from_class "
+					    "ORDER BY ce.pos", -1, &st, NULL),
+			 SQLITE_OK);
+	mf = open_memstream(&names, &len);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(mf, "%s|", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	fclose(mf);
+	assert_string_equal(names, "&mapping->i_mmap_rwsem|&vma->vm_sequence|"
+				   "&vma->vm_sequence/1|fs_reclaim|");
+	free(names);
+	lg_capture_free(fd.cap);
+	lg_store_close(s);
+}
+
+static void test_trylock_and_recursion_add_no_edge(void **state)
+{
+	struct lg_capture_config cfg = { 0 };
+	struct lg_class_ref vma = ref(LG_CLASS_VMA_LOCK, 0, 0, LG_MODE_W);
+	struct lg_class_ref immap = ref(LG_CLASS_HUGETLBFS_I_MMAP, 0, 0, LG_MODE_W);
+	struct lg_capture *cap;
+	struct lg_chain_event e;
+	struct lg_store *s;
+	int64_t boot;
+
+	(void)state;
+	s = open_db("trylock.db", &boot);
+	cfg.store = s;
+	cfg.boot = boot;
+	assert_int_equal(lg_capture_new(&cfg, &cap), 0);
+	/* truncate: holds vma_lock, trylocks i_mmap_rwsem. */
+	immap.trylock = 1;
+	e = chain_event(&vma, 1, immap, "truncate", 7);
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	/* Taking a class that is already held is recursion. */
+	e = chain_event(&vma, 1, vma, "fault", 8);
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	assert_int_equal(lg_capture_flush(cap), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM edges"), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM chains"), 2);
+	lg_capture_free(cap);
+	lg_store_close(s);
+}
+
+static void test_bad_events_refused(void **state)
+{
+	struct lg_capture_config cfg = { 0 };
+	struct lg_class_ref a = ref(LG_CLASS_MMAP_LOCK, 0, 0, LG_MODE_r);
+	struct lg_capture *cap;
+	struct lg_chain_event e;
+	struct lg_store *s;
+	char why[96];
+	int64_t boot;
+
+	(void)state;
+	s = open_db("bad.db", &boot);
+	cfg.store = s;
+	cfg.boot = boot;
+	assert_int_equal(lg_capture_new(&cfg, &cap), 0);
+	e = chain_event(&a, 1, ref(LG_CLASS_FS_RECLAIM, 0, 0, LG_MODE_W), "x", 1);
+	e.nheld = LG_HELD_MAX + 1;
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), -EBADMSG);
+	e.nheld = 1;
+	e.acquired.kind = LG_CLASS_KIND_COUNT;
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), -EBADMSG);
+	e.acquired.kind = LG_CLASS_FS_RECLAIM;
+	e.held[0].mode = 7;
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), -EBADMSG);
+	e.held[0].mode = LG_MODE_r;
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e) - 1), -EBADMSG);
+	e.hdr.type = 99;
+	assert_int_equal(lg_event_validate(&e, sizeof(e), why, sizeof(why)),
+			 -EBADMSG);
+	assert_string_equal(why, "unknown event type");
+	assert_int_equal(lg_capture_stats(cap)->bad_events, 4);
+	assert_int_equal(lg_capture_flush(cap), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM classes"), 0);
+
+	/* A good one after them still lands; drops are counted, not lost. */
+	e.hdr.type = LG_EV_CHAIN;
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	assert_int_equal(lg_capture_drop(cap, "context", "ringbuf_full", 5), 0);
+	assert_int_equal(lg_capture_flush(cap), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM edges"), 1);
+	assert_int_equal(scalar(s, "SELECT count FROM drops WHERE source = "
+				   "'context' AND reason = 'ringbuf_full'"), 5);
+	lg_capture_free(cap);
+	lg_store_close(s);
+}
+
+static int count_only(const void *data, size_t size, size_t offset, void *ctx)
+{
+	(void)data;
+	(void)size;
+	(void)offset;
+	++*(int *)ctx;
+	return 0;
+}
+
+static void test_corrupt_recordings(void **state)
+{
+	const char *good = path_in_dir("good.rec"), *cut = path_in_dir("cut.rec");
+	struct lg_record_header hdr;
+	char why[160], cmd[512];
+	int n = 0;
+	FILE *f;
+
+	(void)state;
+	write_seed003_recording(good);
+	/* Cut in the middle of the third event. */
+	snprintf(cmd, sizeof(cmd), "head -c %zu '%s' > '%s'",
+		 sizeof(struct lg_record_header) + sizeof(struct lg_name_event) +
+			 sizeof(struct lg_chain_event) + 100,
+		 good, cut);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(lg_replay(cut, &hdr, count_only, &n, why, sizeof(why)),
+			 -EBADMSG);
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(why, "truncated event at byte offset"));
+
+	/* A size that cannot be. */
+	f = fopen(cut, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (long)sizeof(struct lg_record_header) + 4,
+			       SEEK_SET), 0);
+	fputc(0xff, f);
+	fputc(0xff, f);
+	fputc(0xff, f);
+	fclose(f);
+	n = 0;
+	assert_int_equal(lg_replay(cut, &hdr, count_only, &n, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "corrupt event size"));
+	assert_non_null(strstr(why, "byte offset 184"));
+
+	/* Not a recording at all. */
+	assert_int_equal(lg_replay("tests/corpus/seed-003-khugepaged.txt", &hdr,
+				   count_only, &n, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "not a lockgraphd recording"));
+	assert_int_equal(lg_replay(path_in_dir("none.rec"), &hdr, count_only, &n,
+				   why, sizeof(why)),
+			 -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replay_seed003_gives_the_cycle),
+		cmocka_unit_test(test_trylock_and_recursion_add_no_edge),
+		cmocka_unit_test(test_bad_events_refused),
+		cmocka_unit_test(test_corrupt_recordings),
+	};
+
+	return cmocka_run_group_tests_name("capture", tests, setup, teardown);
+}

@@ -53,5 +53,7 @@ int cmd_report(int argc, char **argv);
 int cmd_path(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif /* LOCKGRAPH_CLI_H */

@@ -21,12 +21,14 @@ struct cli cli = {
 };
 
 static const struct cli_cmd commands[] = {
+	{ "status", cmd_status, "status" },
 	{ "classes", cmd_classes, "classes" },
 	{ "edges", cmd_edges, "edges [--from CLASS] [--to CLASS]" },
 	{ "cycles", cmd_cycles, "cycles" },
 	{ "report", cmd_report, "report ID [--original]" },
 	{ "path", cmd_path, "path CLASS_A CLASS_B" },
 	{ "export", cmd_export, "export --format dot|json" },
+	{ "top", cmd_top, "top [--limit N]" },
 	{ "ingest", cmd_ingest,
 	  "ingest [--format auto|splat|proc-lockdep] [--host NAME] [--boot ID] FILE..." },
 };

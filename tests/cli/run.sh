@@ -22,7 +22,8 @@ skip() { n=$((n + 1)); echo "skip $n - $1"; }
 # Dates and ingest times change from run to run; nothing else may.
 normalize() {
 	sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}/DATE/g' \
-		-e 's/"(first_seen|last_seen)":[0-9]+/"\1":T/g'
+		-e 's/"(first_seen|last_seen)":[0-9]+/"\1":T/g' \
+		-e "s|$T|TMP|g"
 }
 
 # golden NAME CMD...: run, normalise, compare with $GOLDEN/NAME.
@@ -76,6 +77,9 @@ golden report-1 "$LG" --db "$DB" report 1
 golden path "$LG" --db "$DB" path '&mapping->i_mmap_rwsem' fs_reclaim
 golden export-dot "$LG" --db "$DB" export --format dot
 golden export-json "$LG" --db "$DB" export --format json
+golden status "$LG" --db "$DB" status
+golden status-json "$LG" --db "$DB" -j status
+golden top "$LG" --db "$DB" top
 
 # The JSON contract CI scripts rely on: ids from 1, classes in chain order.
 if "$LG" --db "$DB" -j cycles | grep -q '^\[{"id":1,.*"classes":\["&mapping->i_mmap_rwsem","&vma->vm_sequence","&vma->vm_sequence/1","fs_reclaim"\]}\]$'; then

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lockgraph status: the graph's size, and per boot which probe sources ran
+ * (and why the others did not), how many events each sent, and every drop
+ * counter.  lockgraph top: lock contention per class.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "cli.h"
+
+static int64_t count_rows(struct lg_store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(lg_store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static const char *text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Sources and drops of boot @boot, as JSON members or indented lines. */
+static int boot_details(struct lg_store *s, int64_t boot)
+{
+	sqlite3_stmt *st;
+	bool first = true;
+	int rc;
+
+	if (sqlite3_prepare_v2(lg_store_db(s),
+			       "SELECT source, loaded, reason, events FROM "
+			       "boot_sources WHERE boot_id = ?1 ORDER BY source",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, boot);
+	printf(cli.json ? ",\"sources\":[" : "");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cli.json) {
+			bool f = true;
+
+			printf("%s{", first ? "" : ",");
+			json_key(stdout, "source", &f);
+			json_str(stdout, text(st, 0));
+			printf(",\"loaded\":%s", sqlite3_column_int(st, 1) ?
+						  "true" : "false");
+			json_key(stdout, "reason", &f);
+			json_str(stdout, text(st, 2));
+			printf(",\"events\":%lld}", sqlite3_column_int64(st, 3));
+		} else if (sqlite3_column_int(st, 1)) {
+			printf("    source %-11s loaded, %lld events\n",
+			       text(st, 0), sqlite3_column_int64(st, 3));
+		} else {
+			printf("    source %-11s not loaded: %s\n", text(st, 0),
+			       text(st, 2) ? text(st, 2) : "(no reason recorded)");
+		}
+		first = false;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_prepare_v2(lg_store_db(s),
+			       "SELECT source, reason, count FROM drops WHERE "
+			       "boot_id = ?1 ORDER BY source, reason",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, boot);
+	printf(cli.json ? "],\"drops\":[" : "");
+	first = true;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cli.json) {
+			bool f = true;
+
+			printf("%s{", first ? "" : ",");
+			json_key(stdout, "source", &f);
+			json_str(stdout, text(st, 0));
+			json_key(stdout, "reason", &f);
+			json_str(stdout, text(st, 1));
+			printf(",\"count\":%lld}", sqlite3_column_int64(st, 2));
+		} else {
+			printf("    DROPPED %lld: %s %s\n",
+			       sqlite3_column_int64(st, 2), text(st, 0),
+			       text(st, 1));
+		}
+		first = false;
+	}
+	if (cli.json)
+		printf("]");
+	else if (first)
+		printf("    no drops\n");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct lg_store *s;
+	sqlite3_stmt *st = NULL;
+	bool first = true;
+	char t1[24], t2[24];
+	int rc, ret = EXIT_FAILURE;
+
+	if (argc > 1) {
+		cli_err("status: unexpected argument '%s'", argv[1]);
+		return LG_EXIT_USAGE;
+	}
+	s = cli_open_store(false);
+	if (!s)
+		return EXIT_FAILURE;
+	if (cli.json) {
+		printf("{\"classes\":%lld,\"edges\":%lld,\"chains\":%lld,"
+		       "\"cycles\":%lld,\"open_cycles\":%lld,\"boots\":[",
+		       (long long)count_rows(s, "SELECT count(*) FROM classes"),
+		       (long long)count_rows(s, "SELECT count(*) FROM edges"),
+		       (long long)count_rows(s, "SELECT count(*) FROM chains"),
+		       (long long)count_rows(s, "SELECT count(*) FROM cycles"),
+		       (long long)count_rows(s, "SELECT count(*) FROM cycles "
+						"WHERE status = 'open'"));
+	} else {
+		printf("%s: %lld classes, %lld edges, %lld chains, %lld cycles "
+		       "(%lld open)\n", cli.db_path,
+		       (long long)count_rows(s, "SELECT count(*) FROM classes"),
+		       (long long)count_rows(s, "SELECT count(*) FROM edges"),
+		       (long long)count_rows(s, "SELECT count(*) FROM chains"),
+		       (long long)count_rows(s, "SELECT count(*) FROM cycles"),
+		       (long long)count_rows(s, "SELECT count(*) FROM cycles "
+						"WHERE status = 'open'"));
+	}
+	if (sqlite3_prepare_v2(lg_store_db(s),
+			       "SELECT b.id, h.name, b.boot_id, b.kernel, b.origin, "
+			       "b.first_seen, b.last_seen, (SELECT count(*) FROM "
+			       "edge_boots WHERE boot_id = b.id) FROM boots b "
+			       "JOIN hosts h ON h.id = b.host_id ORDER BY b.id",
+			       -1, &st, NULL) != SQLITE_OK) {
+		cli_err("%s: query failed: %s", cli.db_path,
+			sqlite3_errmsg(lg_store_db(s)));
+		goto cleanup;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t boot = sqlite3_column_int64(st, 0);
+
+		if (cli.json) {
+			bool f = true;
+
+			printf("%s{", first ? "" : ",");
+			json_key(stdout, "host", &f);
+			json_str(stdout, text(st, 1));
+			json_key(stdout, "boot", &f);
+			json_str(stdout, text(st, 2));
+			json_key(stdout, "kernel", &f);
+			json_str(stdout, text(st, 3));
+			json_key(stdout, "origin", &f);
+			json_str(stdout, text(st, 4));
+			printf(",\"first_seen\":%lld,\"last_seen\":%lld,"
+			       "\"edges\":%lld", sqlite3_column_int64(st, 5),
+			       sqlite3_column_int64(st, 6),
+			       sqlite3_column_int64(st, 7));
+		} else {
+			printf("\nboot %s on %s (%s, %s)\n  %s .. %s UTC, %lld "
+			       "edges seen\n", text(st, 2), text(st, 1),
+			       text(st, 3) ? text(st, 3) : "kernel unknown",
+			       text(st, 4), cli_time(sqlite3_column_int64(st, 5), t1),
+			       cli_time(sqlite3_column_int64(st, 6), t2),
+			       sqlite3_column_int64(st, 7));
+		}
+		if (boot_details(s, boot)) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		if (cli.json)
+			printf("}");
+		first = false;
+	}
+	if (cli.json)
+		printf("]}\n");
+	if (rc != SQLITE_DONE) {
+		cli_err("%s: query failed: %s", cli.db_path,
+			sqlite3_errmsg(lg_store_db(s)));
+		goto cleanup;
+	}
+	ret = EXIT_SUCCESS;
+cleanup:
+	sqlite3_finalize(st);
+	lg_store_close(s);
+	return ret;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "limit", required_argument, NULL, 'n' },
+		{ 0 },
+	};
+	struct lg_store *s;
+	sqlite3_stmt *st = NULL;
+	long limit = 20;
+	bool first = true;
+	char *end;
+	int c, rc, ret = EXIT_FAILURE;
+
+	while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+		if (c != 'n')
+			return LG_EXIT_USAGE;
+		limit = strtol(optarg, &end, 10);
+		if (*end || limit <= 0) {
+			cli_err("top: --limit '%s' is not a positive number", optarg);
+			return LG_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		cli_err("top: unexpected argument '%s'", argv[optind]);
+		return LG_EXIT_USAGE;
+	}
+	s = cli_open_store(false);
+	if (!s)
+		return EXIT_FAILURE;
+	if (sqlite3_prepare_v2(lg_store_db(s),
+			       "SELECT c.name, sum(t.count), sum(t.total_wait_ns), "
+			       "max(t.max_wait_ns), count(DISTINCT t.boot_id) "
+			       "FROM contention t JOIN classes c ON c.id = t.class_id "
+			       "GROUP BY t.class_id ORDER BY sum(t.total_wait_ns) DESC "
+			       "LIMIT ?1", -1, &st, NULL) != SQLITE_OK) {
+		cli_err("%s: query failed: %s", cli.db_path,
+			sqlite3_errmsg(lg_store_db(s)));
+		goto cleanup;
+	}
+	sqlite3_bind_int64(st, 1, limit);
+	if (cli.json)
+		printf("[");
+	else
+		printf("%10s %14s %12s %12s %5s  %s\n", "WAITS", "TOTAL WAIT",
+		       "MAX WAIT", "AVG WAIT", "BOOTS", "CLASS");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long n = sqlite3_column_int64(st, 1);
+		double total = (double)sqlite3_column_int64(st, 2) / 1e3;
+		double max = (double)sqlite3_column_int64(st, 3) / 1e3;
+
+		if (cli.json) {
+			bool f = true;
+
+			printf("%s{", first ? "" : ",");
+			json_key(stdout, "class", &f);
+			json_str(stdout, text(st, 0));
+			printf(",\"count\":%lld,\"total_wait_ns\":%lld,"
+			       "\"max_wait_ns\":%lld,\"avg_wait_ns\":%lld,"
+			       "\"boots\":%lld}", n, sqlite3_column_int64(st, 2),
+			       sqlite3_column_int64(st, 3),
+			       n ? sqlite3_column_int64(st, 2) / n : 0,
+			       sqlite3_column_int64(st, 4));
+		} else {
+			printf("%10lld %11.1f us %9.1f us %9.2f us %5lld  %s\n", n,
+			       total, max, n ? total / (double)n : 0.0,
+			       sqlite3_column_int64(st, 4), text(st, 0));
+		}
+		first = false;
+	}
+	if (cli.json)
+		printf("]\n");
+	else if (first)
+		printf("(no contention recorded)\n");
+	if (rc != SQLITE_DONE) {
+		cli_err("%s: query failed: %s", cli.db_path,
+			sqlite3_errmsg(lg_store_db(s)));
+		goto cleanup;
+	}
+	ret = EXIT_SUCCESS;
+cleanup:
+	sqlite3_finalize(st);
+	lg_store_close(s);
+	return ret;
+}

@@ -161,10 +161,11 @@ check: check-build
 check-asan:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 check
 
+# RUN_ARGS: extra lockgraphd options, e.g. RUN_ARGS="--duration 30".
 run:
 	$(Q)scripts/install-deps.sh run
-	$(Q)$(MAKE) --no-print-directory $(LOCKGRAPH)
-	$(Q)scripts/run.sh $(LOCKGRAPH)
+	$(Q)$(MAKE) --no-print-directory $(LOCKGRAPH) $(BUILD)/lockgraphd
+	$(Q)scripts/run.sh $(BUILD)/lockgraphd $(LOCKGRAPH) $(RUN_ARGS)
 
 bench: $(BENCHES) $(LOCKGRAPH)
 	$(Q)bench/run.sh $(BUILD)

@@ -143,6 +143,11 @@ enum lg_drop {
 	LG_DROP_UNBALANCED = 4,	   /* a release with no matching acquire */
 	LG_DROP_TASK_STORAGE = 5,  /* no per-task state could be had */
 	LG_DROP_CONTENTION_MAP_FULL = 6, /* contention map full */
+	/*
+	 * Added for the contention source: a contention_begin nested deeper
+	 * than the source tracks (its wait is not measured).
+	 */
+	LG_DROP_CONTENTION_NESTED = 7,
 	LG_DROP_COUNT,
 };
 

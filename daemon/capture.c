@@ -145,6 +145,27 @@ int lg_event_validate(const void *data, size_t size, char *why, size_t whylen)
 	}
 }
 
+/*
+ * The first frames of a probe's stack are the probe itself: the BPF
+ * program (JIT code), the tracepoint's bpf_trace_run*() or
+ * __traceiter_*(), and for mmap_lock its trace helper.  Return how many
+ * lead frames to drop.
+ */
+static size_t probe_frames(char *const *fp, size_t n)
+{
+	static const char *const probe[] = {
+		"bpf_trace_run", "__bpf_trace_", "__traceiter_", "bpf_prog_",
+		"__mmap_lock_do_trace_",
+	};
+	size_t start = 0;
+
+	for (size_t i = 0; i < n && i < 8; i++)
+		for (size_t k = 0; k < sizeof(probe) / sizeof(probe[0]); k++)
+			if (strstr(fp[i], probe[k]))
+				start = i + 1;
+	return start;
+}
+
 /* "func" of "func+0x1a/0x40", for naming unrecognised locks. */
 static void frame_function(const char *frame, char *out, size_t size)
 {
@@ -208,7 +229,12 @@ static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 		nframes++;
 	}
 	if (nframes) {
-		const char *at = lg_print_at_frame(fp, nframes);
+		size_t skip = probe_frames(fp, nframes);
+		const char *at;
+
+		memmove(fp, fp + skip, (nframes - skip) * sizeof(*fp));
+		nframes -= skip;
+		at = lg_print_at_frame(fp, nframes);
 
 		if (at)
 			frame_function(at, where, sizeof(where));

@@ -176,7 +176,8 @@ const char *lg_drop_name(unsigned int drop)
 		[LG_DROP_UNBALANCED] = "unbalanced_release",
 		[LG_DROP_TASK_STORAGE] = "task_storage",
 		[LG_DROP_CONTENTION_MAP_FULL] = "contention_map_full",
+		[LG_DROP_CONTENTION_NESTED] = "contention_nested",
 	};
 
-	return drop < LG_DROP_COUNT ? names[drop] : "unknown";
+	return drop < LG_DROP_COUNT && names[drop] ? names[drop] : "unknown";
 }

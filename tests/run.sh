@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Run every unit test binary (cmocka) and the CLI golden tests for each build
-# directory given (build, build-asan), then print one summary line:
+# directory given (build, build-asan), the live capture test once, then print
+# one summary line:
 #   "tests: N passed, N failed, N skipped"
 # Exits non-zero when anything failed.
 set -u
@@ -38,5 +39,12 @@ for build in "$@"; do
 	p=$(grep -c '^ok ' "$log") f=$(grep -c '^not ok ' "$log") s=$(grep -c '^skip ' "$log")
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
+# The live capture test needs the real kernel and BPF: run it once, with
+# the first build (it skips, saying why, where it cannot run).
+echo "== live capture test ($1)"
+tests/live/run.sh "$1/lockgraphd" "$1/lockgraph" >"$log" 2>&1
+cat "$log"
+p=$(grep -c '^ok ' "$log") f=$(grep -c '^not ok ' "$log") s=$(grep -c '^skip ' "$log")
+passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

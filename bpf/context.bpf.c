@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The context source (LG_SRC_CONTEXT): lock orders that stock kernels show
+ * through tracepoints alone, without lockdep and without BPF trampolines.
+ *
+ * What it sees:
+ * - mmap_lock:mmap_lock_acquire_returned / mmap_lock_released: every
+ *   mmap_lock acquisition and release, with the mm and read/write.  The
+ *   class is &mm->mmap_lock (LG_CLASS_MMAP_LOCK, key 0) for every mm; the
+ *   mm is kept per held entry as the instance, to pair releases and to see
+ *   mmap_write_downgrade().
+ * - vmscan: direct, memcg and node reclaim begin/end, and kswapd wake/sleep:
+ *   the task holds the fs_reclaim pseudo-lock (LG_CLASS_FS_RECLAIM, W) in
+ *   between, as lockdep's fs_reclaim_acquire() says.
+ * - kmem: mm_page_alloc, kmalloc and kmem_cache_alloc: lockdep's
+ *   might_alloc() rule.  An allocation that may enter fs reclaim
+ *   (__GFP_DIRECT_RECLAIM and __GFP_FS, outside PF_MEMALLOC and
+ *   PF_MEMALLOC_NOFS/NOIO scopes) made while locks are held records
+ *   held -> fs_reclaim, and pushes nothing: nothing is held afterwards.
+ *
+ * Each task's held locks are a stack in task storage.  A chain (the held
+ * classes plus the new one) goes to user space through the "events" ring
+ * buffer only the first time its key misses the "chain_cache" hash.
+ *
+ * What it cannot see: the mmap_lock tracepoints fire the same way for
+ * mmap_read_trylock()/mmap_write_trylock() as for the blocking calls, so
+ * every mmap_lock acquisition is reported with trylock 0; the event's stack
+ * shows the call site.  Neither do they carry lockdep's subclass: a second
+ * mm's mmap_lock taken while one is held is reported as subclass 1, which is
+ * what dup_mmap()'s mmap_write_lock_nested(SINGLE_DEPTH_NESTING) tells
+ * lockdep.  Allocations that fail, or that no tracepoint reports, are not
+ * seen.
+ *
+ * Costs: the kmem tracepoints are hot (about 1M/s in a fault loop).  For a
+ * task that holds no tracked lock they cost two bit tests and one task
+ * storage lookup that never creates; a task that holds locks adds a read of
+ * current->flags and a chain cache lookup.  Nothing on that path writes to
+ * shared or per-task memory unless the chain is new.  The mmap_lock and
+ * reclaim programs write only the current task's own storage.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "lockgraph.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/*
+ * ___GFP_*_BIT live in an anonymous enum, which CO-RE cannot relocate; the
+ * values have been the same since 4.4.  __GFP_NOLOCKDEP is not checked: it
+ * is 0 on kernels without lockdep, the only ones this source is for.
+ */
+#define LG_GFP_FS		(1U << 7)
+#define LG_GFP_DIRECT_RECLAIM	(1U << 10)
+#define LG_GFP_MAY_FS_RECLAIM	(LG_GFP_FS | LG_GFP_DIRECT_RECLAIM)
+
+/* include/linux/sched.h: #defines, not in BTF; unchanged for years. */
+#define LG_PF_MEMALLOC		0x00000800
+#define LG_PF_MEMALLOC_NOFS	0x00040000
+#define LG_PF_MEMALLOC_NOIO	0x00080000
+#define LG_PF_NO_FS_RECLAIM	(LG_PF_MEMALLOC | LG_PF_MEMALLOC_NOFS | \
+				 LG_PF_MEMALLOC_NOIO)
+
+#define LG_CHAIN_CACHE_ENTRIES	65536
+#define LG_RINGBUF_BYTES	(4U << 20)
+#define LG_CHAIN_SEED		0x6c6f636b67726170ULL	/* "lockgrap" */
+
+/* errno values (not in vmlinux.h) */
+#define LG_E2BIG	7
+#define LG_ENOMEM	12
+#define LG_EEXIST	17
+
+/*
+ * The instance of an fs_reclaim entry: which reclaim the task is in, so
+ * that each *_end pops its own begin.
+ */
+enum lg_reclaim {
+	LG_RECLAIM_DIRECT = 1,
+	LG_RECLAIM_MEMCG = 2,
+	LG_RECLAIM_NODE = 3,
+	LG_RECLAIM_KSWAPD = 4,
+};
+
+struct lg_held {
+	struct lg_class_ref class;
+	__u64 instance;		/* the mm for mmap_lock; enum lg_reclaim */
+};
+
+/*
+ * Per-task state: only the task itself writes it.  @chain_key is kept
+ * rather than recomputed so that the allocation path extends it with one
+ * hash step and no indexing (the 6.1 verifier cannot bound held[depth - 1]).
+ */
+struct lg_task {
+	__u32 depth;		/* held[] entries in use, <= LG_HELD_MAX */
+	__u32 overflow;		/* acquisitions beyond LG_HELD_MAX, untracked */
+	__u32 reclaim_nofs;	/* bit per lg_reclaim: began without __GFP_FS */
+	__u32 pad;
+	__u64 chain_key;	/* key of held[0..depth-1] */
+	struct lg_held held[LG_HELD_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lg_task);
+} held_locks SEC(".maps");
+
+/*
+ * Chain keys already sent.  Preallocated: an insert from the allocation
+ * tracepoints must not allocate (it would recurse into the allocator).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LG_CHAIN_CACHE_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u8);
+} chain_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, LG_RINGBUF_BYTES);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LG_DROP_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline void lg_drop(__u32 what)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &what);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/*
+ * Copy a class ref field by field.  clang 14's BPF backend drops some of
+ * the stores of a plain struct assignment whose source is a constant-
+ * initialised local (seen: ev->acquired = *acq lost key, kind and mode).
+ */
+static __always_inline void lg_ref_copy(struct lg_class_ref *dst,
+					const struct lg_class_ref *src)
+{
+	dst->key = src->key;
+	dst->kind = src->kind;
+	dst->subclass = src->subclass;
+	dst->mode = src->mode;
+	dst->trylock = src->trylock;
+	dst->pad[0] = 0;
+	dst->pad[1] = 0;
+	dst->pad[2] = 0;
+}
+
+static __always_inline __u64 lg_mix(__u64 h, __u64 v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return h;
+}
+
+/* The chain key of @prev (a chain's key) extended by class @c. */
+static __always_inline __u64 lg_chain_step(__u64 prev,
+					   const struct lg_class_ref *c)
+{
+	__u64 bits = (__u64)c->kind | (__u64)c->subclass << 16 |
+		     (__u64)c->mode << 24 | (__u64)c->trylock << 32;
+
+	return lg_mix(lg_mix(prev, c->key), bits);
+}
+
+/* The key of the chain held[0..depth-1] (LG_CHAIN_SEED when empty). */
+static __always_inline __u64 lg_top_key(const struct lg_task *t)
+{
+	return t->depth ? t->chain_key : LG_CHAIN_SEED;
+}
+
+/* Recompute the chain key after an entry changed or went. */
+static __always_inline void lg_rekey(struct lg_task *t)
+{
+	__u64 key = LG_CHAIN_SEED;
+	__u32 i, depth = t->depth;
+
+	for (i = 0; i < LG_HELD_MAX; i++) {
+		if (i >= depth)
+			break;
+		key = lg_chain_step(key, &t->held[i].class);
+	}
+	t->chain_key = key;
+}
+
+/*
+ * Send the chain held[0..depth-1] -> @acq unless the chain cache has it.
+ * On a miss the key is inserted first: a concurrent sender of the same
+ * chain then sees -EEXIST and stays quiet.  If the ring buffer is full the
+ * key is taken out again, so the chain is sent the next time it happens.
+ */
+static __always_inline void lg_send_chain(void *ctx, const struct lg_task *t,
+					  __u32 depth,
+					  const struct lg_class_ref *acq,
+					  __u64 key)
+{
+	struct lg_chain_event *ev;
+	__u64 pid_tgid;
+	__u8 one = 1;
+	long err, ret;
+	__u32 i;
+
+	if (bpf_map_lookup_elem(&chain_cache, &key))
+		return;
+	err = bpf_map_update_elem(&chain_cache, &key, &one, BPF_NOEXIST);
+	if (err == -LG_EEXIST)
+		return;
+	if (err == -LG_E2BIG || err == -LG_ENOMEM)
+		lg_drop(LG_DROP_CHAIN_CACHE_FULL);
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		lg_drop(LG_DROP_RINGBUF_FULL);
+		if (!err)
+			bpf_map_delete_elem(&chain_cache, &key);
+		return;
+	}
+	if (depth > LG_HELD_MAX)
+		depth = LG_HELD_MAX;
+
+	pid_tgid = bpf_get_current_pid_tgid();
+	ev->hdr.type = LG_EV_CHAIN;
+	ev->hdr.size = sizeof(*ev);
+	ev->timestamp_ns = bpf_ktime_get_ns();
+	ev->chain_key = key;
+	ev->pid = (__u32)pid_tgid;
+	ev->tgid = pid_tgid >> 32;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->source = LG_SRC_CONTEXT;
+	ev->nheld = depth;
+	ev->pad = 0;
+	for (i = 0; i < LG_HELD_MAX; i++) {
+		if (i < depth)
+			lg_ref_copy(&ev->held[i], &t->held[i].class);
+		else
+			__builtin_memset(&ev->held[i], 0, sizeof(ev->held[i]));
+	}
+	lg_ref_copy(&ev->acquired, acq);
+	/* bpf_get_stack() zeroes what it does not fill, on error too */
+	ret = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), 0);
+	if (ret < 0) {
+		lg_drop(LG_DROP_STACK);
+		ev->nframes = 0;
+		ev->stack_err = ret;
+	} else {
+		ev->nframes = ret / sizeof(ev->stack[0]);
+		ev->stack_err = 0;
+	}
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/*
+ * The task acquires @c (instance @inst): the chain held[] -> @c if it holds
+ * anything, then push.  Past LG_HELD_MAX only a count is kept, so that the
+ * matching releases still balance.
+ */
+static __always_inline void lg_acquire(void *ctx, struct lg_task *t,
+				       const struct lg_class_ref *c, __u64 inst)
+{
+	__u32 depth = t->depth;
+	__u64 key;
+
+	if (depth > LG_HELD_MAX)
+		return;		/* never: only this file writes depth */
+	key = lg_chain_step(lg_top_key(t), c);
+	if (depth)
+		lg_send_chain(ctx, t, depth, c, key);
+	/*
+	 * Keep the "<" test: clang would fold it into "== LG_HELD_MAX", from
+	 * which the 6.1 verifier learns no bound for the index below.
+	 */
+	barrier_var(depth);
+	if (depth >= LG_HELD_MAX) {
+		t->overflow++;
+		lg_drop(LG_DROP_HELD_OVERFLOW);
+		return;
+	}
+	lg_ref_copy(&t->held[depth].class, c);
+	t->held[depth].instance = inst;
+	t->chain_key = key;
+	t->depth = depth + 1;
+}
+
+/*
+ * The topmost entry of @kind and instance @inst, or -1.  (The loops here
+ * run bottom-up and keep the last match: an index counted down from depth
+ * is more than the verifier can bound.)
+ */
+static __always_inline int lg_find(const struct lg_task *t, __u16 kind,
+				   __u64 inst)
+{
+	__u32 i, depth = t->depth;
+	int found = -1;
+
+	for (i = 0; i < LG_HELD_MAX; i++) {
+		if (i >= depth)
+			break;
+		if (t->held[i].class.kind == kind &&
+		    t->held[i].instance == inst)
+			found = i;
+	}
+	return found;
+}
+
+/* Remove held[@i] (not necessarily the top: releases can be unordered). */
+static __always_inline void lg_remove(struct lg_task *t, __u32 i)
+{
+	__u32 depth = t->depth, j;
+
+	if (depth == 0 || depth > LG_HELD_MAX || i >= depth)
+		return;
+	for (j = 0; j < LG_HELD_MAX - 1; j++) {
+		if (j < i)
+			continue;
+		if (j + 1 >= depth)
+			break;
+		lg_ref_copy(&t->held[j].class, &t->held[j + 1].class);
+		t->held[j].instance = t->held[j + 1].instance;
+	}
+	t->depth = depth - 1;
+	lg_rekey(t);
+}
+
+/*
+ * A release of @kind/@inst: pop it, or if it is not on the stack it went
+ * past LG_HELD_MAX (overflow) or was acquired before we looked.
+ */
+static __always_inline void lg_release(struct lg_task *t, __u16 kind,
+				       __u64 inst, bool count_unbalanced)
+{
+	int i = lg_find(t, kind, inst);
+
+	if (i >= 0)
+		lg_remove(t, (__u32)i);
+	else if (t->overflow)
+		t->overflow--;
+	else if (count_unbalanced)
+		lg_drop(LG_DROP_UNBALANCED);
+}
+
+static __always_inline struct lg_task *lg_task_create(void)
+{
+	struct lg_task *t;
+
+	t = bpf_task_storage_get(&held_locks, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		lg_drop(LG_DROP_TASK_STORAGE);
+	return t;
+}
+
+static __always_inline struct lg_task *lg_task_lookup(void)
+{
+	return bpf_task_storage_get(&held_locks, bpf_get_current_task_btf(), 0,
+				    0);
+}
+
+/*
+ * Older kernels (Debian 12's 6.1 among them) pass the memcg path as the
+ * mmap_lock tracepoints' second argument: (mm, memcg_path, write, success)
+ * where 6.18 has (mm, write, success).  Their trace event has a field for
+ * it, which tells the two apart at load time.
+ */
+struct trace_event_raw_mmap_lock___memcg_path {
+	__u32 __data_loc_memcg_path;
+} __attribute__((preserve_access_index));
+
+#define LG_MMAP_LOCK_HAS_PATH						\
+	bpf_core_field_exists(struct trace_event_raw_mmap_lock___memcg_path, \
+			      __data_loc_memcg_path)
+
+/*
+ * Argument @n of a tp_btf program.  In asm so that clang cannot merge the
+ * two layouts' loads into one load at a computed offset: the verifier only
+ * takes context loads at constant offsets.
+ */
+#define LG_CTX_ARG(ctx, n) ({						\
+	__u64 __v;							\
+	asm volatile("%0 = *(u64 *)(%1 + " #n " * 8)"			\
+		     : "=r"(__v) : "r"(ctx));				\
+	__v;								\
+})
+
+SEC("tp_btf/mmap_lock_acquire_returned")
+int mmap_acquired(unsigned long long *ctx)
+{
+	struct lg_class_ref c = {
+		.kind = LG_CLASS_MMAP_LOCK,
+	};
+	__u64 inst = ctx[0];	/* struct mm_struct * */
+	bool write, success;
+	struct lg_task *t;
+	__u32 i, depth;
+	int downgrade = -1;
+
+	if (LG_MMAP_LOCK_HAS_PATH) {
+		write = LG_CTX_ARG(ctx, 2);
+		success = LG_CTX_ARG(ctx, 3);
+	} else {
+		write = LG_CTX_ARG(ctx, 1);
+		success = LG_CTX_ARG(ctx, 2);
+	}
+	if (!success)
+		return 0;
+	c.mode = write ? LG_MODE_W : LG_MODE_r;
+	t = lg_task_create();
+	if (!t)
+		return 0;
+	depth = t->depth;
+	for (i = 0; i < LG_HELD_MAX; i++) {
+		if (i >= depth)
+			break;
+		if (t->held[i].class.kind != LG_CLASS_MMAP_LOCK)
+			continue;
+		if (t->held[i].instance != inst)
+			c.subclass = 1;	/* another mm's: dup_mmap() nesting */
+		else if (!write && t->held[i].class.mode == LG_MODE_W)
+			downgrade = i;
+	}
+	/*
+	 * mmap_write_downgrade() reports a read acquisition and never
+	 * releases the write hold: the held entry turns into a read hold.
+	 * It waits for nothing, so it is no new chain either.
+	 */
+	if (downgrade >= 0 && downgrade < LG_HELD_MAX) {
+		t->held[downgrade].class.mode = LG_MODE_r;
+		lg_rekey(t);
+		return 0;
+	}
+	lg_acquire(ctx, t, &c, inst);
+	return 0;
+}
+
+/* Only the mm, the first argument on every kernel, is needed here. */
+SEC("tp_btf/mmap_lock_released")
+int mmap_released(unsigned long long *ctx)
+{
+	struct lg_task *t = lg_task_lookup();
+
+	if (!t) {
+		lg_drop(LG_DROP_UNBALANCED);
+		return 0;
+	}
+	lg_release(t, LG_CLASS_MMAP_LOCK, ctx[0], true);
+	return 0;
+}
+
+/*
+ * Entering reclaim: fs_reclaim_acquire() takes the pseudo-lock only when
+ * the reclaim may enter the filesystem (@gfp has __GFP_FS; the tracepoints
+ * report the gfp after the task's NOFS/NOIO scope is applied).
+ */
+static __always_inline void lg_reclaim_begin(void *ctx, gfp_t gfp,
+					     enum lg_reclaim which)
+{
+	struct lg_class_ref c = {
+		.kind = LG_CLASS_FS_RECLAIM,
+		.mode = LG_MODE_W,
+	};
+	struct lg_task *t = lg_task_create();
+
+	if (!t)
+		return;
+	if (!(gfp & LG_GFP_FS)) {
+		t->reclaim_nofs |= 1U << which;
+		return;
+	}
+	lg_acquire(ctx, t, &c, which);
+}
+
+static __always_inline void lg_reclaim_end(enum lg_reclaim which)
+{
+	struct lg_task *t = lg_task_lookup();
+
+	if (!t)
+		return;
+	if (t->reclaim_nofs & (1U << which)) {
+		t->reclaim_nofs &= ~(1U << which);
+		return;
+	}
+	/* a reclaim that began before we attached is no imbalance */
+	lg_release(t, LG_CLASS_FS_RECLAIM, which, false);
+}
+
+SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
+int BPF_PROG(drcl_begin, int order, gfp_t gfp)
+{
+	lg_reclaim_begin(ctx, gfp, LG_RECLAIM_DIRECT);
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_direct_reclaim_end")
+int BPF_PROG(drcl_end, unsigned long nr_reclaimed)
+{
+	lg_reclaim_end(LG_RECLAIM_DIRECT);
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
+int BPF_PROG(memcg_rcl_begin, int order, gfp_t gfp)
+{
+	lg_reclaim_begin(ctx, gfp, LG_RECLAIM_MEMCG);
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
+int BPF_PROG(memcg_rcl_end, unsigned long nr_reclaimed)
+{
+	lg_reclaim_end(LG_RECLAIM_MEMCG);
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_node_reclaim_begin")
+int BPF_PROG(node_rcl_begin, int nid, int order, gfp_t gfp)
+{
+	lg_reclaim_begin(ctx, gfp, LG_RECLAIM_NODE);
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_node_reclaim_end")
+int BPF_PROG(node_rcl_end, unsigned long nr_reclaimed)
+{
+	lg_reclaim_end(LG_RECLAIM_NODE);
+	return 0;
+}
+
+/*
+ * kswapd holds fs_reclaim (balance_pgdat(): fs_reclaim_acquire(GFP_KERNEL))
+ * from its wake to its sleep.  It can wake again without sleeping: then it
+ * already holds it.
+ */
+SEC("tp_btf/mm_vmscan_kswapd_wake")
+int BPF_PROG(kswapd_wake, int nid, int zid, int order)
+{
+	struct lg_class_ref c = {
+		.kind = LG_CLASS_FS_RECLAIM,
+		.mode = LG_MODE_W,
+	};
+	struct lg_task *t = lg_task_create();
+
+	if (!t || lg_find(t, LG_CLASS_FS_RECLAIM, LG_RECLAIM_KSWAPD) >= 0)
+		return 0;
+	lg_acquire(ctx, t, &c, LG_RECLAIM_KSWAPD);
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_kswapd_sleep")
+int BPF_PROG(kswapd_sleep, int nid)
+{
+	lg_reclaim_end(LG_RECLAIM_KSWAPD);
+	return 0;
+}
+
+/*
+ * lockdep's might_alloc(): an allocation that may enter fs reclaim orders
+ * every held lock before fs_reclaim.  This runs for every allocation, so
+ * the order of the tests matters: gfp bits first (free), then the task's
+ * storage without creating it (a task that never took a tracked lock has
+ * none), then current->flags.  Only a new chain writes anything.
+ */
+static __always_inline void lg_might_alloc(void *ctx, gfp_t gfp)
+{
+	struct lg_class_ref c = {
+		.kind = LG_CLASS_FS_RECLAIM,
+		.mode = LG_MODE_W,
+	};
+	struct task_struct *task;
+	struct lg_task *t;
+	__u32 depth;
+
+	if ((gfp & LG_GFP_MAY_FS_RECLAIM) != LG_GFP_MAY_FS_RECLAIM)
+		return;
+	task = bpf_get_current_task_btf();
+	t = bpf_task_storage_get(&held_locks, task, 0, 0);
+	if (!t)
+		return;
+	depth = t->depth;
+	if (depth == 0 || depth > LG_HELD_MAX)
+		return;
+	/* current_gfp_context() and __need_reclaim(): no fs reclaim here */
+	if (task->flags & LG_PF_NO_FS_RECLAIM)
+		return;
+	lg_send_chain(ctx, t, depth, &c,
+		      lg_chain_step(t->chain_key, &c));
+}
+
+SEC("tp_btf/mm_page_alloc")
+int BPF_PROG(page_alloc, struct page *page, unsigned int order, gfp_t gfp,
+	     int migratetype)
+{
+	lg_might_alloc(ctx, gfp);
+	return 0;
+}
+
+/*
+ * The slab tracepoints have had these arguments since 6.1, when each got
+ * its own trace event with a node field; before, their gfp was elsewhere,
+ * and these two programs do nothing rather than misread it (mm_page_alloc
+ * still sees the slabs' pages).
+ */
+SEC("tp_btf/kmalloc")
+int BPF_PROG(kmalloc, unsigned long call_site, const void *ptr,
+	     size_t bytes_req, size_t bytes_alloc, gfp_t gfp, int node)
+{
+	if (bpf_core_field_exists(struct trace_event_raw_kmalloc, node))
+		lg_might_alloc(ctx, gfp);
+	return 0;
+}
+
+SEC("tp_btf/kmem_cache_alloc")
+int BPF_PROG(cache_alloc, unsigned long call_site, const void *ptr,
+	     struct kmem_cache *s, gfp_t gfp, int node)
+{
+	if (bpf_core_field_exists(struct trace_event_raw_kmem_cache_alloc,
+				  node))
+		lg_might_alloc(ctx, gfp);
+	return 0;
+}

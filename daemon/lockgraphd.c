@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * lockgraphd: watch the running kernel's lock acquisitions and build the
+ * persistent lock-order graph.
+ *
+ *   lockgraphd [--db PATH] [--duration S] [--record FILE] [--host NAME]
+ *   lockgraphd --replay FILE [--db PATH] [--host NAME]
+ *
+ * Exit status (for systemd's RestartPreventExitStatus=):
+ *   0 stopped cleanly, 1 error, 2 usage, 3 no probe source can run on this
+ *   kernel, 4 missing privileges (CAP_BPF / CAP_PERFMON).
+ * Logs go to stderr with sd-daemon "<N>" priority prefixes.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "probes.h"
+#include "record.h"
+
+#define EXIT_USAGE 2
+#define EXIT_UNSUPPORTED 3
+#define EXIT_NOPERM 4
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct opts {
+	const char *db;
+	const char *record;
+	const char *replay;
+	const char *host;
+	double duration;
+	int flush_ms;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Which of CAP_BPF / CAP_PERFMON is missing (CAP_SYS_ADMIN covers both). */
+static const char *missing_capability(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	__u64 eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return NULL;
+	eff = (__u64)data[0].effective | ((__u64)data[1].effective << 32);
+	if (eff & (1ULL << CAP_SYS_ADMIN))
+		return NULL;
+	if (!(eff & (1ULL << CAP_BPF)))
+		return "CAP_BPF";
+	if (!(eff & (1ULL << CAP_PERFMON)))
+		return "CAP_PERFMON";
+	return NULL;
+}
+
+static void read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, (int)size, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* Open the database, creating the default directory when it is missing. */
+static struct lg_store *open_store(const char *path)
+{
+	char err[LG_STORE_ERR_MAX];
+	struct lg_store *s;
+
+	if (!strcmp(path, LG_STORE_DEFAULT_PATH))
+		mkdir("/var/lib/lockgraph", 0750);
+	if (lg_store_open(path, 0, &s, err)) {
+		fprintf(stderr, "<3>lockgraphd: %s\n", err);
+		return NULL;
+	}
+	return s;
+}
+
+struct run {
+	const struct opts *o;
+	struct lg_store *store;
+	struct lg_capture *cap;
+	FILE *record;
+	int fatal; /* a store error: stop */
+	uint64_t logged_bad;
+	uint64_t last_per_source[LG_SRC_COUNT];
+};
+
+static void store_fail(struct run *r, const char *what, int err)
+{
+	fprintf(stderr, "<3>lockgraphd: %s: %s: %s (%s)\n", r->o->db, what,
+		lg_store_errmsg(r->store), strerror(-err));
+	r->fatal = err;
+}
+
+static int on_live_event(const void *data, size_t size, void *ctx)
+{
+	struct run *r = ctx;
+	int err;
+
+	if (r->record) {
+		err = lg_record_write(r->record, data, size);
+		if (err) {
+			fprintf(stderr, "<3>lockgraphd: %s: %s\n", r->o->record,
+				strerror(-err));
+			r->fatal = err;
+			return err;
+		}
+	}
+	err = lg_capture_event(r->cap, data, size);
+	if (err == -EBADMSG) {
+		/* Counted and stored as a drop; said, a few times. */
+		if (r->logged_bad++ < 5) {
+			char why[96];
+
+			lg_event_validate(data, size, why, sizeof(why));
+			fprintf(stderr, "<4>lockgraphd: refused an event of %zu "
+				"bytes: %s\n", size, why);
+		}
+		return 0;
+	}
+	if (err) {
+		store_fail(r, "recording an event", err);
+		return err;
+	}
+	return 0;
+}
+
+static int on_drop(unsigned int source, unsigned int drop, __u64 delta,
+		   void *ctx)
+{
+	struct run *r = ctx;
+
+	return lg_capture_drop(r->cap, lg_source_name(source),
+			       lg_drop_name(drop), delta);
+}
+
+static int on_contention(const struct lg_contention_key *key,
+			 const struct lg_contention_stats *delta,
+			 const char *where, void *ctx)
+{
+	struct run *r = ctx;
+
+	return lg_capture_contention(r->cap, &key->class, key->flags, where,
+				     delta);
+}
+
+/* Drain counters into the open batch and commit it. */
+static int flush(struct run *r, struct lg_probes *p, int64_t boot)
+{
+	const struct lg_capture_stats *st = lg_capture_stats(r->cap);
+	static uint64_t last_bad;
+	int err = 0;
+
+	if (p)
+		err = lg_probes_drops(p, on_drop, r);
+	if (!err && p)
+		err = lg_probes_contention(p, on_contention, r);
+	if (!err && st->bad_events > last_bad) {
+		err = lg_capture_drop(r->cap, "daemon", "bad_event",
+				      st->bad_events - last_bad);
+		last_bad = st->bad_events;
+	}
+	for (unsigned int s = 0; !err && s < LG_SRC_COUNT; s++) {
+		if (st->per_source[s] == r->last_per_source[s])
+			continue;
+		err = lg_store_boot_source(r->store, boot, lg_source_name(s), true,
+					   NULL, (int64_t)(st->per_source[s] -
+							   r->last_per_source[s]));
+		r->last_per_source[s] = st->per_source[s];
+	}
+	if (!err)
+		err = lg_capture_flush(r->cap);
+	if (err)
+		store_fail(r, "writing a batch", err);
+	return err;
+}
+
+static int record_boot(struct run *r, const char *host, const char *boot_id,
+		       const char *release, const char *sources, int64_t *boot)
+{
+	int64_t host_row, now = (int64_t)time(NULL);
+	int err;
+
+	err = lg_store_begin(r->store);
+	if (!err)
+		err = lg_store_host(r->store, host, now, &host_row);
+	if (!err)
+		err = lg_store_boot(r->store, host_row, boot_id, release,
+				    "lockgraphd", sources, now, boot);
+	if (!err)
+		err = lg_store_commit(r->store);
+	if (err) {
+		lg_store_rollback(r->store);
+		store_fail(r, "recording the boot", err);
+	}
+	return err;
+}
+
+static void log_summary(const struct run *r, double seconds)
+{
+	const struct lg_capture_stats *st = lg_capture_stats(r->cap);
+
+	fprintf(stderr,
+		"<6>lockgraphd: %.1f s: %" PRIu64 " events (%" PRIu64
+		" chains, %" PRIu64 " refused), %" PRIu64 " dependencies, %" PRIu64
+		" new cycles, %" PRIu64 " batches\n",
+		seconds, st->events, st->chains, st->bad_events, st->deps,
+		st->cycles, st->batches);
+}
+
+struct replay_ctx {
+	struct run *r;
+	const char *path;
+	char why[160];
+};
+
+static int on_replay_event(const void *data, size_t size, size_t offset,
+			   void *ctx)
+{
+	struct replay_ctx *rc = ctx;
+	int err;
+
+	err = lg_event_validate(data, size, rc->why, sizeof(rc->why));
+	if (err) {
+		char tmp[160];
+
+		snprintf(tmp, sizeof(tmp), "%s at byte offset %zu", rc->why,
+			 offset);
+		snprintf(rc->why, sizeof(rc->why), "%s", tmp);
+		return err;
+	}
+	err = lg_capture_event(rc->r->cap, data, size);
+	if (err) {
+		store_fail(rc->r, "recording an event", err);
+		return err;
+	}
+	return stop ? -EINTR : 0;
+}
+
+/* First pass over a recording: every event must be well formed. */
+static int check_event(const void *data, size_t size, size_t offset,
+		       void *ctx)
+{
+	struct replay_ctx *rc = ctx;
+	char why[96];
+
+	if (lg_event_validate(data, size, why, sizeof(why))) {
+		snprintf(rc->why, sizeof(rc->why), "%s at byte offset %zu", why,
+			 offset);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static void replay_error(const struct opts *o, int err, const char *why)
+{
+	if (err == -EBADMSG)
+		fprintf(stderr, "<3>lockgraphd: %s: %s\n", o->replay, why);
+	else
+		fprintf(stderr, "<3>lockgraphd: %s: %s\n", o->replay,
+			strerror(-err));
+}
+
+static int run_replay(const struct opts *o)
+{
+	struct run r = { .o = o };
+	struct replay_ctx rc = { .r = &r, .path = o->replay };
+	struct lg_capture_config cfg = { .log = stderr };
+	struct lg_record_header hdr;
+	struct lg_kallsyms *ks = NULL;
+	char this_boot[40];
+	double t0 = now_s();
+	int64_t boot;
+	int err, ret = EXIT_FAILURE;
+
+	/* The whole file is checked first: a corrupt one changes nothing. */
+	err = lg_replay(o->replay, &hdr, check_event, &rc, rc.why, sizeof(rc.why));
+	if (err) {
+		replay_error(o, err, rc.why);
+		return EXIT_FAILURE;
+	}
+	/* Stack addresses mean something only on the boot that recorded them. */
+	read_line("/proc/sys/kernel/random/boot_id", this_boot, sizeof(this_boot));
+	if (hdr.boot_id[0] && !strcmp(hdr.boot_id, this_boot) &&
+	    lg_kallsyms_load("/proc/kallsyms", &ks))
+		ks = NULL;
+	if (!ks)
+		fprintf(stderr, "<5>lockgraphd: %s: recorded on another boot: "
+			"stacks are not kept\n", o->replay);
+
+	r.store = open_store(o->db);
+	if (!r.store)
+		goto cleanup;
+	if (record_boot(&r, o->host ? o->host :
+			    hdr.hostname[0] ? hdr.hostname : "unknown",
+			hdr.boot_id[0] ? hdr.boot_id : "unknown-boot",
+			hdr.release[0] ? hdr.release : NULL, NULL, &boot))
+		goto cleanup;
+	cfg.store = r.store;
+	cfg.ks = ks;
+	cfg.boot = boot;
+	err = lg_capture_new(&cfg, &r.cap);
+	if (err) {
+		store_fail(&r, "loading the stored graph", err);
+		goto cleanup;
+	}
+	/* One transaction: the replay lands whole or not at all. */
+	err = lg_replay(o->replay, &hdr, on_replay_event, &rc, rc.why,
+			sizeof(rc.why));
+	if (err) {
+		if (!r.fatal)
+			replay_error(o, err, rc.why);
+		goto cleanup;
+	}
+	if (flush(&r, NULL, boot))
+		goto cleanup;
+	log_summary(&r, now_s() - t0);
+	ret = EXIT_SUCCESS;
+cleanup:
+	lg_capture_free(r.cap);
+	lg_store_close(r.store);
+	lg_kallsyms_free(ks);
+	return ret;
+}
+
+static int run_live(const struct opts *o)
+{
+	struct run r = { .o = o };
+	struct lg_probe_status status[LG_SRC_COUNT];
+	struct lg_capture_config cfg = { 0 };
+	struct lg_record_header hdr = { 0 };
+	struct lg_kallsyms *ks = NULL;
+	struct lg_probes *p = NULL;
+	struct utsname uts;
+	char boot_id[40], host[64], sources[128] = "";
+	double t0, last_flush;
+	int64_t boot = 0;
+	const char *cap;
+	int err, ret = EXIT_FAILURE;
+
+	cap = missing_capability();
+	if (cap) {
+		fprintf(stderr, "<3>lockgraphd: missing %s: run as root or grant "
+			"CAP_BPF and CAP_PERFMON\n", cap);
+		return EXIT_NOPERM;
+	}
+	err = lg_kallsyms_load("/proc/kallsyms", &ks);
+	if (err)
+		fprintf(stderr, "<4>lockgraphd: /proc/kallsyms: %s: stacks will "
+			"not be kept\n", strerror(-err));
+
+	r.store = open_store(o->db);
+	if (!r.store)
+		goto cleanup;
+	cfg.store = r.store;
+	cfg.ks = ks;
+	cfg.log = stderr;
+	/* The capture needs a boot row; sources are filled in below. */
+	read_line("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
+	if (!boot_id[0])
+		snprintf(boot_id, sizeof(boot_id), "unknown-boot");
+	if (o->host)
+		snprintf(host, sizeof(host), "%s", o->host);
+	else if (gethostname(host, sizeof(host)))
+		snprintf(host, sizeof(host), "unknown");
+	uname(&uts);
+
+	err = lg_probes_open(ks, on_live_event, &r, status, &p);
+	for (unsigned int s = 0; s < LG_SRC_COUNT; s++) {
+		if (status[s].loaded) {
+			fprintf(stderr, "<6>lockgraphd: source %s: loaded\n",
+				lg_source_name(s));
+			snprintf(sources + strlen(sources),
+				 sizeof(sources) - strlen(sources), "%s%s",
+				 sources[0] ? "," : "", lg_source_name(s));
+		} else {
+			fprintf(stderr, "<5>lockgraphd: source %s: not loaded: %s\n",
+				lg_source_name(s), status[s].reason);
+		}
+	}
+	if (err == -EPERM) {
+		fprintf(stderr, "<3>lockgraphd: the kernel refused every probe "
+			"source for want of privileges (CAP_BPF, CAP_PERFMON)\n");
+		ret = EXIT_NOPERM;
+		goto cleanup;
+	}
+	if (err == -ENOTSUP) {
+		fprintf(stderr, "<3>lockgraphd: no probe source can run on this "
+			"kernel\n");
+		ret = EXIT_UNSUPPORTED;
+		goto cleanup;
+	}
+	if (err) {
+		fprintf(stderr, "<3>lockgraphd: loading the probes: %s\n",
+			strerror(-err));
+		goto cleanup;
+	}
+	if (record_boot(&r, host, boot_id, uts.release, sources, &boot))
+		goto cleanup;
+	for (unsigned int s = 0; s < LG_SRC_COUNT; s++) {
+		err = lg_store_boot_source(r.store, boot, lg_source_name(s),
+					   status[s].loaded,
+					   status[s].loaded ? NULL : status[s].reason,
+					   0);
+		if (err) {
+			store_fail(&r, "recording the sources", err);
+			goto cleanup;
+		}
+	}
+	cfg.boot = boot;
+	err = lg_capture_new(&cfg, &r.cap);
+	if (err) {
+		store_fail(&r, "loading the stored graph", err);
+		goto cleanup;
+	}
+	if (o->record) {
+		snprintf(hdr.boot_id, sizeof(hdr.boot_id), "%s", boot_id);
+		snprintf(hdr.release, sizeof(hdr.release), "%s", uts.release);
+		snprintf(hdr.hostname, sizeof(hdr.hostname), "%s", host);
+		err = lg_record_create(o->record, &hdr, &r.record);
+		if (err) {
+			fprintf(stderr, "<3>lockgraphd: %s: %s\n", o->record,
+				strerror(-err));
+			goto cleanup;
+		}
+	}
+	fprintf(stderr, "<6>lockgraphd: writing %s (boot %s); query it with "
+		"`lockgraph --db %s status`\n", o->db, boot_id, o->db);
+
+	t0 = last_flush = now_s();
+	while (!stop && !r.fatal) {
+		double t;
+
+		err = lg_probes_poll(p, 100);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "<3>lockgraphd: reading events: %s\n",
+				strerror(-err));
+			break;
+		}
+		t = now_s();
+		if (o->duration > 0 && t - t0 >= o->duration)
+			stop = 1;
+		if (stop || (t - last_flush) * 1000 >= o->flush_ms) {
+			if (flush(&r, p, boot))
+				break;
+			last_flush = t;
+		}
+	}
+	if (!r.fatal) {
+		/* Events that arrived while stopping. */
+		lg_probes_poll(p, 0);
+		if (!flush(&r, p, boot))
+			ret = EXIT_SUCCESS;
+	}
+	log_summary(&r, now_s() - t0);
+cleanup:
+	if (r.record && fclose(r.record)) {
+		fprintf(stderr, "<3>lockgraphd: %s: %s\n", o->record,
+			strerror(errno));
+		ret = EXIT_FAILURE;
+	}
+	lg_probes_close(p);
+	lg_capture_free(r.cap);
+	lg_store_close(r.store);
+	lg_kallsyms_free(ks);
+	return ret;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: lockgraphd [OPTIONS]\n"
+		"\n"
+		"Record which lock classes the running kernel takes while holding\n"
+		"which others, into the lock-order graph database.\n"
+		"\n"
+		"  -d, --db PATH       database (default %s)\n"
+		"  -t, --duration S    stop after S seconds (default: until SIGINT/SIGTERM)\n"
+		"  -r, --record FILE   also write the raw event stream to FILE\n"
+		"  -R, --replay FILE   read a recorded stream instead of the kernel\n"
+		"  -H, --host NAME     host name to record (default: this host's)\n"
+		"  -f, --flush-ms N    write a batch every N ms (default 1000)\n"
+		"  -h, --help\n"
+		"\n"
+		"Exit status: 0 stopped, 1 error, 2 usage, 3 no probe source can run\n"
+		"on this kernel, 4 missing privileges (CAP_BPF, CAP_PERFMON).\n",
+		LG_STORE_DEFAULT_PATH);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "duration", required_argument, NULL, 't' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "replay", required_argument, NULL, 'R' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "flush-ms", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct opts o = { .db = LG_STORE_DEFAULT_PATH, .flush_ms = 1000 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:t:r:R:H:f:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o.db = optarg;
+			break;
+		case 't':
+			o.duration = strtod(optarg, &end);
+			if (*end || o.duration <= 0) {
+				fprintf(stderr, "<3>lockgraphd: --duration: '%s' is "
+					"not a positive number of seconds\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			o.record = optarg;
+			break;
+		case 'R':
+			o.replay = optarg;
+			break;
+		case 'H':
+			o.host = optarg;
+			break;
+		case 'f':
+			o.flush_ms = (int)strtol(optarg, &end, 10);
+			if (*end || o.flush_ms <= 0) {
+				fprintf(stderr, "<3>lockgraphd: --flush-ms: '%s' is "
+					"not a positive number\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "<3>lockgraphd: unexpected argument '%s'\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o.replay && o.record) {
+		fprintf(stderr, "<3>lockgraphd: --replay and --record together "
+			"make no sense\n");
+		return EXIT_USAGE;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return o.replay ? run_replay(&o) : run_live(&o);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The probe sources on the running kernel.  This module, and no other,
+ * includes the BPF skeletons.  It loads every source that works here, says
+ * why the others did not, and hands events, drop counters and contention
+ * figures to its caller.
+ */
+#ifndef LOCKGRAPH_DAEMON_PROBES_H
+#define LOCKGRAPH_DAEMON_PROBES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "kallsyms.h"
+#include "lockgraph.h"
+
+struct lg_probe_status {
+	bool loaded;
+	char reason[200]; /* why not, when !loaded */
+};
+
+struct lg_probes;
+
+/* Called for each ring buffer event; non-zero stops lg_probes_poll(). */
+typedef int (*lg_probe_event_fn)(const void *data, size_t size, void *ctx);
+
+/*
+ * Load and attach every source that works on this kernel; @status gets one
+ * entry per enum lg_source.  Returns 0 when at least one source runs,
+ * -ENOTSUP when none does (nothing to do on this kernel), -EPERM when the
+ * kernel refused for want of privileges (CAP_BPF, CAP_PERFMON), -ENOMEM.
+ */
+int lg_probes_open(const struct lg_kallsyms *ks, lg_probe_event_fn fn,
+		   void *ctx, struct lg_probe_status status[LG_SRC_COUNT],
+		   struct lg_probes **out);
+
+void lg_probes_close(struct lg_probes *p);
+
+/* Wait up to @timeout_ms for events and deliver them.  Returns the count
+ * delivered or a negative errno (-EINTR on a signal). */
+int lg_probes_poll(struct lg_probes *p, int timeout_ms);
+
+/* Called with the growth of a drop counter since the last call. */
+typedef int (*lg_probe_drop_fn)(unsigned int source, unsigned int drop,
+				__u64 delta, void *ctx);
+
+int lg_probes_drops(struct lg_probes *p, lg_probe_drop_fn fn, void *ctx);
+
+/*
+ * Called with the contention of one lock since the last call (the map is
+ * drained as it is read); @where is the function that waited for an
+ * unrecognised lock, or NULL.
+ */
+typedef int (*lg_probe_contention_fn)(const struct lg_contention_key *key,
+				      const struct lg_contention_stats *delta,
+				      const char *where, void *ctx);
+
+int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
+			 void *ctx);
+
+#endif /* LOCKGRAPH_DAEMON_PROBES_H */

@@ -1,0 +1,234 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Live test on this host's kernel: lockgraphd with the probe sources that
+# load here, while seed 000's hugetlbfs loop and an mmap churn run, then the
+# CLI's view of what it recorded.  Needs root and BPF; anything missing is a
+# printed skip, never a silent pass.
+# Usage: tests/live/run.sh path/to/lockgraphd path/to/lockgraph
+# Prints "ok N - ..." / "not ok N - ..." / "skip N - ..." lines.
+set -u
+LGD=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+LG=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+cd "$(dirname "$0")/../.."
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); echo "not ok $n - $1"; }
+skip_all() { n=$((n + 1)); echo "skip $n - live capture: $1"; exit 0; }
+
+[ -x "$LGD" ] || skip_all "lockgraphd is not built ($LGD)"
+[ "$(id -u)" = 0 ] || skip_all "not root: BPF needs CAP_BPF and CAP_PERFMON"
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "kernel without BTF"
+
+T=$(mktemp -d /tmp/lg-live.XXXXXX)
+HUGE=$T/huge
+old_pages=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)
+cleanup() {
+	umount "$HUGE" 2>/dev/null
+	echo "$old_pages" >/proc/sys/vm/nr_hugepages 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror"
+gcc $CFLAGS tests/workloads/hugetlb_fault_loop.c -o "$T/hugetlb_fault_loop" ||
+	{ fail "building the hugetlb workload"; exit 0; }
+gcc $CFLAGS -pthread tests/workloads/mmap_churn.c -o "$T/mmap_churn" ||
+	{ fail "building the mmap churn workload"; exit 0; }
+
+DB=$T/live.db
+"$LGD" --db "$DB" --duration 9 --flush-ms 500 --record "$T/live.rec" \
+	2>"$T/daemon.log" &
+pid=$!
+# Wait until the sources are attached (the daemon says where it writes).
+for _ in $(seq 50); do
+	grep -q "writing $DB" "$T/daemon.log" 2>/dev/null && break
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.1
+done
+if ! grep -q "writing $DB" "$T/daemon.log"; then
+	wait $pid
+	rc=$?
+	sed 's/^/# /' "$T/daemon.log"
+	case $rc in
+	3 | 4) skip_all "lockgraphd could not load a probe source here (exit $rc)" ;;
+	esac
+	fail "lockgraphd started (exit $rc)"
+	# The recording replays, without privileges' help, to the same graph.
+edges_of() {
+	sqlite3 "$1" "SELECT f.name || ' -> ' || t.name || ' ' || e.modes FROM edges e
+		JOIN classes f ON f.id = e.from_class JOIN classes t ON t.id = e.to_class
+		ORDER BY 1"
+}
+if "$LGD" --replay "$T/live.rec" --db "$T/replay.db" 2>"$T/replay.log" &&
+	[ -n "$(edges_of "$DB")" ] && [ "$(edges_of "$DB")" = "$(edges_of "$T/replay.db")" ]; then
+	ok "--record then --replay gives the same edges ($(edges_of "$DB" | wc -l))"
+else
+	sed 's/^/# /' "$T/replay.log"
+	fail "--record then --replay gives the same edges"
+fi
+size=$(stat -c %s "$T/live.rec")
+head -c $((size - 100)) "$T/live.rec" >"$T/cut.rec"
+"$LGD" --replay "$T/cut.rec" --db "$T/cut.db" 2>"$T/cut.log"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "truncated event at byte offset" "$T/cut.log" &&
+	[ "$(sqlite3 "$T/cut.db" 'SELECT count(*) FROM edges' 2>/dev/null || echo 0)" = 0 ]; then
+	ok "a truncated recording is refused with its byte offset: $(cat "$T/cut.log")"
+else
+	sed 's/^/# /' "$T/cut.log"
+	fail "a truncated recording is refused with its byte offset (exit $rc)"
+fi
+
+# Without the capabilities: one line naming the missing one, exit 4.
+if command -v setpriv >/dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$LGD" --db "$T/nobody.db" --duration 1 2>"$T/nocap.log"
+	rc=$?
+	if [ $rc -eq 4 ] && [ "$(wc -l <"$T/nocap.log")" -eq 1 ] &&
+		grep -q "missing CAP_BPF" "$T/nocap.log"; then
+		ok "without privileges: exit 4, $(cat "$T/nocap.log")"
+	else
+		sed 's/^/# /' "$T/nocap.log"
+		fail "without privileges: exit 4 naming the capability (exit $rc)"
+	fi
+else
+	n=$((n + 1))
+	echo "skip $n - without privileges (no setpriv)"
+fi
+
+# SIGKILL mid-run loses at most the last batch; the database stays sound.
+"$LGD" --db "$T/kill.db" --flush-ms 200 2>"$T/kill.log" &
+pid=$!
+"$T/mmap_churn" -T 4 -t 2 >/dev/null 2>&1
+kill -9 $pid
+wait $pid 2>/dev/null
+check=$(sqlite3 "$T/kill.db" 'PRAGMA integrity_check' 2>&1)
+"$LGD" --db "$T/kill.db" --duration 1 2>>"$T/kill.log"
+rc=$?
+if [ "$check" = ok ] && [ $rc -eq 0 ] &&
+	[ "$(sqlite3 "$T/kill.db" 'SELECT count(*) FROM boots')" -ge 1 ]; then
+	ok "after SIGKILL: integrity_check ok, restart works, $(sqlite3 "$T/kill.db" 'SELECT count(*) FROM chains') chains kept"
+else
+	sed 's/^/# /' "$T/kill.log"
+	fail "after SIGKILL: integrity_check '$check', restart exit $rc"
+fi
+exit 0
+fi
+
+hugetlb=no
+mkdir -p "$HUGE"
+if echo 64 >/proc/sys/vm/nr_hugepages 2>/dev/null &&
+	[ "$(cat /proc/sys/vm/nr_hugepages)" -ge 16 ] &&
+	mount -t hugetlbfs none "$HUGE" 2>/dev/null; then
+	hugetlb=yes
+	"$T/hugetlb_fault_loop" -p 3 -t 5 -s 16 -f "$HUGE/seed000" >"$T/hugetlb.log" 2>&1 &
+fi
+"$T/mmap_churn" -T 4 -t 5 >"$T/churn.log" 2>&1
+wait
+sed 's/^/# daemon: /' "$T/daemon.log"
+sed 's/^/# workload: /' "$T/churn.log"
+[ $hugetlb = yes ] && sed 's/^/# workload: /' "$T/hugetlb.log" ||
+	echo "# hugetlbfs or huge pages unavailable: the seed 000 loop did not run"
+
+if grep -q "lockgraphd: .* events" "$T/daemon.log"; then
+	ok "lockgraphd ran for its --duration and stopped cleanly"
+else
+	fail "lockgraphd ran for its --duration and stopped cleanly"
+fi
+
+# The dependency the context source sees: page tables allocated (GFP_KERNEL,
+# may enter fs reclaim) under mmap_lock, lockdep's might_alloc rule.
+"$LG" --db "$DB" -j edges --from '&mm->mmap_lock' --to fs_reclaim >"$T/edge.json" 2>&1
+sed 's/^/# /' "$T/edge.json" | cut -c1-400
+if grep -q '"from":"&mm->mmap_lock","to":"fs_reclaim"' "$T/edge.json"; then
+	ok "edge &mm->mmap_lock -> fs_reclaim recorded"
+else
+	fail "edge &mm->mmap_lock -> fs_reclaim recorded"
+fi
+if grep -Eq '"to_stack":\["[a-z_]+[a-z0-9_.]*\+0x[0-9a-f]+/0x[0-9a-f]+' "$T/edge.json"; then
+	ok "its stack is symbolised (func+off/size frames)"
+else
+	fail "its stack is symbolised (func+off/size frames)"
+fi
+
+"$LG" --db "$DB" top >"$T/top.txt" 2>&1
+sed 's/^/# /' "$T/top.txt"
+if "$LG" --db "$DB" -j top | grep -Eq '"class":"&mm->mmap_lock","count":[1-9]'; then
+	ok "contention on &mm->mmap_lock counted"
+else
+	fail "contention on &mm->mmap_lock counted"
+fi
+
+"$LG" --db "$DB" status >"$T/status.txt" 2>&1
+sed 's/^/# /' "$T/status.txt"
+if grep -q "source context *loaded" "$T/status.txt" &&
+	grep -q "source primitives *not loaded: ." "$T/status.txt" &&
+	grep -q "source lockdep *not loaded: ." "$T/status.txt"; then
+	ok "status names the sources that did not load, and why"
+else
+	fail "status names the sources that did not load, and why"
+fi
+if grep -q "no drops\|DROPPED" "$T/status.txt"; then
+	ok "status shows the drop counters"
+else
+	fail "status shows the drop counters"
+fi
+# The recording replays, without privileges' help, to the same graph.
+edges_of() {
+	sqlite3 "$1" "SELECT f.name || ' -> ' || t.name || ' ' || e.modes FROM edges e
+		JOIN classes f ON f.id = e.from_class JOIN classes t ON t.id = e.to_class
+		ORDER BY 1"
+}
+if "$LGD" --replay "$T/live.rec" --db "$T/replay.db" 2>"$T/replay.log" &&
+	[ -n "$(edges_of "$DB")" ] && [ "$(edges_of "$DB")" = "$(edges_of "$T/replay.db")" ]; then
+	ok "--record then --replay gives the same edges ($(edges_of "$DB" | wc -l))"
+else
+	sed 's/^/# /' "$T/replay.log"
+	fail "--record then --replay gives the same edges"
+fi
+size=$(stat -c %s "$T/live.rec")
+head -c $((size - 100)) "$T/live.rec" >"$T/cut.rec"
+"$LGD" --replay "$T/cut.rec" --db "$T/cut.db" 2>"$T/cut.log"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "truncated event at byte offset" "$T/cut.log" &&
+	[ "$(sqlite3 "$T/cut.db" 'SELECT count(*) FROM edges' 2>/dev/null || echo 0)" = 0 ]; then
+	ok "a truncated recording is refused with its byte offset: $(cat "$T/cut.log")"
+else
+	sed 's/^/# /' "$T/cut.log"
+	fail "a truncated recording is refused with its byte offset (exit $rc)"
+fi
+
+# Without the capabilities: one line naming the missing one, exit 4.
+if command -v setpriv >/dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$LGD" --db "$T/nobody.db" --duration 1 2>"$T/nocap.log"
+	rc=$?
+	if [ $rc -eq 4 ] && [ "$(wc -l <"$T/nocap.log")" -eq 1 ] &&
+		grep -q "missing CAP_BPF" "$T/nocap.log"; then
+		ok "without privileges: exit 4, $(cat "$T/nocap.log")"
+	else
+		sed 's/^/# /' "$T/nocap.log"
+		fail "without privileges: exit 4 naming the capability (exit $rc)"
+	fi
+else
+	n=$((n + 1))
+	echo "skip $n - without privileges (no setpriv)"
+fi
+
+# SIGKILL mid-run loses at most the last batch; the database stays sound.
+"$LGD" --db "$T/kill.db" --flush-ms 200 2>"$T/kill.log" &
+pid=$!
+"$T/mmap_churn" -T 4 -t 2 >/dev/null 2>&1
+kill -9 $pid
+wait $pid 2>/dev/null
+check=$(sqlite3 "$T/kill.db" 'PRAGMA integrity_check' 2>&1)
+"$LGD" --db "$T/kill.db" --duration 1 2>>"$T/kill.log"
+rc=$?
+if [ "$check" = ok ] && [ $rc -eq 0 ] &&
+	[ "$(sqlite3 "$T/kill.db" 'SELECT count(*) FROM boots')" -ge 1 ]; then
+	ok "after SIGKILL: integrity_check ok, restart works, $(sqlite3 "$T/kill.db" 'SELECT count(*) FROM chains') chains kept"
+else
+	sed 's/^/# /' "$T/kill.log"
+	fail "after SIGKILL: integrity_check '$check', restart exit $rc"
+fi
+exit 0

@@ -179,9 +179,32 @@ build-fuzz/analyzer/%.o: analyzer/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
+build-fuzz/schema/%.o: schema/%.c
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Ischema $(DEPFLAGS) -c $< -o $@
+
+build-fuzz/schema/schema_sql.o: $(BUILD)/schema/schema_sql.c
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+build-fuzz/daemon/%.o: daemon/%.c
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Ischema -Idaemon -Ibpf $(DEPFLAGS) -c $< -o $@
+
 build-fuzz/%: tests/fuzz/%.c $(ANALYZER_SRCS:%.c=build-fuzz/%.o)
 	$(call msg,FUZZLD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@
+
+# The replay decoder's target takes the capture library and the store too.
+build-fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c $(ANALYZER_SRCS:%.c=build-fuzz/%.o) \
+		$(CAPTURE_SRCS:%.c=build-fuzz/%.o) $(STORE_SRCS:%.c=build-fuzz/%.o) \
+		build-fuzz/schema/schema_sql.o
+	$(call msg,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Ischema -Idaemon -Ibpf -fsanitize=fuzzer $^ \
+		$(SQLITE_LIBS) -o $@
 
 fuzz:
 	$(Q)scripts/install-deps.sh fuzz

@@ -149,7 +149,12 @@ int lg_class_name(const struct lg_class_ref *ref, const struct lg_names *names,
 			snprintf(buf, size, "unrecognised lock");
 		return 0;
 	default:
-		snprintf(buf, size, "%s", kind_names[ref->kind]);
+		/* lockdep's "/N": e.g. dup_mmap() takes the child's mm as 1. */
+		if (ref->subclass)
+			snprintf(buf, size, "%s/%u", kind_names[ref->kind],
+				 ref->subclass);
+		else
+			snprintf(buf, size, "%s", kind_names[ref->kind]);
 		return 0;
 	}
 }

@@ -26,7 +26,8 @@ int lg_names_set(struct lg_names *n, const struct lg_class_ref *ref,
 /*
  * Write the class name of @ref into @buf:
  *  - the recognised kinds: lockdep's names ("&mm->mmap_lock", "fs_reclaim",
- *    "&vma_lock->rw_sema", ...); inode locks as lockdep's key name with the
+ *    "&vma_lock->rw_sema", ...), "/N" for a subclass as lockdep prints it
+ *    ("&mm->mmap_lock/1"); inode locks as lockdep's key name with the
  *    filesystem type, "&sb->s_type->i_mutex_key[hugetlbfs]" (directories:
  *    "&type->i_mutex_dir_key[...]"), where lockdep would add a "#N" that
  *    depends on registration order;

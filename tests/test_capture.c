@@ -239,6 +239,16 @@ static void test_trylock_and_recursion_add_no_edge(void **state)
 	assert_int_equal(lg_capture_flush(cap), 0);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM edges"), 0);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM chains"), 2);
+
+	/* A subclass is another class, named as lockdep does (fork). */
+	vma = ref(LG_CLASS_MMAP_LOCK, 0, 0, LG_MODE_W);
+	e = chain_event(&vma, 1, ref(LG_CLASS_MMAP_LOCK, 0, 1, LG_MODE_W), "sh",
+			9);
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	assert_int_equal(lg_capture_flush(cap), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM edges e JOIN classes t "
+				   "ON t.id = e.to_class WHERE t.name = "
+				   "'&mm->mmap_lock/1'"), 1);
 	lg_capture_free(cap);
 	lg_store_close(s);
 }

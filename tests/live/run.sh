@@ -124,6 +124,8 @@ if echo 64 >/proc/sys/vm/nr_hugepages 2>/dev/null &&
 	"$T/hugetlb_fault_loop" -p 3 -t 5 -s 16 -f "$HUGE/seed000" >"$T/hugetlb.log" 2>&1 &
 fi
 "$T/mmap_churn" -T 4 -t 5 >"$T/churn.log" 2>&1
+# A few forks: dup_mmap() takes the child's mmap_lock as subclass 1.
+for _ in $(seq 20); do /bin/true; done
 wait
 sed 's/^/# daemon: /' "$T/daemon.log"
 sed 's/^/# workload: /' "$T/churn.log"
@@ -149,6 +151,13 @@ if grep -Eq '"to_stack":\["[a-z_]+[a-z0-9_.]*\+0x[0-9a-f]+/0x[0-9a-f]+' "$T/edge
 	ok "its stack is symbolised (func+off/size frames)"
 else
 	fail "its stack is symbolised (func+off/size frames)"
+fi
+
+if "$LG" --db "$DB" -j edges --from '&mm->mmap_lock' --to '&mm->mmap_lock/1' 2>&1 |
+	grep -q '"to_stack":\["dup_mmap+'; then
+	ok "fork's &mm->mmap_lock -> &mm->mmap_lock/1, taken in dup_mmap"
+else
+	fail "fork's &mm->mmap_lock -> &mm->mmap_lock/1, taken in dup_mmap"
 fi
 
 "$LG" --db "$DB" top >"$T/top.txt" 2>&1

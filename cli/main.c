@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cycle_report.h"
 
 #define LOCKGRAPH_VERSION "0.1.0"
 
@@ -58,12 +59,7 @@ struct lg_store *cli_open_store(bool write)
 
 const char *cli_time(int64_t t, char *buf)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, 24, "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(buf, 24, "%lld", (long long)t);
-	return buf;
+	return lg_format_time(t, buf);
 }
 
 void json_str(FILE *f, const char *s)

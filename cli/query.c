@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "cycle_report.h"
 #include "splat_print.h"
 
 /* Prepare @sql on @s or print why; NULL on failure. */
@@ -356,125 +357,20 @@ int cmd_cycles(int argc, char **argv)
 	return ret;
 }
 
-/* Frames split out of a stacks.frames text; owns its buffer. */
-struct frames {
-	char **v;
-	size_t n;
-	char *buf;
-};
-
-/* Split newline-separated @text into @f; empty on NULL text or no memory. */
-static void split_frames(const char *text, struct frames *f)
-{
-	size_t count = 1;
-	char *save = NULL, *tok;
-
-	memset(f, 0, sizeof(*f));
-	if (!text || !*text)
-		return;
-	for (const char *p = text; *p; p++)
-		count += *p == '\n';
-	f->v = calloc(count, sizeof(*f->v));
-	f->buf = strdup(text);
-	if (!f->v || !f->buf) {
-		free(f->v);
-		free(f->buf);
-		memset(f, 0, sizeof(*f));
-		return;
-	}
-	for (tok = strtok_r(f->buf, "\n", &save); tok && f->n < count;
-	     tok = strtok_r(NULL, "\n", &save))
-		f->v[f->n++] = tok;
-}
-
-static void free_frames(struct frames *f)
-{
-	free(f->v);
-	free(f->buf);
-	memset(f, 0, sizeof(*f));
-}
-
-struct report_edge_row {
-	int64_t edge_id;
-	char *from, *to, *usage, *modes, *to_task, *seen;
-	struct frames to_frames, from_frames;
-};
-
-/* "3 times on 2 boots, 1 host: (unknown) [ingest:...]; first ..." */
-static char *seen_text(struct lg_store *s, int64_t edge_id, int64_t count,
-		       int64_t first_seen)
-{
-	sqlite3_stmt *st;
-	char *buf = NULL, t1[24];
-	size_t len = 0;
-	FILE *f;
-	int nboots = 0;
-
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return NULL;
-	st = query(s, "SELECT h.name, b.boot_id, b.kernel, eb.count "
-		      "FROM edge_boots eb JOIN boots b ON b.id = eb.boot_id "
-		      "JOIN hosts h ON h.id = b.host_id WHERE eb.edge_id = ?1 "
-		      "ORDER BY eb.first_seen, b.id");
-	fprintf(f, "%lld time%s, first %s; seen on", (long long)count,
-		count == 1 ? "" : "s", cli_time(first_seen, t1));
-	if (st) {
-		sqlite3_bind_int64(st, 1, edge_id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			if (nboots < 3)
-				fprintf(f, "%s host %s boot %s%s%s%s",
-					nboots ? ";" : "", col_text(st, 0),
-					col_text(st, 1),
-					col_text(st, 2) ? " (" : "",
-					col_text(st, 2) ? col_text(st, 2) : "",
-					col_text(st, 2) ? ")" : "");
-			nboots++;
-		}
-		sqlite3_finalize(st);
-	}
-	if (nboots > 3)
-		fprintf(f, "; and %d more boots", nboots - 3);
-	fclose(f);
-	return buf;
-}
-
-static void free_report_rows(struct report_edge_row *rows, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(rows[i].from);
-		free(rows[i].to);
-		free(rows[i].usage);
-		free(rows[i].modes);
-		free(rows[i].to_task);
-		free(rows[i].seen);
-		free_frames(&rows[i].to_frames);
-		free_frames(&rows[i].from_frames);
-	}
-	free(rows);
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "original", no_argument, NULL, 'o' },
 		{ 0 },
 	};
-	struct report_edge_row *rows = NULL;
-	struct lg_print_edge *edges = NULL;
-	struct lg_print_cycle pc = { 0 };
-	char *end, version[160], t1[24];
+	char *end, *text = NULL;
 	bool original = false;
-	int64_t id, closing = 0;
-	size_t n = 0, cap = 0, start = 0;
+	size_t len = 0;
+	int64_t id;
 	struct lg_store *s;
 	sqlite3_stmt *st = NULL;
-	int c, rc, ret = EXIT_FAILURE;
+	FILE *f;
+	int c, err, ret = EXIT_FAILURE;
 
 	while ((c = getopt_long(argc, argv, "o", opts, NULL)) != -1) {
 		if (c != 'o')
@@ -490,8 +386,7 @@ int cmd_report(int argc, char **argv)
 		cli_err("report: '%s' is not a cycle ID", argv[optind]);
 		return LG_EXIT_USAGE;
 	}
-	s = open_for_query("SELECT closing_edge, status, origin, first_seen, "
-			   "report FROM cycles WHERE id = ?1", &st);
+	s = open_for_query("SELECT report FROM cycles WHERE id = ?1", &st);
 	if (!s)
 		return EXIT_FAILURE;
 	sqlite3_bind_int64(st, 1, id);
@@ -501,133 +396,47 @@ int cmd_report(int argc, char **argv)
 		goto cleanup;
 	}
 	if (original) {
-		if (!col_text(st, 4)) {
+		if (!col_text(st, 0)) {
 			cli_err("cycle %lld was found by lockgraph, not imported "
 				"from a lockdep report: it has no original text",
 				(long long)id);
 			goto cleanup;
 		}
-		printf("%s\n", col_text(st, 4));
+		printf("%s\n", col_text(st, 0));
 		ret = EXIT_SUCCESS;
 		goto cleanup;
 	}
-	closing = sqlite3_column_int64(st, 0);
-	snprintf(version, sizeof(version),
-		 "lockgraph cycle #%lld (%s, %s), first seen %s UTC",
-		 (long long)id, col_text(st, 2), col_text(st, 1),
-		 cli_time(sqlite3_column_int64(st, 3), t1));
-	sqlite3_finalize(st);
-
-	st = query(s, "SELECT e.id, f.name, t.name, f.usage, e.modes, e.to_task, "
-		      "ts.frames, fs.frames, e.count, e.first_seen "
-		      "FROM cycle_edges ce JOIN edges e ON e.id = ce.edge_id "
-		      "JOIN classes f ON f.id = e.from_class "
-		      "JOIN classes t ON t.id = e.to_class "
-		      "LEFT JOIN stacks ts ON ts.id = e.to_stack "
-		      "LEFT JOIN stacks fs ON fs.id = e.from_stack "
-		      "WHERE ce.cycle_id = ?1 ORDER BY ce.pos");
-	if (!st)
-		goto cleanup;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct report_edge_row *r;
-
-		if (n == cap) {
-			struct report_edge_row *nr;
-
-			cap = cap ? cap * 2 : 8;
-			nr = realloc(rows, cap * sizeof(*rows));
-			if (!nr) {
-				cli_err("out of memory");
-				goto cleanup;
-			}
-			rows = nr;
-		}
-		r = &rows[n++];
-		memset(r, 0, sizeof(*r));
-		r->edge_id = sqlite3_column_int64(st, 0);
-		r->from = dup_or_null(col_text(st, 1));
-		r->to = dup_or_null(col_text(st, 2));
-		r->usage = dup_or_null(col_text(st, 3));
-		r->modes = dup_or_null(col_text(st, 4));
-		r->to_task = dup_or_null(col_text(st, 5));
-		split_frames(col_text(st, 6), &r->to_frames);
-		split_frames(col_text(st, 7), &r->from_frames);
-		r->seen = seen_text(s, r->edge_id, sqlite3_column_int64(st, 8),
-				    sqlite3_column_int64(st, 9));
-		if (r->edge_id == closing)
-			start = n; /* print from the edge after the closing one */
-	}
-	if (rc != SQLITE_DONE) {
-		ret = query_done(s, rc);
-		goto cleanup;
-	}
-	if (n < 2) {
-		cli_err("cycle %lld in %s has %zu edges: the database is damaged",
-			(long long)id, cli.db_path, n);
-		goto cleanup;
-	}
-	edges = calloc(n, sizeof(*edges));
-	if (!edges) {
+	f = cli.json ? open_memstream(&text, &len) : stdout;
+	if (!f) {
 		cli_err("out of memory");
 		goto cleanup;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const struct report_edge_row *r = &rows[(start + i) % n];
-		struct lg_print_edge *e = &edges[i];
-
-		e->from = r->from;
-		e->to = r->to;
-		e->from_usage = r->usage;
-		if (lg_mode_pairs_parse(r->modes ? r->modes : "", &e->pairs))
-			e->pairs = lg_mode_pair(LG_MODE_WRITE, LG_MODE_WRITE);
-		e->to_frames = r->to_frames.v;
-		e->nto_frames = r->to_frames.n;
-		e->from_frames = r->from_frames.v;
-		e->nfrom_frames = r->from_frames.n;
-		e->to_task = r->to_task;
-		e->seen = r->seen;
+	err = lg_store_print_cycle(s, id, f);
+	if (cli.json && fclose(f) && !err)
+		err = -ENOMEM;
+	if (err) {
+		cli_err("cycle %lld in %s: %s", (long long)id, cli.db_path,
+			err == -EIO ? lg_store_errmsg(s) :
+			err == -EINVAL ? "the database is damaged" : strerror(-err));
+		goto cleanup;
 	}
-	pc.version_line = version;
-	pc.edges = edges;
-	pc.n = n;
 	if (cli.json) {
-		char *text = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&text, &len);
 		bool first = true;
 
-		if (!f || lg_print_cycle(f, &pc)) {
-			if (f)
-				fclose(f);
-			free(text);
-			cli_err("cannot format cycle %lld", (long long)id);
-			goto cleanup;
-		}
-		fclose(f);
 		printf("{");
 		json_key(stdout, "id", &first);
 		printf("%lld", (long long)id);
 		json_key(stdout, "classes", &first);
-		printf("[");
-		for (size_t i = 0; i < n; i++) {
-			printf("%s", i ? "," : "");
-			json_str(stdout, edges[i].from);
-		}
-		printf("]");
+		if (print_cycle_classes(s, id, true))
+			goto cleanup;
 		json_key(stdout, "report", &first);
 		json_str(stdout, text);
 		printf("}\n");
-		free(text);
-	} else if (lg_print_cycle(stdout, &pc)) {
-		cli_err("cannot write the report");
-		goto cleanup;
 	}
 	ret = EXIT_SUCCESS;
 cleanup:
+	free(text);
 	sqlite3_finalize(st);
-	free(edges);
-	free_report_rows(rows, n);
 	lg_store_close(s);
 	return ret;
 }
@@ -797,12 +606,12 @@ static int export_dot(struct lg_store *s)
 		char *first = NULL;
 
 		if (frames) {
-			struct frames fr;
+			struct lg_frames fr;
 
-			split_frames(frames, &fr);
+			lg_frames_split(frames, &fr);
 			at = lg_print_at_frame(fr.v, fr.n);
 			first = at ? strdup(at) : NULL;
-			free_frames(&fr);
+			lg_frames_free(&fr);
 		}
 		snprintf(label, sizeof(label), "%s x%lld%s%s", col_text(st, 2),
 			 sqlite3_column_int64(st, 3), first ? "\n" : "",

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "capture.h"
+#include "cycle_report.h"
 #include "splat_print.h"
 
 struct lg_capture {
@@ -174,6 +175,37 @@ static void frame_function(const char *frame, char *out, size_t size)
 	snprintf(out, size, "%.*s", (int)len, frame);
 }
 
+/*
+ * Log a new cycle the way lockdep would print it, each line with the
+ * sd-daemon warning prefix.  The report reads the open transaction.
+ */
+static void log_cycle(struct lg_capture *c, int64_t cycle_row)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	if (!c->cfg.log)
+		return;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return;
+	err = lg_store_print_cycle(c->cfg.store, cycle_row, f);
+	if (fclose(f) || err) {
+		fprintf(c->cfg.log, "<4>lockgraphd: new cycle #%lld (its report "
+			"could not be formatted: %s): see `lockgraph report "
+			"%lld`\n", (long long)cycle_row, strerror(err ? -err : ENOMEM),
+			(long long)cycle_row);
+		free(text);
+		return;
+	}
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		fprintf(c->cfg.log, "<4>%s\n", line);
+	free(text);
+}
+
 struct chain_ctx {
 	struct lg_capture *c;
 	struct lg_store_edge seen;
@@ -194,16 +226,8 @@ static int record_dep(lg_class_id from, lg_class_id to, unsigned int pair,
 		return err;
 	cc->c->stats.deps++;
 	if (cycle_row) {
-		struct lg_graph *g = lg_recorder_graph(cc->c->rec);
-
 		cc->c->stats.cycles++;
-		if (cc->c->cfg.log)
-			fprintf(cc->c->cfg.log,
-				"<4>lockgraphd: new circular locking dependency "
-				"(cycle #%lld) closed by %s -> %s: see `lockgraph "
-				"report %lld`\n",
-				(long long)cycle_row, lg_graph_class_name(g, from),
-				lg_graph_class_name(g, to), (long long)cycle_row);
+		log_cycle(cc->c, cycle_row);
 	}
 	return 0;
 }

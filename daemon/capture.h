@@ -37,7 +37,8 @@ struct lg_capture_config {
 	struct lg_store *store;	    /* open for writing; caller owns */
 	const struct lg_kallsyms *ks; /* may be NULL: stacks stay addresses */
 	int64_t boot;		    /* boot row the sightings belong to */
-	FILE *log;		    /* new cycles are reported here (may be NULL) */
+	FILE *log;		    /* new cycles are reported here, lockdep-style,
+				       "<4>" on each line (may be NULL) */
 };
 
 /*

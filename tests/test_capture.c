@@ -164,7 +164,8 @@ static void test_replay_seed003_gives_the_cycle(void **state)
 	struct lg_capture_config cfg = { 0 };
 	struct feed fd = { 0 };
 	struct lg_store *s;
-	char why[160] = "", *names = NULL;
+	char why[160] = "", *names = NULL, *log = NULL;
+	size_t loglen = 0;
 	sqlite3_stmt *st;
 	size_t len = 0;
 	FILE *mf;
@@ -175,6 +176,8 @@ static void test_replay_seed003_gives_the_cycle(void **state)
 	s = open_db("seed003.db", &boot);
 	cfg.store = s;
 	cfg.boot = boot;
+	cfg.log = open_memstream(&log, &loglen);
+	assert_non_null(cfg.log);
 	assert_int_equal(lg_capture_new(&cfg, &fd.cap), 0);
 	assert_int_equal(lg_replay(path_in_dir("seed003.rec"), &hdr, feed_event,
 				   &fd, why, sizeof(why)), 0);
@@ -183,6 +186,15 @@ static void test_replay_seed003_gives_the_cycle(void **state)
 	assert_int_equal(lg_capture_flush(fd.cap), 0);
 	assert_int_equal(lg_capture_stats(fd.cap)->chains, 5);
 	assert_int_equal(lg_capture_stats(fd.cap)->cycles, 1);
+	/* The daemon's log says it the way lockdep would. */
+	fclose(cfg.log);
+	assert_non_null(strstr(log, "<4>WARNING: possible circular locking "
+				    "dependency detected\n"));
+	assert_non_null(strstr(log, "<4>khugepaged/43 is trying to acquire lock:\n"));
+	assert_non_null(strstr(log, "<4>  &mapping->i_mmap_rwsem --> "
+				    "&vma->vm_sequence/1 --> fs_reclaim\n"));
+	assert_non_null(strstr(log, "<4> *** DEADLOCK ***\n"));
+	free(log);
 
 	assert_int_equal(scalar(s, "SELECT count(*) FROM edges"), 4);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM chains"), 4);

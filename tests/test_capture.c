@@ -19,36 +19,10 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "test_util.h"
+
 #include "capture.h"
 #include "record.h"
-
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/lg-capture-test.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *path_in_dir(const char *name)
-{
-	static char path[2][128];
-	static int k;
-
-	k ^= 1;
-	snprintf(path[k], sizeof(path[k]), "%s/%s", dir, name);
-	return path[k];
-}
 
 static int64_t scalar(struct lg_store *s, const char *sql)
 {
@@ -151,7 +125,7 @@ static struct lg_store *open_db(const char *name, int64_t *boot)
 	struct lg_store *s;
 	int64_t host;
 
-	assert_int_equal(lg_store_open(path_in_dir(name), 0, &s, err), 0);
+	assert_int_equal(lg_store_open(tmpdir_path(name), 0, &s, err), 0);
 	assert_int_equal(lg_store_host(s, "khugepaged-box", 1, &host), 0);
 	assert_int_equal(lg_store_boot(s, host, "seed-003-boot", NULL,
 				       "lockgraphd", NULL, 1, boot), 0);
@@ -172,14 +146,14 @@ static void test_replay_seed003_gives_the_cycle(void **state)
 	int64_t boot;
 
 	(void)state;
-	write_seed003_recording(path_in_dir("seed003.rec"));
+	write_seed003_recording(tmpdir_path("seed003.rec"));
 	s = open_db("seed003.db", &boot);
 	cfg.store = s;
 	cfg.boot = boot;
 	cfg.log = open_memstream(&log, &loglen);
 	assert_non_null(cfg.log);
 	assert_int_equal(lg_capture_new(&cfg, &fd.cap), 0);
-	assert_int_equal(lg_replay(path_in_dir("seed003.rec"), &hdr, feed_event,
+	assert_int_equal(lg_replay(tmpdir_path("seed003.rec"), &hdr, feed_event,
 				   &fd, why, sizeof(why)), 0);
 	assert_string_equal(hdr.boot_id, "seed-003-boot");
 	assert_int_equal(fd.events, 6);
@@ -322,7 +296,7 @@ static int count_only(const void *data, size_t size, size_t offset, void *ctx)
 
 static void test_corrupt_recordings(void **state)
 {
-	const char *good = path_in_dir("good.rec"), *cut = path_in_dir("cut.rec");
+	const char *good = tmpdir_path("good.rec"), *cut = tmpdir_path("cut.rec");
 	struct lg_record_header hdr;
 	char why[160], cmd[512];
 	int n = 0;
@@ -361,7 +335,7 @@ static void test_corrupt_recordings(void **state)
 				   count_only, &n, why, sizeof(why)),
 			 -EBADMSG);
 	assert_non_null(strstr(why, "not a lockgraphd recording"));
-	assert_int_equal(lg_replay(path_in_dir("none.rec"), &hdr, count_only, &n,
+	assert_int_equal(lg_replay(tmpdir_path("none.rec"), &hdr, count_only, &n,
 				   why, sizeof(why)),
 			 -ENOENT);
 }
@@ -375,5 +349,6 @@ int main(void)
 		cmocka_unit_test(test_corrupt_recordings),
 	};
 
-	return cmocka_run_group_tests_name("capture", tests, setup, teardown);
+	return cmocka_run_group_tests_name("capture", tests, tmpdir_setup,
+					   tmpdir_teardown);
 }

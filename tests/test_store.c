@@ -19,34 +19,10 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "test_util.h"
+
 #include "recorder.h"
 #include "store.h"
-
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/lg-store-test.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *db_path(const char *name)
-{
-	static char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return path;
-}
 
 static int64_t scalar(struct lg_store *s, const char *sql)
 {
@@ -63,7 +39,7 @@ static int64_t scalar(struct lg_store *s, const char *sql)
 
 static void test_migrate_empty_file(void **state)
 {
-	const char *path = db_path("empty.db");
+	const char *path = tmpdir_path("empty.db");
 	char err[LG_STORE_ERR_MAX];
 	struct lg_store *s;
 	FILE *f;
@@ -107,7 +83,7 @@ extern const char *const lg_schema_migrations[];
 /* A database written by schema version 1 opens and moves up to the newest. */
 static void test_migrate_from_version_1(void **state)
 {
-	const char *path = db_path("v1.db");
+	const char *path = tmpdir_path("v1.db");
 	char err[LG_STORE_ERR_MAX], sql[64];
 	struct lg_store *s;
 	sqlite3 *db;
@@ -144,7 +120,7 @@ static void test_wal_mode(void **state)
 	sqlite3_stmt *st;
 
 	(void)state;
-	assert_int_equal(lg_store_open(db_path("wal.db"), 0, &s, err), 0);
+	assert_int_equal(lg_store_open(tmpdir_path("wal.db"), 0, &s, err), 0);
 	assert_int_equal(sqlite3_prepare_v2(lg_store_db(s), "PRAGMA journal_mode",
 					    -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -170,20 +146,20 @@ static void test_refuse_foreign_and_newer(void **state)
 	FILE *f;
 
 	(void)state;
-	path = db_path("other.db");
+	path = tmpdir_path("other.db");
 	make_foreign_db(path, "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
 	assert_int_equal(lg_store_open(path, 0, &s, err), -EINVAL);
 	assert_null(s);
 	assert_non_null(strstr(err, "not a lockgraph database"));
 	assert_non_null(strstr(err, path));
 
-	path = db_path("newer.db");
+	path = tmpdir_path("newer.db");
 	make_foreign_db(path, "CREATE TABLE t (x); PRAGMA application_id = "
 			      "1280001874; PRAGMA user_version = 99;");
 	assert_int_equal(lg_store_open(path, 0, &s, err), -EPROTO);
 	assert_non_null(strstr(err, "newer"));
 
-	path = db_path("text.db");
+	path = tmpdir_path("text.db");
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("this is not a database, just text that is long enough to "
@@ -193,10 +169,10 @@ static void test_refuse_foreign_and_newer(void **state)
 	assert_true(lg_store_open(path, 0, &s, err) < 0);
 	assert_non_null(strstr(err, path));
 
-	assert_int_equal(lg_store_open(dir, 0, &s, err), -EISDIR);
+	assert_int_equal(lg_store_open(tmpdir, 0, &s, err), -EISDIR);
 	assert_non_null(strstr(err, "is a directory"));
 
-	path = db_path("missing.db");
+	path = tmpdir_path("missing.db");
 	assert_int_equal(lg_store_open(path, LG_STORE_READONLY, &s, err), -ENOENT);
 	assert_int_equal(access(path, F_OK), -1); /* readers never create */
 }
@@ -214,7 +190,7 @@ static void test_cycle_across_boots(void **state)
 	char *const frames[2] = { "down_write+0x1/0x2", "do_thing+0x10/0x40" };
 
 	(void)state;
-	assert_int_equal(lg_store_open(db_path("boots.db"), 0, &s, err), 0);
+	assert_int_equal(lg_store_open(tmpdir_path("boots.db"), 0, &s, err), 0);
 	assert_int_equal(lg_store_begin(s), 0);
 	assert_int_equal(lg_recorder_open(s, &r), 0);
 	assert_int_equal(lg_store_host(s, "web1", 100, &h1), 0);
@@ -282,7 +258,7 @@ static void test_rollback_leaves_nothing(void **state)
 	int64_t h;
 
 	(void)state;
-	assert_int_equal(lg_store_open(db_path("rb.db"), 0, &s, err), 0);
+	assert_int_equal(lg_store_open(tmpdir_path("rb.db"), 0, &s, err), 0);
 	assert_int_equal(lg_store_begin(s), 0);
 	assert_int_equal(lg_store_host(s, "gone", 1, &h), 0);
 	lg_store_rollback(s);
@@ -291,7 +267,7 @@ static void test_rollback_leaves_nothing(void **state)
 	assert_int_equal(lg_store_begin(s), 0);
 	assert_int_equal(lg_store_host(s, "gone", 1, &h), 0);
 	lg_store_close(s);
-	assert_int_equal(lg_store_open(db_path("rb.db"), LG_STORE_READONLY, &s,
+	assert_int_equal(lg_store_open(tmpdir_path("rb.db"), LG_STORE_READONLY, &s,
 				       err), 0);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM hosts"), 0);
 	lg_store_close(s);
@@ -304,7 +280,7 @@ static void test_drops_accumulate(void **state)
 	int64_t h, b;
 
 	(void)state;
-	assert_int_equal(lg_store_open(db_path("drops.db"), 0, &s, err), 0);
+	assert_int_equal(lg_store_open(tmpdir_path("drops.db"), 0, &s, err), 0);
 	assert_int_equal(lg_store_host(s, "h", 1, &h), 0);
 	assert_int_equal(lg_store_boot(s, h, "b", NULL, "lockgraphd", NULL, 1, &b),
 			 0);
@@ -326,5 +302,6 @@ int main(void)
 		cmocka_unit_test(test_drops_accumulate),
 	};
 
-	return cmocka_run_group_tests_name("store", tests, setup, teardown);
+	return cmocka_run_group_tests_name("store", tests, tmpdir_setup,
+					   tmpdir_teardown);
 }

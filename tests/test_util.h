@@ -26,7 +26,7 @@ struct buf {
 };
 
 /* Append @n bytes at @s to @b, keeping it NUL-terminated. */
-static void buf_add(struct buf *b, const char *s, size_t n)
+static __attribute__((unused)) void buf_add(struct buf *b, const char *s, size_t n)
 {
 	if (b->n + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
@@ -43,7 +43,7 @@ static void buf_add(struct buf *b, const char *s, size_t n)
 }
 
 /* Whole file, NUL-terminated; NULL when it cannot be read. */
-static char *slurp(const char *path, size_t *len)
+static __attribute__((unused)) char *slurp(const char *path, size_t *len)
 {
 	struct buf b = { 0 };
 	char chunk[65536];
@@ -67,7 +67,7 @@ static char *slurp(const char *path, size_t *len)
  * must succeed).  Returns how many files it read, or -1 when @dir cannot
  * be opened.
  */
-static int for_each_file(const char *dir,
+static __attribute__((unused)) int for_each_file(const char *dir,
 			 void (*fn)(const char *path, const char *text,
 				    size_t len, void *arg),
 			 void *arg)
@@ -97,6 +97,39 @@ static int for_each_file(const char *dir,
 	}
 	closedir(d);
 	return n;
+}
+
+/*
+ * A scratch directory for a group of tests: use tmpdir_setup and
+ * tmpdir_teardown as the cmocka group fixtures, tmpdir_path() for files in
+ * it (two results may be held at once).
+ */
+static char tmpdir[64];
+
+static __attribute__((unused)) int tmpdir_setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/lg-test.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static __attribute__((unused)) int tmpdir_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static __attribute__((unused)) const char *tmpdir_path(const char *name)
+{
+	static char path[2][128];
+	static int k;
+
+	k ^= 1;
+	snprintf(path[k], sizeof(path[k]), "%s/%s", tmpdir, name);
+	return path[k];
 }
 
 #endif /* LOCKGRAPH_TESTS_TEST_UTIL_H */

@@ -46,6 +46,12 @@ enum lg_class_kind {
 	LG_CLASS_ANON_VMA = 9,	       /* &anon_vma->rwsem */
 	LG_CLASS_LOCKDEP = 10,	       /* lockdep key + subclass */
 	LG_CLASS_ADDR = 11,	       /* unrecognised lock at address key */
+	/*
+	 * Added for the primitives source: the hugetlb fault mutexes, an
+	 * array allocated at boot (so no kallsyms name per lock); one class
+	 * for all of them, key 0, as lockdep has it.
+	 */
+	LG_CLASS_HUGETLB_FAULT_MUTEX = 12, /* &hugetlb_fault_mutex_table[i] */
 	LG_CLASS_KIND_COUNT,
 };
 
@@ -148,6 +154,19 @@ enum lg_drop {
 	 * than the source tracks (its wait is not measured).
 	 */
 	LG_DROP_CONTENTION_NESTED = 7,
+	/*
+	 * Added for the lockdep and primitives sources: an acquisition in
+	 * hardirq, serving-softirq or NMI context, which they do not track
+	 * (only task context is; see bpf/lockdep.bpf.c).
+	 */
+	LG_DROP_IRQ_CONTEXT = 8,
+	/*
+	 * Added for the lockdep source: an acquisition by a task that has no
+	 * held-lock state yet, at a point where creating it could deadlock
+	 * (state is created at a task's first blocking sleeping-lock
+	 * acquisition; until then its spinlocks are not tracked).
+	 */
+	LG_DROP_NO_TASK_STATE = 9,
 	LG_DROP_COUNT,
 };
 

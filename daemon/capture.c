@@ -241,6 +241,7 @@ static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 	char *chain = NULL;
 	size_t chain_len = 0, nframes = 0;
 	lg_class_id acquired = LG_NONE;
+	unsigned int nheld = 0, nnamed = 0;
 	int64_t now = (int64_t)time(NULL);
 	FILE *cf;
 	int err;
@@ -276,15 +277,25 @@ static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 		err = lg_class_name(ref, c->names, c->cfg.ks,
 				    i == e->nheld && where[0] ? where : NULL, name,
 				    sizeof(name));
+		if (err == -ENOENT) {
+			/* No stable name: leave it out, counted. */
+			c->stats.unnamed++;
+			if (i == e->nheld) {
+				err = 0;
+				goto cleanup;
+			}
+			continue;
+		}
 		if (!err)
 			err = lg_recorder_class(c->rec, name, NULL, now, &id);
 		if (err)
 			goto cleanup;
-		fprintf(cf, "%s%s", i ? " -> " : "", name);
+		fprintf(cf, "%s%s", nnamed ? " -> " : "", name);
+		nnamed++;
 		if (i < e->nheld)
-			held[i] = (struct lg_held_lock){ .class_id = id,
-							 .mode = ref->mode,
-							 .trylock = ref->trylock };
+			held[nheld++] = (struct lg_held_lock){ .class_id = id,
+							       .mode = ref->mode,
+							       .trylock = ref->trylock };
 		else
 			acquired = id;
 	}
@@ -301,7 +312,7 @@ static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 					  .to_task = task, .now = now };
 	err = lg_store_stack(c->cfg.store, fp, nframes, &cc.seen.to_stack);
 	if (!err)
-		err = lg_acquire_deps(held, e->nheld, acquired,
+		err = lg_acquire_deps(held, nheld, acquired,
 				      (enum lg_mode)e->acquired.mode,
 				      e->acquired.trylock, record_dep, &cc);
 	if (!err)

@@ -84,6 +84,7 @@ static const char *const kind_names[LG_CLASS_KIND_COUNT] = {
 	[LG_CLASS_RESV_MAP] = "&resv_map->rw_sema",
 	[LG_CLASS_INVALIDATE_LOCK] = "&mapping->invalidate_lock",
 	[LG_CLASS_ANON_VMA] = "&anon_vma->rwsem",
+	[LG_CLASS_HUGETLB_FAULT_MUTEX] = "&hugetlb_fault_mutex_table[i]",
 };
 
 /* "hugetlbfs" from a fs type's symbol "hugetlbfs_fs_type". */
@@ -146,7 +147,7 @@ int lg_class_name(const struct lg_class_ref *ref, const struct lg_names *names,
 		else if (where)
 			snprintf(buf, size, "lock@%s", where);
 		else
-			snprintf(buf, size, "unrecognised lock");
+			return -ENOENT; /* one name for all would invent cycles */
 		return 0;
 	default:
 		/* lockdep's "/N": e.g. dup_mmap() takes the child's mm as 1. */
@@ -182,6 +183,8 @@ const char *lg_drop_name(unsigned int drop)
 		[LG_DROP_TASK_STORAGE] = "task_storage",
 		[LG_DROP_CONTENTION_MAP_FULL] = "contention_map_full",
 		[LG_DROP_CONTENTION_NESTED] = "contention_nested",
+		[LG_DROP_IRQ_CONTEXT] = "irq_context",
+		[LG_DROP_NO_TASK_STATE] = "no_task_state",
 	};
 
 	return drop < LG_DROP_COUNT && names[drop] ? names[drop] : "unknown";

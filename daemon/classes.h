@@ -33,9 +33,11 @@ int lg_names_set(struct lg_names *n, const struct lg_class_ref *ref,
  *    depends on registration order;
  *  - lockdep classes: the name lockdep gave, "/N" for a subclass;
  *  - other locks: the symbol of a static lock ("rtnl_mutex"), else
- *    "<lock>@<where>" with @where the acquiring function (may be NULL),
- *    never a raw address.
- * Returns 0, or -EINVAL for a kind out of range.
+ *    "lock@<where>" with @where the acquiring function, never a raw
+ *    address.
+ * Returns 0, -ENOENT for an unrecognised lock with neither symbol nor
+ * @where (no stable name: the caller leaves it out and counts it), or
+ * -EINVAL for a kind out of range.
  */
 int lg_class_name(const struct lg_class_ref *ref, const struct lg_names *names,
 		  const struct lg_kallsyms *ks, const char *where, char *buf,

@@ -184,7 +184,7 @@ static int on_contention(const struct lg_contention_key *key,
 static int flush(struct run *r, struct lg_probes *p, int64_t boot)
 {
 	const struct lg_capture_stats *st = lg_capture_stats(r->cap);
-	static uint64_t last_bad;
+	static uint64_t last_bad, last_unnamed;
 	int err = 0;
 
 	if (p)
@@ -195,6 +195,11 @@ static int flush(struct run *r, struct lg_probes *p, int64_t boot)
 		err = lg_capture_drop(r->cap, "daemon", "bad_event",
 				      st->bad_events - last_bad);
 		last_bad = st->bad_events;
+	}
+	if (!err && st->unnamed > last_unnamed) {
+		err = lg_capture_drop(r->cap, "daemon", "unnamed_lock",
+				      st->unnamed - last_unnamed);
+		last_unnamed = st->unnamed;
 	}
 	for (unsigned int s = 0; !err && s < LG_SRC_COUNT; s++) {
 		if (st->per_source[s] == r->last_per_source[s])

@@ -14,15 +14,27 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "contention.skel.h"
 #include "context.skel.h"
+#include "lockdep.skel.h"
+#include "primitives.skel.h"
 #include "probes.h"
 
+/* One loaded probe source. */
+struct source {
+	void *skel;
+	struct bpf_object *obj;
+	struct bpf_map *events; /* NULL: the source sends no events */
+	struct bpf_map *drops;
+	void (*destroy)(void *skel);
+};
+
 struct lg_probes {
-	struct lg_context *context;
-	struct lg_contention *contention;
+	struct source src[LG_SRC_COUNT];
+	struct lg_contention *contention; /* also src[LG_SRC_CONTENTION] */
 	struct ring_buffer *rb;
 	lg_probe_event_fn fn;
 	void *ctx;
@@ -52,11 +64,9 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 
 static void set_reason(struct lg_probe_status *st, const char *what, int err)
 {
-	snprintf(st->reason, sizeof(st->reason), "%s: %s%s%s", what,
+	snprintf(st->reason, sizeof(st->reason), "%s: %s%s%s%s", what,
 		 strerror(-err), libbpf_last[0] ? " (" : "",
-		 libbpf_last[0] ? libbpf_last : "");
-	if (libbpf_last[0])
-		strncat(st->reason, ")", sizeof(st->reason) - strlen(st->reason) - 1);
+		 libbpf_last[0] ? libbpf_last : "", libbpf_last[0] ? ")" : "");
 	libbpf_last[0] = '\0';
 }
 
@@ -67,66 +77,119 @@ static int on_event(void *ctx, void *data, size_t size)
 	return p->fn(data, size, p->ctx);
 }
 
-static int open_context(struct lg_probes *p, struct lg_probe_status *st)
+/*
+ * Before loading: a tracepoint the kernel does not have is a reason in
+ * plain words (lock_acquire exists only with CONFIG_LOCKDEP); an fentry or
+ * fexit target it does not have (the *_nested variants exist only on
+ * lockdep kernels) is simply not loaded.
+ */
+static int prepare_programs(struct bpf_object *obj, struct lg_probe_status *st)
 {
-	int err;
+	struct bpf_program *prog;
+	struct btf *btf;
+	int loaded = 0;
 
-	p->context = lg_context__open();
-	if (!p->context) {
-		set_reason(st, "open", -errno);
-		return -errno;
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		snprintf(st->reason, sizeof(st->reason),
+			 "the kernel has no BTF (/sys/kernel/btf/vmlinux): %s",
+			 strerror(errno));
+		return -ENOTSUP;
 	}
-	err = lg_context__load(p->context);
-	if (err) {
-		set_reason(st, "load", err);
-		goto fail;
+	bpf_object__for_each_program(prog, obj) {
+		const char *sec = bpf_program__section_name(prog);
+		const char *target = strchr(sec, '/');
+		char type[128];
+
+		if (!target)
+			continue;
+		target++;
+		if (!strncmp(sec, "tp_btf/", 7)) {
+			snprintf(type, sizeof(type), "btf_trace_%s", target);
+			if (btf__find_by_name_kind(btf, type, BTF_KIND_TYPEDEF) < 0) {
+				snprintf(st->reason, sizeof(st->reason),
+					 "this kernel has no %s tracepoint%s",
+					 target, !strcmp(target, "lock_acquire") ?
+					 " (CONFIG_LOCKDEP is off)" : "");
+				btf__free(btf);
+				return -ENOTSUP;
+			}
+		} else if (!strncmp(sec, "fentry/", 7) || !strncmp(sec, "fexit/", 6)) {
+			if (btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) < 0) {
+				bpf_program__set_autoload(prog, false);
+				continue;
+			}
+		}
+		loaded++;
 	}
-	err = lg_context__attach(p->context);
-	if (err) {
-		set_reason(st, "attach", err);
-		goto fail;
+	btf__free(btf);
+	if (!loaded) {
+		snprintf(st->reason, sizeof(st->reason),
+			 "none of its attach points exist in this kernel");
+		return -ENOTSUP;
 	}
-	st->loaded = true;
 	return 0;
-fail:
-	lg_context__destroy(p->context);
-	p->context = NULL;
-	return err;
 }
 
-static int open_contention(struct lg_probes *p, struct lg_probe_status *st)
-{
-	int err;
-
-	p->contention = lg_contention__open();
-	if (!p->contention) {
-		set_reason(st, "open", -errno);
-		return -errno;
-	}
-	err = lg_contention__load(p->contention);
-	if (err) {
-		set_reason(st, "load", err);
-		goto fail;
-	}
-	err = lg_contention__attach(p->contention);
-	if (err) {
-		set_reason(st, "attach", err);
-		goto fail;
-	}
-	st->loaded = true;
-	return 0;
-fail:
-	lg_contention__destroy(p->contention);
-	p->contention = NULL;
-	return err;
+/* open_<name>(): open, prepare, load and attach one skeleton. */
+#define DEFINE_SOURCE(name)						\
+static void destroy_##name(void *skel)					\
+{									\
+	lg_##name##__destroy(skel);					\
+}									\
+									\
+static int open_##name(struct source *src, struct lg_probe_status *st)	\
+{									\
+	struct lg_##name *skel = lg_##name##__open();			\
+	int err;							\
+									\
+	if (!skel) {							\
+		err = -errno;						\
+		set_reason(st, "open", err);				\
+		return err;						\
+	}								\
+	err = prepare_programs(skel->obj, st);				\
+	if (!err) {							\
+		err = lg_##name##__load(skel);				\
+		if (err)						\
+			set_reason(st, "load", err);			\
+	}								\
+	if (!err) {							\
+		err = lg_##name##__attach(skel);			\
+		if (err)						\
+			set_reason(st, "attach", err);			\
+	}								\
+	if (err) {							\
+		lg_##name##__destroy(skel);				\
+		return err;						\
+	}								\
+	src->skel = skel;						\
+	src->obj = skel->obj;						\
+	src->events = bpf_object__find_map_by_name(skel->obj, "events");	\
+	src->drops = bpf_object__find_map_by_name(skel->obj, "drops");	\
+	src->destroy = destroy_##name;					\
+	st->loaded = true;						\
+	return 0;							\
 }
+
+DEFINE_SOURCE(lockdep)
+DEFINE_SOURCE(primitives)
+DEFINE_SOURCE(context)
+DEFINE_SOURCE(contention)
 
 int lg_probes_open(const struct lg_kallsyms *ks, lg_probe_event_fn fn,
 		   void *ctx, struct lg_probe_status status[LG_SRC_COUNT],
 		   struct lg_probes **out)
 {
+	static int (*const open_source[LG_SRC_COUNT])(struct source *,
+						       struct lg_probe_status *) = {
+		[LG_SRC_LOCKDEP] = open_lockdep,
+		[LG_SRC_PRIMITIVES] = open_primitives,
+		[LG_SRC_CONTEXT] = open_context,
+		[LG_SRC_CONTENTION] = open_contention,
+	};
 	struct lg_probes *p;
-	int err, eperm = 0;
+	int err = 0, nloaded = 0, eperm = 0;
 
 	*out = NULL;
 	memset(status, 0, sizeof(*status) * LG_SRC_COUNT);
@@ -142,28 +205,30 @@ int lg_probes_open(const struct lg_kallsyms *ks, lg_probe_event_fn fn,
 		return -EINVAL;
 	}
 	libbpf_set_print(libbpf_print);
-	snprintf(status[LG_SRC_LOCKDEP].reason, sizeof(status[0].reason),
-		 "not built yet (tp_btf/lock_acquire source: next step)");
-	snprintf(status[LG_SRC_PRIMITIVES].reason, sizeof(status[0].reason),
-		 "not built yet (fentry/fexit source: next step)");
-
-	err = open_context(p, &status[LG_SRC_CONTEXT]);
-	eperm |= err == -EPERM;
-	err = open_contention(p, &status[LG_SRC_CONTENTION]);
-	eperm |= err == -EPERM;
-	if (!p->context && !p->contention) {
-		free(p);
-		return eperm ? -EPERM : -ENOTSUP;
-	}
-	if (p->context) {
-		p->rb = ring_buffer__new(bpf_map__fd(p->context->maps.events),
-					 on_event, p, NULL);
+	for (unsigned int s = 0; s < LG_SRC_COUNT; s++) {
+		libbpf_last[0] = '\0';
+		err = open_source[s](&p->src[s], &status[s]);
+		eperm |= err == -EPERM || err == -EACCES;
+		nloaded += !err;
+		if (err || !p->src[s].events)
+			continue;
+		if (!p->rb)
+			p->rb = ring_buffer__new(bpf_map__fd(p->src[s].events),
+						 on_event, p, NULL);
+		else if (ring_buffer__add(p->rb, bpf_map__fd(p->src[s].events),
+					  on_event, p))
+			p->rb = NULL;
 		if (!p->rb) {
 			err = -errno;
 			lg_probes_close(p);
 			return err;
 		}
 	}
+	if (!nloaded) {
+		free(p);
+		return eperm ? -EPERM : -ENOTSUP;
+	}
+	p->contention = p->src[LG_SRC_CONTENTION].skel;
 	*out = p;
 	return 0;
 }
@@ -173,8 +238,9 @@ void lg_probes_close(struct lg_probes *p)
 	if (!p)
 		return;
 	ring_buffer__free(p->rb);
-	lg_context__destroy(p->context);
-	lg_contention__destroy(p->contention);
+	for (unsigned int s = 0; s < LG_SRC_COUNT; s++)
+		if (p->src[s].skel)
+			p->src[s].destroy(p->src[s].skel);
 	free(p);
 }
 
@@ -216,11 +282,9 @@ int lg_probes_drops(struct lg_probes *p, lg_probe_drop_fn fn, void *ctx)
 {
 	int err = 0;
 
-	if (p->context)
-		err = read_drops(p, LG_SRC_CONTEXT, p->context->maps.drops, fn, ctx);
-	if (!err && p->contention)
-		err = read_drops(p, LG_SRC_CONTENTION, p->contention->maps.drops,
-				 fn, ctx);
+	for (unsigned int s = 0; s < LG_SRC_COUNT && !err; s++)
+		if (p->src[s].drops)
+			err = read_drops(p, s, p->src[s].drops, fn, ctx);
 	return err;
 }
 

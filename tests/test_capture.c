@@ -285,6 +285,40 @@ static void test_bad_events_refused(void **state)
 	lg_store_close(s);
 }
 
+/* Without symbols, an unrecognised lock has no stable name: left out. */
+static void test_unnamed_locks_left_out(void **state)
+{
+	struct lg_capture_config cfg = { 0 };
+	struct lg_class_ref held[2] = {
+		ref(LG_CLASS_MMAP_LOCK, 0, 0, LG_MODE_r),
+		ref(LG_CLASS_ADDR, 0xffff888012345678ULL, 0, LG_MODE_W),
+	};
+	struct lg_capture *cap;
+	struct lg_chain_event e;
+	struct lg_store *s;
+	int64_t boot;
+
+	(void)state;
+	s = open_db("unnamed.db", &boot);
+	cfg.store = s;
+	cfg.boot = boot;
+	assert_int_equal(lg_capture_new(&cfg, &cap), 0);
+	/* Held and unnamed: the mmap_lock below it still gives its edge. */
+	e = chain_event(held, 2, ref(LG_CLASS_FS_RECLAIM, 0, 0, LG_MODE_W), "a", 1);
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	/* Acquired and unnamed: nothing to record. */
+	e = chain_event(held, 1, ref(LG_CLASS_ADDR, 0xffff888087654321ULL, 0,
+				     LG_MODE_W), "b", 2);
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	assert_int_equal(lg_capture_flush(cap), 0);
+	assert_int_equal(lg_capture_stats(cap)->unnamed, 2);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM edges"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM classes WHERE name "
+				   "LIKE '%nrecognised%'"), 0);
+	lg_capture_free(cap);
+	lg_store_close(s);
+}
+
 static int count_only(const void *data, size_t size, size_t offset, void *ctx)
 {
 	(void)data;
@@ -346,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_replay_seed003_gives_the_cycle),
 		cmocka_unit_test(test_trylock_and_recursion_add_no_edge),
 		cmocka_unit_test(test_bad_events_refused),
+		cmocka_unit_test(test_unnamed_locks_left_out),
 		cmocka_unit_test(test_corrupt_recordings),
 	};
 

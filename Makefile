@@ -140,7 +140,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_CAPTURE) $(LIB_STORE) $(LIB_ANALYZER)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) $(SQLITE_LIBS) -lm -o $@
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_STORE) $(LIB_ANALYZER)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_CAPTURE) $(LIB_STORE) $(LIB_ANALYZER)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(SQLITE_LIBS) -lm -o $@
 
@@ -167,7 +167,7 @@ run:
 	$(Q)$(MAKE) --no-print-directory $(LOCKGRAPH) $(BUILD)/lockgraphd
 	$(Q)scripts/run.sh $(BUILD)/lockgraphd $(LOCKGRAPH) $(RUN_ARGS)
 
-bench: $(BENCHES) $(LOCKGRAPH)
+bench: $(BENCHES) $(LOCKGRAPH) $(LOCKGRAPHD)
 	$(Q)bench/run.sh $(BUILD)
 
 # libFuzzer targets: the analyzer is rebuilt with clang's fuzzer

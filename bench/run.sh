@@ -3,7 +3,9 @@
 #
 # bench/run.sh BUILD_DIR: run the benchmarks built in BUILD_DIR (`make bench`
 # does `bench/run.sh build`), after a header naming the machine.  Extra
-# arguments for a benchmark go in BENCH_ANALYZER_ARGS / BENCH_INGEST_ARGS.
+# arguments for a benchmark go in BENCH_ANALYZER_ARGS / BENCH_INGEST_ARGS /
+# BENCH_REPLAY_ARGS; bench_capture.sh (live BPF capture: root only, else it
+# says it skipped) takes BENCH_CAPTURE_* variables (see the script).
 #
 # The benchmarks only print timings; the exit status is non-zero when one of
 # them fails for a real reason (a missing binary, an error, a crash).
@@ -35,8 +37,9 @@ echo "build:   $build ($("${CC:-gcc}" --version 2>/dev/null | head -n 1))"
 echo
 
 status=0
-for b in bench_analyzer bench_ingest; do
+for b in bench_analyzer bench_ingest bench_replay bench_capture; do
 	bin=$build/bench/$b
+	[ $b = bench_capture ] && bin=$here/bench_capture.sh
 	if [ ! -x "$bin" ]; then
 		echo "$0: $bin not built" >&2
 		status=1
@@ -45,6 +48,8 @@ for b in bench_analyzer bench_ingest; do
 	case $b in
 	bench_analyzer) args=${BENCH_ANALYZER_ARGS:-} ;;
 	bench_ingest) args="--lockgraph $build/lockgraph ${BENCH_INGEST_ARGS:-}" ;;
+	bench_replay) args="--lockgraphd $build/lockgraphd ${BENCH_REPLAY_ARGS:-}" ;;
+	bench_capture) args=$build ;;
 	esac
 	start=$(date +%s)
 	# shellcheck disable=SC2086 # word splitting of args is wanted

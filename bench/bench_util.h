@@ -7,6 +7,7 @@
 #define LOCKGRAPH_BENCH_BENCH_UTIL_H
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
@@ -63,6 +64,53 @@ static int bench_run_in_child(int (*work)(const void *arg, void *out),
 		if (errno != EINTR)
 			return -errno;
 	return 0;
+}
+
+/* ---- PRNG: splitmix64-seeded xoshiro256** ------------------------------ */
+
+struct rng {
+	uint64_t s[4];
+};
+
+static __attribute__((unused)) uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static __attribute__((unused)) void rng_seed(struct rng *r, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
+static __attribute__((unused)) uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static __attribute__((unused)) uint64_t rng_next(struct rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t res = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return res;
+}
+
+/* Uniform in [0, n); n > 0.  The modulo bias is irrelevant here. */
+static __attribute__((unused)) uint32_t rng_below(struct rng *r, uint32_t n)
+{
+	return (uint32_t)((rng_next(r) >> 32) % n);
 }
 
 #endif /* LOCKGRAPH_BENCH_BENCH_UTIL_H */

@@ -343,6 +343,7 @@ int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 	} else {
 		ret = exec(s, "PRAGMA journal_mode = WAL; "
 			      "PRAGMA synchronous = NORMAL; "
+			      "PRAGMA cache_size = -65536; "
 			      "PRAGMA foreign_keys = ON");
 		if (!ret)
 			ret = migrate(s, version);

@@ -14,21 +14,21 @@
  * marked once its name event is in the ring buffer, so no chain can reach
  * user space before the name of one of its keys).
  *
- * Like lockdep, acquisitions with check == 0 (rcu_read_lock() and other
- * annotations lockdep does not validate) and of locks in the novalidate
- * class (&dev->mutex) are skipped, a static lock's key is the lock itself
- * (lockdep assigns it so at first use, after the tracepoint), and an
- * acquisition
- * with a nest_lock of the class already on top of the stack is merged into
- * that entry (mm_take_all_locks() and friends), to be released by class.
+ * Like lockdep: acquisitions with check == 0 (rcu_read_lock() and other
+ * annotations lockdep does not validate) and of novalidate-class locks
+ * (&dev->mutex) are skipped; a static lock's key is the lock itself
+ * (lockdep assigns it so at first use, after this tracepoint); and an
+ * acquisition with a nest_lock, of the class on top of the stack, is merged
+ * into that entry (mm_take_all_locks() and friends), to be released by
+ * class.
  *
  * Each task's held locks are a stack in task storage; releases pop by lock
  * instance (the struct lockdep_map), searching from the top.  Nothing is
  * pushed before lock_release's program has run once (lg_armed): whatever
  * order the loader attaches the two in, no acquisition is kept whose
- * release could not be seen.  A release
- * that matches nothing is ignored, not counted: releases of check == 0
- * acquisitions and of the BPF machinery's own locks are normal here.
+ * release could not be seen.  A release that matches nothing is ignored,
+ * not counted: releases of check == 0 acquisitions and of the BPF
+ * machinery's own locks are normal here.
  *
  * Not tracked (counted in "drops"):
  * - hardirq, serving-softirq and NMI context (LG_DROP_IRQ_CONTEXT).  BPF
@@ -125,9 +125,10 @@ extern const void rcu_sched_lock_map __ksym __weak;
 extern const void rcu_bh_lock_map __ksym __weak;
 
 /*
- * preempt_count(): the per-CPU __preempt_count on x86 up to 6.1 and again
- * from 6.15; pcpu_hot.preempt_count in between.  Whichever the kernel does
- * not have is 0 here (weak), and its branch is dead code to the verifier.
+ * preempt_count() on x86: the per-CPU __preempt_count (6.1, and 6.18 again),
+ * pcpu_hot.preempt_count in the kernels between (6.2 on; not tested here).
+ * Whichever the kernel lacks is 0 (weak), its branch dead code to the
+ * verifier.
  */
 extern int __preempt_count __ksym __weak;
 
@@ -139,9 +140,9 @@ extern struct pcpu_hot___lg pcpu_hot __ksym __weak;
 
 /*
  * Set by lock_release's program the first time it runs.  Until then
- * lock_acquire's pushes nothing: the two programs are attached one after
- * the other, and an acquisition seen before releases are would stay on its
- * task's stack for good.
+ * lock_acquire's program pushes nothing: the two programs are attached one
+ * after the other, and an acquisition seen while releases are not would
+ * stay on its task's stack for good.
  */
 __u32 lg_armed;
 
@@ -334,7 +335,7 @@ static __noinline bool lg_name_key(__u64 key, __u64 inst)
 	name = BPF_CORE_READ(l, name);
 	if (!name || bpf_probe_read_kernel_str(ev->name, sizeof(ev->name),
 					       name) <= 1) {
-		/* nameless: user space says "lockdep key <symbol>" */
+		/* nameless: user space names the class from its key */
 		bpf_ringbuf_discard(ev, 0);
 		return true;
 	}

@@ -30,14 +30,19 @@
  * - &mapping->i_mmap_rwsem: mapping->host->i_mapping == mapping;
  *   &hugetlbfs_i_mmap_rwsem_key when the host's fs type is "hugetlbfs";
  * - &mapping->invalidate_lock: the same test (5.15 and later);
- * - &vma_lock->rw_sema (6.1 and later): vl->vma->vm_private_data == vl;
+ * - &vma_lock->rw_sema (6.1 and later): vl->vma->vm_private_data == vl
+ *   (a lock whose vma is already gone, vl->vma == NULL, as
+ *   hugetlb_unmap_file_folio() may take it, stays unrecognised);
  * - &resv_map->rw_sema: both of its lists intact, a plausible reference
  *   count, and pages_per_hpage (CONFIG_CGROUP_HUGETLB) a power of two;
  * - &hugetlb_fault_mutex_table[i]: inside the table the kernel allocated
  *   at boot (found through kallsyms; kernels without KALLSYMS_ALL do not
  *   name it);
  * - anything else: LG_CLASS_ADDR, key the lock's address (user space names
- *   static locks from kallsyms).
+ *   static locks from kallsyms).  A lock in dynamic memory is a class per
+ *   instance: every new instance (each process's cred_guard_mutex, each
+ *   trampoline's mutex) is a new chain for the chain cache and the ring
+ *   buffer.
  *
  * Held locks: a stack per task in task storage, as in context.bpf.c,
  * pushed at fexit, popped at fentry of the release by lock address.
@@ -518,11 +523,31 @@ static __always_inline bool lg_list_ok(__u64 list)
 	return next && (__u64)BPF_CORE_READ(next, prev) == list;
 }
 
+/* Does the task hold an mmap_lock for write (subclass 0: its own)? */
+static __always_inline bool lg_holds_mmap_write(const struct lg_task *t)
+{
+	__u32 i, depth = t->depth;
+	bool held = false;
+
+	for (i = 0; i < LG_HELD_MAX; i++) {
+		if (i >= depth)
+			break;
+		if (t->held[i].class.kind == LG_CLASS_MMAP_LOCK &&
+		    t->held[i].class.mode == LG_MODE_W &&
+		    !t->held[i].class.subclass)
+			held = true;
+	}
+	return held;
+}
+
 /*
- * Is @mm an mm whose owner says so: its owner task's mm, or a task being
- * forked whose mm is not set yet (dup_mmap() locks the new mm)?
+ * Is @mm an mm whose owner says so: its owner task's mm; or, while the
+ * task holds its own mm for write (dup_mmap() does), the mm of a child
+ * being forked: owner in TASK_NEW with neither mm nor active_mm set yet.
+ * (Testing less for the child matched garbage: a vma lock whose vma was
+ * gone, read as an mm, once had a plausible "owner".)
  */
-static __always_inline bool lg_owned_mm(__u64 mm)
+static __always_inline bool lg_owned_mm(__u64 mm, const struct lg_task *t)
 {
 	struct task_struct *owner;
 	__u64 owner_mm;
@@ -535,8 +560,11 @@ static __always_inline bool lg_owned_mm(__u64 mm)
 	owner_mm = (__u64)BPF_CORE_READ(owner, mm);
 	if (owner_mm == mm)
 		return true;
-	return !owner_mm && bpf_core_field_exists(owner->__state) &&
-	       (BPF_CORE_READ(owner, __state) & LG_TASK_NEW);
+	if (owner_mm || !bpf_core_field_exists(owner->__state) ||
+	    !lg_holds_mmap_write(t))
+		return false;
+	return BPF_CORE_READ(owner, __state) == LG_TASK_NEW &&
+	       !BPF_CORE_READ(owner, active_mm);
 }
 
 /*
@@ -626,7 +654,7 @@ static __always_inline void lg_classify_rwsem(struct lg_class_ref *c,
 
 	/* another task's mm (khugepaged, /proc, ptrace), or a child's */
 	base = sem - bpf_core_field_offset(struct mm_struct, mmap_lock);
-	if (lg_owned_mm(base)) {
+	if (lg_owned_mm(base, t)) {
 		c->kind = LG_CLASS_MMAP_LOCK;
 		return;
 	}

@@ -156,7 +156,7 @@ static size_t probe_frames(char *const *fp, size_t n)
 {
 	static const char *const probe[] = {
 		"bpf_trace_run", "__bpf_trace_", "__traceiter_", "bpf_prog_",
-		"__mmap_lock_do_trace_",
+		"bpf_trampoline_", "__mmap_lock_do_trace_",
 	};
 	size_t start = 0;
 

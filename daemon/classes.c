@@ -130,10 +130,27 @@ int lg_class_name(const struct lg_class_ref *ref, const struct lg_names *names,
 		return 0;
 	case LG_CLASS_LOCKDEP:
 		e = names_find(names, ref);
+		/*
+		 * lockdep gives one name to the keys of every fs type
+		 * ("&sb->s_type->i_mutex_key") and tells them apart with a
+		 * "#N" of registration order.  A key inside a
+		 * file_system_type gets that type's name instead, as the
+		 * primitives source names inode locks.
+		 */
+		fs[0] = '\0';
+		if (e && ks) {
+			char where_sym[160];
+			const char *in = lg_kallsyms_format(ks, ref->key, where_sym,
+							    sizeof(where_sym));
+			size_t len = in ? strcspn(in, " ") : 0;
+
+			if (len > 8 && !strncmp(in + len - 8, "_fs_type", 8))
+				snprintf(fs, sizeof(fs), "[%.*s]", (int)(len - 8), in);
+		}
 		if (e && ref->subclass)
-			snprintf(buf, size, "%s/%u", e->name, ref->subclass);
+			snprintf(buf, size, "%s%s/%u", e->name, fs, ref->subclass);
 		else if (e)
-			snprintf(buf, size, "%s", e->name);
+			snprintf(buf, size, "%s%s", e->name, fs);
 		else if (ks && (sym = lg_kallsyms_exact(ks, ref->key)))
 			snprintf(buf, size, "lockdep key %.*s", (int)strcspn(sym, " "),
 				 sym);

@@ -31,7 +31,9 @@ int lg_names_set(struct lg_names *n, const struct lg_class_ref *ref,
  *    filesystem type, "&sb->s_type->i_mutex_key[hugetlbfs]" (directories:
  *    "&type->i_mutex_dir_key[...]"), where lockdep would add a "#N" that
  *    depends on registration order;
- *  - lockdep classes: the name lockdep gave, "/N" for a subclass;
+ *  - lockdep classes: the name lockdep gave, "/N" for a subclass, and the
+ *    fs type ("[hugetlbfs]") when the key lies in a file_system_type,
+ *    where lockdep would add a registration-order "#N";
  *  - other locks: the symbol of a static lock ("rtnl_mutex"), else
  *    "lock@<where>" with @where the acquiring function, never a raw
  *    address.

@@ -43,7 +43,7 @@ struct lg_probes {
 	__u64 last_drops[LG_SRC_COUNT][LG_DROP_COUNT];
 };
 
-static char libbpf_last[200];
+static char libbpf_last[200]; /* libbpf's first warning since reset */
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
@@ -57,7 +57,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	len = strlen(line);
 	while (len && line[len - 1] == '\n')
 		line[--len] = '\0';
-	if (len)
+	/* The first warning names the cause; later ones only sum up. */
+	if (len && !libbpf_last[0])
 		snprintf(libbpf_last, sizeof(libbpf_last), "%s", line);
 	return 0;
 }

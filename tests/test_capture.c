@@ -319,6 +319,49 @@ static void test_unnamed_locks_left_out(void **state)
 	lg_store_close(s);
 }
 
+/* lockdep's shared key names get the fs type the key lies in. */
+static void test_lockdep_names_per_fs_type(void **state)
+{
+	struct lg_class_ref hug = ref(LG_CLASS_LOCKDEP, 0xffffffff82a000b8ULL, 0, 0);
+	struct lg_class_ref proc = ref(LG_CLASS_LOCKDEP, 0xffffffff82b000b8ULL, 0, 0);
+	struct lg_class_ref other = ref(LG_CLASS_LOCKDEP, 0xffffffff82c00010ULL, 0, 0);
+	struct lg_kallsyms *ks;
+	struct lg_names *n = lg_names_new();
+	char buf[160];
+	FILE *f;
+
+	(void)state;
+	f = fopen(tmpdir_path("kallsyms"), "w");
+	assert_non_null(f);
+	fputs("ffffffff82a00000 d hugetlbfs_fs_type\n"
+	      "ffffffff82a00100 d something_else\n"
+	      "ffffffff82b00000 d proc_fs_type\n"
+	      "ffffffff82b00100 d more\n"
+	      "ffffffff82c00000 d __key.37\n"
+	      "ffffffff82c00100 d last\n", f);
+	fclose(f);
+	assert_int_equal(lg_kallsyms_load(tmpdir_path("kallsyms"), &ks), 0);
+	assert_int_equal(lg_names_set(n, &hug, "&sb->s_type->i_mutex_key"), 0);
+	assert_int_equal(lg_names_set(n, &proc, "&sb->s_type->i_mutex_key"), 0);
+	assert_int_equal(lg_names_set(n, &other, "&vma_lock->rw_sema"), 0);
+	assert_int_equal(lg_class_name(&hug, n, ks, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "&sb->s_type->i_mutex_key[hugetlbfs]");
+	assert_int_equal(lg_class_name(&proc, n, ks, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "&sb->s_type->i_mutex_key[proc]");
+	assert_int_equal(lg_class_name(&other, n, ks, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "&vma_lock->rw_sema");
+	/* Without symbols, the name is lockdep's as it is. */
+	assert_int_equal(lg_class_name(&hug, n, NULL, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "&sb->s_type->i_mutex_key");
+	/* The primitives source names the same lock the same way. */
+	hug.kind = LG_CLASS_INODE;
+	hug.key = 0xffffffff82a00000ULL;
+	assert_int_equal(lg_class_name(&hug, n, ks, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "&sb->s_type->i_mutex_key[hugetlbfs]");
+	lg_names_free(n);
+	lg_kallsyms_free(ks);
+}
+
 static int count_only(const void *data, size_t size, size_t offset, void *ctx)
 {
 	(void)data;
@@ -381,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_trylock_and_recursion_add_no_edge),
 		cmocka_unit_test(test_bad_events_refused),
 		cmocka_unit_test(test_unnamed_locks_left_out),
+		cmocka_unit_test(test_lockdep_names_per_fs_type),
 		cmocka_unit_test(test_corrupt_recordings),
 	};
 

@@ -151,8 +151,10 @@ fi
 
 # Without the capabilities: one line naming the missing one, exit 4.
 if command -v setpriv >/dev/null; then
+	# nobody may not reach the clone: run a copy from the scratch dir.
+	chmod 755 "$T" && cp "$LGD" "$T/lockgraphd" && chmod 755 "$T/lockgraphd"
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$LGD" --db "$T/nobody.db" --duration 1 2>"$T/nocap.log"
+		"$T/lockgraphd" --db "$T/nobody.db" --duration 1 2>"$T/nocap.log"
 	rc=$?
 	if [ $rc -eq 4 ] && [ "$(wc -l <"$T/nocap.log")" -eq 1 ] &&
 		grep -q "missing CAP_BPF" "$T/nocap.log"; then

@@ -659,30 +659,6 @@ static int bench_ingest_file(struct launcher *l, const char *lockgraph,
 	return 0;
 }
 
-static int find_lockgraph(const char *opt, char *out, size_t size)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (opt) {
-		snprintf(out, size, "%s", opt);
-		return access(out, X_OK) ? -errno : 0;
-	}
-	/* build/bench/bench_ingest -> build/lockgraph */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		for (int i = 0; i < 2 && (slash = strrchr(exe, '/')); i++)
-			*slash = '\0';
-		snprintf(out, size, "%s/lockgraph", exe);
-		if (!access(out, X_OK))
-			return 0;
-	}
-	snprintf(out, size, "build/lockgraph");
-	return access(out, X_OK) ? -errno : 0;
-}
-
 /* ---- main -------------------------------------------------------------- */
 
 static void usage(void)
@@ -785,7 +761,8 @@ int main(int argc, char **argv)
 		goto out;
 
 	printf("\n-- (b) lockgraph --db DB ingest FILE (fork/exec, fresh database) --\n");
-	err = find_lockgraph(lockgraph_opt, lockgraph, sizeof(lockgraph));
+	err = bench_find_program("lockgraph", lockgraph_opt, lockgraph,
+				 sizeof(lockgraph));
 	if (err) {
 		fprintf(stderr, "bench_ingest: lockgraph binary not found (%s): "
 			"build it or pass --lockgraph\n", lockgraph);

@@ -793,30 +793,6 @@ static void read_boot_id(char *buf, size_t size)
 	fclose(f);
 }
 
-static int find_lockgraphd(const char *opt, char *out, size_t size)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (opt) {
-		snprintf(out, size, "%s", opt);
-		return access(out, X_OK) ? -errno : 0;
-	}
-	/* build/bench/bench_replay -> build/lockgraphd */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		for (int i = 0; i < 2 && (slash = strrchr(exe, '/')); i++)
-			*slash = '\0';
-		snprintf(out, size, "%s/lockgraphd", exe);
-		if (!access(out, X_OK))
-			return 0;
-	}
-	snprintf(out, size, "build/lockgraphd");
-	return access(out, X_OK) ? -errno : 0;
-}
-
 /*
  * One lockgraphd --replay of @file into a fresh @db; prints its line and
  * sets *@rate (events/s).  Returns 0 or -ECHILD when it failed.
@@ -937,7 +913,8 @@ int main(int argc, char **argv)
 			goto bad_usage;
 		}
 	}
-	if (find_lockgraphd(lockgraphd_opt, lockgraphd, sizeof(lockgraphd))) {
+	if (bench_find_program("lockgraphd", lockgraphd_opt, lockgraphd,
+			       sizeof(lockgraphd))) {
 		fprintf(stderr, "bench_replay: lockgraphd not found (%s): build it "
 			"(make) or pass --lockgraphd\n", lockgraphd);
 		return EXIT_FAILURE;

@@ -7,9 +7,11 @@
 #define LOCKGRAPH_BENCH_BENCH_UTIL_H
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -111,6 +113,37 @@ static __attribute__((unused)) uint64_t rng_next(struct rng *r)
 static __attribute__((unused)) uint32_t rng_below(struct rng *r, uint32_t n)
 {
 	return (uint32_t)((rng_next(r) >> 32) % n);
+}
+
+/*
+ * The path of the project program @name ("lockgraph", "lockgraphd") into
+ * @out: @opt when given, else the build directory this benchmark runs from
+ * (build/bench/bench_x -> build/@name), else build/@name.  Returns 0 when
+ * it is executable, or -errno.
+ */
+static __attribute__((unused)) int bench_find_program(const char *name,
+						      const char *opt, char *out,
+						      size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (opt) {
+		snprintf(out, size, "%s", opt);
+		return access(out, X_OK) ? -errno : 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		for (int i = 0; i < 2 && (slash = strrchr(exe, '/')); i++)
+			*slash = '\0';
+		snprintf(out, size, "%s/%s", exe, name);
+		if (!access(out, X_OK))
+			return 0;
+	}
+	snprintf(out, size, "build/%s", name);
+	return access(out, X_OK) ? -errno : 0;
 }
 
 #endif /* LOCKGRAPH_BENCH_BENCH_UTIL_H */

@@ -14,8 +14,15 @@
 #include <time.h>
 
 #include "capture.h"
+#include "keymap.h"
 #include "cycle_report.h"
 #include "splat_print.h"
+
+/* What the capture knows of a graph edge this session. */
+struct edge_memo {
+	int64_t pending;  /* sightings counted since the last flush */
+	bool written;	  /* its row got a sighting with examples this session */
+};
 
 struct lg_capture {
 	struct lg_capture_config cfg;
@@ -23,7 +30,45 @@ struct lg_capture {
 	struct lg_names *names;
 	bool in_tx;
 	struct lg_capture_stats stats;
+
+	/*
+	 * Write-behind.  A dependency seen before in this session only counts
+	 * in memory; lg_capture_flush() writes the counts once per batch.
+	 * The first sighting of an edge in a session goes to the store whole
+	 * (modes, example stacks and tasks), as does any new mode pair.
+	 */
+	struct lg_keymap class_refs; /* (key, kind, subclass) -> class id + 1,
+					-1: no stable name, 0: not known yet */
+	struct lg_keymap chains;     /* class ids of a chain -> sightings */
+	struct edge_memo *edges;     /* by graph edge id */
+	size_t edges_cap;
+	lg_edge_id *dirty_edges;     /* edges with pending sightings */
+	size_t ndirty_edges, dirty_edges_cap;
+	uint8_t *class_seen;	     /* by graph class id: seen this batch */
+	size_t class_seen_cap;
+	lg_class_id *dirty_classes;
+	size_t ndirty_classes, dirty_classes_cap;
+	int64_t batch_now;	     /* latest event time of the batch */
 };
+
+/* Grow the array *@v of *@cap elements of @size bytes to hold @need. */
+static int grow_array(void **v, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap = *cap ? *cap : 64;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*v, ncap * size);
+	if (!n)
+		return -ENOMEM;
+	memset((char *)n + *cap * size, 0, (ncap - *cap) * size);
+	*v = n;
+	*cap = ncap;
+	return 0;
+}
 
 int lg_capture_new(const struct lg_capture_config *cfg, struct lg_capture **out)
 {
@@ -35,6 +80,7 @@ int lg_capture_new(const struct lg_capture_config *cfg, struct lg_capture **out)
 	if (!c)
 		return -ENOMEM;
 	c->cfg = *cfg;
+	c->in_tx = cfg->in_transaction;
 	c->names = lg_names_new();
 	if (!c->names) {
 		free(c);
@@ -58,6 +104,12 @@ void lg_capture_free(struct lg_capture *c)
 		lg_store_rollback(c->cfg.store);
 	lg_recorder_free(c->rec);
 	lg_names_free(c->names);
+	lg_keymap_free(&c->class_refs);
+	lg_keymap_free(&c->chains);
+	free(c->edges);
+	free(c->dirty_edges);
+	free(c->class_seen);
+	free(c->dirty_classes);
 	free(c);
 }
 
@@ -78,12 +130,85 @@ static int begin(struct lg_capture *c)
 	return err;
 }
 
+/* "a -> b -> c" of the chain of class ids @ids. */
+static int chain_text(struct lg_capture *c, const uint32_t *ids, size_t n,
+		      char *buf, size_t size)
+{
+	struct lg_graph *g = lg_recorder_graph(c->rec);
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = lg_graph_class_name(g, ids[i]);
+		int w;
+
+		if (!name)
+			return -EINVAL;
+		w = snprintf(buf + len, size - len, "%s%s", i ? " -> " : "", name);
+		if (w < 0 || (size_t)w >= size - len)
+			return -ENAMETOOLONG;
+		len += (size_t)w;
+	}
+	return 0;
+}
+
+/* Write the chains counted in the batch. */
+static int write_chains(struct lg_capture *c)
+{
+	char text[(LG_HELD_MAX + 1) * 168];
+	struct lg_keymap_slot *slot;
+	size_t i = 0;
+	int err;
+
+	while ((slot = lg_keymap_next(&c->chains, &i))) {
+		err = chain_text(c, (const uint32_t *)slot->key,
+				 slot->len / sizeof(uint32_t), text, sizeof(text));
+		if (!err)
+			err = lg_store_chain(c->cfg.store, text, slot->value,
+					     c->batch_now);
+		if (err)
+			return err;
+	}
+	lg_keymap_clear(&c->chains);
+	return 0;
+}
+
+/* Write what the batch counted in memory: edges, classes, chains. */
+static int write_behind(struct lg_capture *c)
+{
+	struct lg_store *s = c->cfg.store;
+	int err;
+
+	for (; c->ndirty_edges; c->ndirty_edges--) {
+		lg_edge_id e = c->dirty_edges[c->ndirty_edges - 1];
+
+		err = lg_store_edge_seen(s, lg_recorder_edge_row(c->rec, e),
+					 c->cfg.boot, c->edges[e].pending,
+					 c->batch_now);
+		if (err)
+			return err;
+		c->edges[e].pending = 0;
+	}
+	for (; c->ndirty_classes; c->ndirty_classes--) {
+		lg_class_id id = c->dirty_classes[c->ndirty_classes - 1];
+
+		err = lg_store_class_seen(s, lg_recorder_class_row(c->rec, id),
+					  c->batch_now);
+		if (err)
+			return err;
+		c->class_seen[id] = 0;
+	}
+	return write_chains(c);
+}
+
 int lg_capture_flush(struct lg_capture *c)
 {
 	int err;
 
 	if (!c->in_tx)
 		return 0;
+	err = write_behind(c);
+	if (err)
+		return err;
 	err = lg_store_commit(c->cfg.store);
 	if (err)
 		return err;
@@ -206,124 +331,259 @@ static void log_cycle(struct lg_capture *c, int64_t cycle_row)
 	free(text);
 }
 
+/* An event's stack, symbolised on first need (most events never need it). */
+struct event_stack {
+	const struct lg_chain_event *e;
+	bool symbolised, stored;
+	char frames[LG_STACK_MAX][160];
+	char *fp[LG_STACK_MAX];
+	size_t nframes;
+	char where[128];	/* the acquiring function, or "" */
+	int64_t row;		/* stacks row, 0: none */
+};
+
+static void symbolise(struct lg_capture *c, struct event_stack *st)
+{
+	const struct lg_chain_event *e = st->e;
+
+	if (st->symbolised)
+		return;
+	st->symbolised = true;
+	/* Without symbols no stack is kept (no addresses). */
+	for (unsigned int i = 0; c->cfg.ks && i < e->nframes; i++) {
+		lg_kallsyms_format(c->cfg.ks, e->stack[i], st->frames[st->nframes],
+				   sizeof(st->frames[0]));
+		st->fp[st->nframes] = st->frames[st->nframes];
+		st->nframes++;
+	}
+	if (st->nframes) {
+		size_t skip = probe_frames(st->fp, st->nframes);
+		const char *at;
+
+		memmove(st->fp, st->fp + skip, (st->nframes - skip) * sizeof(*st->fp));
+		st->nframes -= skip;
+		at = lg_print_at_frame(st->fp, st->nframes);
+		if (at)
+			frame_function(at, st->where, sizeof(st->where));
+	}
+}
+
+/* Remember that class @id was seen in this batch. */
+static int class_seen(struct lg_capture *c, lg_class_id id)
+{
+	int err;
+
+	err = grow_array((void **)&c->class_seen, &c->class_seen_cap,
+			 (size_t)id + 1, sizeof(*c->class_seen));
+	if (err)
+		return err;
+	if (c->class_seen[id])
+		return 0;
+	err = grow_array((void **)&c->dirty_classes, &c->dirty_classes_cap,
+			 c->ndirty_classes + 1, sizeof(*c->dirty_classes));
+	if (err)
+		return err;
+	c->class_seen[id] = 1;
+	c->dirty_classes[c->ndirty_classes++] = id;
+	return 0;
+}
+
+/* Find or add the class @name; a class the graph has is in the store. */
+static int named_class(struct lg_capture *c, const char *name, int64_t now,
+		       lg_class_id *id)
+{
+	if (!lg_graph_class(lg_recorder_graph(c->rec), name, false, id))
+		return class_seen(c, *id);
+	return lg_recorder_class(c->rec, name, NULL, now, id);
+}
+
+/*
+ * The class of @ref as named without a stack: *@id, or LG_NONE when it has
+ * no stable name that way.  Cached by (key, kind, subclass) until a name
+ * event arrives.
+ */
+static int ref_class(struct lg_capture *c, const struct lg_class_ref *ref,
+		     int64_t now, lg_class_id *id)
+{
+	unsigned char key[sizeof(ref->key) + sizeof(ref->kind) + 1];
+	char name[160];
+	int64_t *v;
+	int err;
+
+	memcpy(key, &ref->key, sizeof(ref->key));
+	memcpy(key + sizeof(ref->key), &ref->kind, sizeof(ref->kind));
+	key[sizeof(key) - 1] = ref->subclass;
+	v = lg_keymap_get(&c->class_refs, key, sizeof(key), NULL);
+	if (!v)
+		return -ENOMEM;
+	if (*v > 0) {
+		*id = (lg_class_id)(*v - 1);
+		return class_seen(c, *id);
+	}
+	if (*v < 0) {
+		*id = LG_NONE;
+		return 0;
+	}
+	err = lg_class_name(ref, c->names, c->cfg.ks, NULL, name, sizeof(name));
+	if (err == -ENOENT) {
+		*v = -1;
+		*id = LG_NONE;
+		return 0;
+	}
+	if (!err)
+		err = lg_recorder_class(c->rec, name, NULL, now, id);
+	if (err)
+		return err;
+	*v = (int64_t)*id + 1;
+	return 0;
+}
+
+/*
+ * The class of @ref at the acquisition of @st's event: an unrecognised
+ * lock without a symbol is named after its acquiring function.
+ */
+static int acquired_class(struct lg_capture *c, const struct lg_class_ref *ref,
+			  struct event_stack *st, int64_t now, lg_class_id *id)
+{
+	char name[160];
+	int err;
+
+	err = ref_class(c, ref, now, id);
+	if (err || *id != LG_NONE)
+		return err;
+	symbolise(c, st);
+	if (!st->where[0])
+		return 0;
+	err = lg_class_name(ref, c->names, c->cfg.ks, st->where, name,
+			    sizeof(name));
+	if (err == -ENOENT)
+		return 0;
+	return err ? err : named_class(c, name, now, id);
+}
+
 struct chain_ctx {
 	struct lg_capture *c;
+	struct event_stack *st;
 	struct lg_store_edge seen;
+	char task[40];		/* "comm/pid", made on first need */
 };
+
+/* A sighting of an edge already written this session: count it. */
+static int count_edge(struct lg_capture *c, lg_edge_id e)
+{
+	int err;
+
+	if (!c->edges[e].pending) {
+		err = grow_array((void **)&c->dirty_edges, &c->dirty_edges_cap,
+				 c->ndirty_edges + 1, sizeof(*c->dirty_edges));
+		if (err)
+			return err;
+		c->dirty_edges[c->ndirty_edges++] = e;
+	}
+	c->edges[e].pending++;
+	return 0;
+}
 
 static int record_dep(lg_class_id from, lg_class_id to, unsigned int pair,
 		      void *ctx)
 {
 	struct chain_ctx *cc = ctx;
+	struct lg_capture *c = cc->c;
 	struct lg_store_edge seen = cc->seen;
+	struct lg_graph *g = lg_recorder_graph(c->rec);
 	int64_t cycle_row = 0;
+	unsigned int pairs;
 	lg_edge_id e;
 	int err;
 
+	c->stats.deps++;
+	e = lg_graph_find_edge(g, from, to);
+	if (e != LG_NONE && e < c->edges_cap && c->edges[e].written &&
+	    !lg_graph_edge(g, e, NULL, NULL, &pairs) && (pairs & pair) == pair)
+		return count_edge(c, e);
+
+	/* New to this session: the whole sighting, with its example stack. */
+	if (!cc->st->stored) {
+		symbolise(c, cc->st);
+		err = lg_store_stack(c->cfg.store, cc->st->fp, cc->st->nframes,
+				     &cc->st->row);
+		if (err)
+			return err;
+		cc->st->stored = true;
+	}
+	if (!cc->task[0])
+		snprintf(cc->task, sizeof(cc->task), "%.*s/%u", LG_COMM_LEN,
+			 cc->st->e->comm, cc->st->e->pid);
+	seen.to_task = cc->task;
+	seen.to_stack = cc->st->row;
 	seen.pairs = pair;
-	err = lg_recorder_edge(cc->c->rec, from, to, &seen, &e, &cycle_row);
+	err = lg_recorder_edge(c->rec, from, to, &seen, &e, &cycle_row);
 	if (err)
 		return err;
-	cc->c->stats.deps++;
+	err = grow_array((void **)&c->edges, &c->edges_cap, (size_t)e + 1,
+			 sizeof(*c->edges));
+	if (err)
+		return err;
+	c->edges[e].written = true;
 	if (cycle_row) {
-		cc->c->stats.cycles++;
-		log_cycle(cc->c, cycle_row);
+		c->stats.cycles++;
+		log_cycle(c, cycle_row);
 	}
 	return 0;
 }
 
 static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 {
-	char frames[LG_STACK_MAX][160], *fp[LG_STACK_MAX];
-	char name[160], where[128] = "", task[40];
 	struct lg_held_lock held[LG_HELD_MAX];
-	struct chain_ctx cc = { .c = c };
-	char *chain = NULL;
-	size_t chain_len = 0, nframes = 0;
+	struct event_stack st = { .e = e };
+	struct chain_ctx cc = { .c = c, .st = &st };
+	uint32_t ids[LG_HELD_MAX + 1];
 	lg_class_id acquired = LG_NONE;
 	unsigned int nheld = 0, nnamed = 0;
-	int64_t now = (int64_t)time(NULL);
-	FILE *cf;
+	int64_t now = (int64_t)time(NULL), *count;
 	int err;
 
-	/* Symbolise once; without symbols no stack is kept (no addresses). */
-	for (unsigned int i = 0; c->cfg.ks && i < e->nframes; i++) {
-		lg_kallsyms_format(c->cfg.ks, e->stack[i], frames[nframes],
-				   sizeof(frames[0]));
-		fp[nframes] = frames[nframes];
-		nframes++;
-	}
-	if (nframes) {
-		size_t skip = probe_frames(fp, nframes);
-		const char *at;
-
-		memmove(fp, fp + skip, (nframes - skip) * sizeof(*fp));
-		nframes -= skip;
-		at = lg_print_at_frame(fp, nframes);
-
-		if (at)
-			frame_function(at, where, sizeof(where));
-	}
-
-	cf = open_memstream(&chain, &chain_len);
-	if (!cf)
-		return -ENOMEM;
-	for (unsigned int i = 0; i <= e->nheld; i++) {
-		const struct lg_class_ref *ref = i < e->nheld ? &e->held[i] :
-								&e->acquired;
+	if (now > c->batch_now)
+		c->batch_now = now;
+	for (unsigned int i = 0; i < e->nheld; i++) {
+		const struct lg_class_ref *ref = &e->held[i];
 		lg_class_id id;
 
-		/* Only the acquisition's own stack says where a lock was taken. */
-		err = lg_class_name(ref, c->names, c->cfg.ks,
-				    i == e->nheld && where[0] ? where : NULL, name,
-				    sizeof(name));
-		if (err == -ENOENT) {
+		err = ref_class(c, ref, now, &id);
+		if (err)
+			return err;
+		if (id == LG_NONE) {
 			/* No stable name: leave it out, counted. */
 			c->stats.unnamed++;
-			if (i == e->nheld) {
-				err = 0;
-				goto cleanup;
-			}
 			continue;
 		}
-		if (!err)
-			err = lg_recorder_class(c->rec, name, NULL, now, &id);
-		if (err)
-			goto cleanup;
-		fprintf(cf, "%s%s", nnamed ? " -> " : "", name);
-		nnamed++;
-		if (i < e->nheld)
-			held[nheld++] = (struct lg_held_lock){ .class_id = id,
-							       .mode = ref->mode,
-							       .trylock = ref->trylock };
-		else
-			acquired = id;
+		ids[nnamed++] = id;
+		held[nheld++] = (struct lg_held_lock){ .class_id = id,
+						       .mode = e->held[i].mode,
+						       .trylock = e->held[i].trylock };
 	}
-	if (fclose(cf)) {
-		cf = NULL;
-		err = -ENOMEM;
-		goto cleanup;
+	err = acquired_class(c, &e->acquired, &st, now, &acquired);
+	if (err)
+		return err;
+	if (acquired == LG_NONE) {
+		c->stats.unnamed++;
+		return 0;
 	}
-	cf = NULL;
+	ids[nnamed++] = acquired;
 
-	snprintf(task, sizeof(task), "%.*s/%u", LG_COMM_LEN,
-		 e->comm, e->pid);
 	cc.seen = (struct lg_store_edge){ .count = 1, .boot = c->cfg.boot,
-					  .to_task = task, .now = now };
-	err = lg_store_stack(c->cfg.store, fp, nframes, &cc.seen.to_stack);
-	if (!err)
-		err = lg_acquire_deps(held, nheld, acquired,
-				      (enum lg_mode)e->acquired.mode,
-				      e->acquired.trylock, record_dep, &cc);
-	if (!err)
-		err = lg_store_chain(c->cfg.store, chain, 1, now);
-	if (!err)
-		c->stats.chains++;
-cleanup:
-	if (cf)
-		fclose(cf);
-	free(chain);
-	return err;
+					  .now = now };
+	err = lg_acquire_deps(held, nheld, acquired,
+			      (enum lg_mode)e->acquired.mode,
+			      e->acquired.trylock, record_dep, &cc);
+	if (err)
+		return err;
+	count = lg_keymap_get(&c->chains, ids, nnamed * sizeof(ids[0]), NULL);
+	if (!count)
+		return -ENOMEM;
+	(*count)++;
+	c->stats.chains++;
+	return 0;
 }
 
 int lg_capture_event(struct lg_capture *c, const void *data, size_t size)
@@ -344,6 +604,8 @@ int lg_capture_event(struct lg_capture *c, const void *data, size_t size)
 	if (h->type == LG_EV_CLASS_NAME) {
 		const struct lg_name_event *e = data;
 
+		/* Names decide classes: forget what was named without it. */
+		lg_keymap_clear(&c->class_refs);
 		return lg_names_set(c->names, &e->class, e->name);
 	}
 	c->stats.per_source[((const struct lg_chain_event *)data)->source]++;
@@ -366,7 +628,7 @@ int lg_capture_contention(struct lg_capture *c, const struct lg_class_ref *ref,
 		return err;
 	err = begin(c);
 	if (!err)
-		err = lg_recorder_class(c->rec, name, NULL, (int64_t)time(NULL), &id);
+		err = named_class(c, name, (int64_t)time(NULL), &id);
 	if (!err)
 		err = lg_store_contention(c->cfg.store,
 					  lg_recorder_class_row(c->rec, id),

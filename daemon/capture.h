@@ -40,6 +40,9 @@ struct lg_capture_config {
 	int64_t boot;		    /* boot row the sightings belong to */
 	FILE *log;		    /* new cycles are reported here, lockdep-style,
 				       "<4>" on each line (may be NULL) */
+	bool in_transaction;	    /* the caller began a transaction on @store:
+				       the capture adopts it (first flush
+				       commits it, free rolls it back) */
 };
 
 /*

@@ -155,7 +155,7 @@ int lg_class_name(const struct lg_class_ref *ref, const struct lg_names *names,
 			snprintf(buf, size, "lockdep key %.*s", (int)strcspn(sym, " "),
 				 sym);
 		else
-			snprintf(buf, size, "unnamed lockdep class");
+			return -ENOENT; /* its name event was lost: no name */
 		return 0;
 	case LG_CLASS_ADDR:
 		sym = ks ? lg_kallsyms_exact(ks, ref->key) : NULL;

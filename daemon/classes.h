@@ -38,7 +38,8 @@ int lg_names_set(struct lg_names *n, const struct lg_class_ref *ref,
  *    "lock@<where>" with @where the acquiring function, never a raw
  *    address.
  * Returns 0, -ENOENT for an unrecognised lock with neither symbol nor
- * @where (no stable name: the caller leaves it out and counts it), or
+ * @where, or a lockdep class whose name never arrived and whose key has no
+ * symbol (no stable name: the caller leaves it out and counts it), or
  * -EINVAL for a kind out of range.
  */
 int lg_class_name(const struct lg_class_ref *ref, const struct lg_names *names,

@@ -119,6 +119,7 @@ struct run {
 	int fatal; /* a store error: stop */
 	uint64_t logged_bad;
 	uint64_t last_per_source[LG_SRC_COUNT];
+	double flush_seconds; /* spent writing batches */
 };
 
 static void store_fail(struct run *r, const char *what, int err)
@@ -185,6 +186,7 @@ static int flush(struct run *r, struct lg_probes *p, int64_t boot)
 {
 	const struct lg_capture_stats *st = lg_capture_stats(r->cap);
 	static uint64_t last_bad, last_unnamed;
+	double t0 = now_s();
 	int err = 0;
 
 	if (p)
@@ -213,21 +215,32 @@ static int flush(struct run *r, struct lg_probes *p, int64_t boot)
 		err = lg_capture_flush(r->cap);
 	if (err)
 		store_fail(r, "writing a batch", err);
+	r->flush_seconds += now_s() - t0;
+	return err;
+}
+
+/* Add the host and boot rows in the open transaction. */
+static int add_boot(struct run *r, const char *host, const char *boot_id,
+		    const char *release, const char *sources, int64_t *boot)
+{
+	int64_t host_row, now = (int64_t)time(NULL);
+	int err;
+
+	err = lg_store_host(r->store, host, now, &host_row);
+	if (!err)
+		err = lg_store_boot(r->store, host_row, boot_id, release,
+				    "lockgraphd", sources, now, boot);
 	return err;
 }
 
 static int record_boot(struct run *r, const char *host, const char *boot_id,
 		       const char *release, const char *sources, int64_t *boot)
 {
-	int64_t host_row, now = (int64_t)time(NULL);
 	int err;
 
 	err = lg_store_begin(r->store);
 	if (!err)
-		err = lg_store_host(r->store, host, now, &host_row);
-	if (!err)
-		err = lg_store_boot(r->store, host_row, boot_id, release,
-				    "lockgraphd", sources, now, boot);
+		err = add_boot(r, host, boot_id, release, sources, boot);
 	if (!err)
 		err = lg_store_commit(r->store);
 	if (err) {
@@ -244,9 +257,9 @@ static void log_summary(const struct run *r, double seconds)
 	fprintf(stderr,
 		"<6>lockgraphd: %.1f s: %" PRIu64 " events (%" PRIu64
 		" chains, %" PRIu64 " refused), %" PRIu64 " dependencies, %" PRIu64
-		" new cycles, %" PRIu64 " batches\n",
+		" new cycles, %" PRIu64 " batches (%.2f s writing them)\n",
 		seconds, st->events, st->chains, st->bad_events, st->deps,
-		st->cycles, st->batches);
+		st->cycles, st->batches, r->flush_seconds);
 }
 
 struct replay_ctx {
@@ -259,38 +272,21 @@ static int on_replay_event(const void *data, size_t size, size_t offset,
 			   void *ctx)
 {
 	struct replay_ctx *rc = ctx;
+	char why[96];
 	int err;
 
-	err = lg_event_validate(data, size, rc->why, sizeof(rc->why));
-	if (err) {
-		char tmp[160];
-
-		snprintf(tmp, sizeof(tmp), "%s at byte offset %zu", rc->why,
+	err = lg_capture_event(rc->r->cap, data, size);
+	if (err == -EBADMSG) {
+		lg_event_validate(data, size, why, sizeof(why));
+		snprintf(rc->why, sizeof(rc->why), "%s at byte offset %zu", why,
 			 offset);
-		snprintf(rc->why, sizeof(rc->why), "%s", tmp);
 		return err;
 	}
-	err = lg_capture_event(rc->r->cap, data, size);
 	if (err) {
 		store_fail(rc->r, "recording an event", err);
 		return err;
 	}
 	return stop ? -EINTR : 0;
-}
-
-/* First pass over a recording: every event must be well formed. */
-static int check_event(const void *data, size_t size, size_t offset,
-		       void *ctx)
-{
-	struct replay_ctx *rc = ctx;
-	char why[96];
-
-	if (lg_event_validate(data, size, why, sizeof(why))) {
-		snprintf(rc->why, sizeof(rc->why), "%s at byte offset %zu", why,
-			 offset);
-		return -EBADMSG;
-	}
-	return 0;
 }
 
 static void replay_error(const struct opts *o, int err, const char *why)
@@ -314,13 +310,13 @@ static int run_replay(const struct opts *o)
 	int64_t boot;
 	int err, ret = EXIT_FAILURE;
 
-	/* The whole file is checked first: a corrupt one changes nothing. */
-	err = lg_replay(o->replay, &hdr, check_event, &rc, rc.why, sizeof(rc.why));
+	/* The header first: stack addresses mean something only on the boot
+	 * that recorded them.  lg_replay() reads it again below. */
+	err = lg_replay_header(o->replay, &hdr, rc.why, sizeof(rc.why));
 	if (err) {
 		replay_error(o, err, rc.why);
 		return EXIT_FAILURE;
 	}
-	/* Stack addresses mean something only on the boot that recorded them. */
 	read_line("/proc/sys/kernel/random/boot_id", this_boot, sizeof(this_boot));
 	if (hdr.boot_id[0] && !strcmp(hdr.boot_id, this_boot) &&
 	    lg_kallsyms_load("/proc/kallsyms", &ks))
@@ -332,20 +328,31 @@ static int run_replay(const struct opts *o)
 	r.store = open_store(o->db);
 	if (!r.store)
 		goto cleanup;
-	if (record_boot(&r, o->host ? o->host :
-			    hdr.hostname[0] ? hdr.hostname : "unknown",
-			hdr.boot_id[0] ? hdr.boot_id : "unknown-boot",
-			hdr.release[0] ? hdr.release : NULL, NULL, &boot))
+	/*
+	 * One transaction for the boot row and every event: the replay lands
+	 * whole or not at all (a corrupt event rolls everything back).
+	 */
+	err = lg_store_begin(r.store);
+	if (!err)
+		err = add_boot(&r, o->host ? o->host :
+				   hdr.hostname[0] ? hdr.hostname : "unknown",
+			       hdr.boot_id[0] ? hdr.boot_id : "unknown-boot",
+			       hdr.release[0] ? hdr.release : NULL, NULL, &boot);
+	if (err) {
+		lg_store_rollback(r.store);
+		store_fail(&r, "recording the boot", err);
 		goto cleanup;
+	}
 	cfg.store = r.store;
 	cfg.ks = ks;
 	cfg.boot = boot;
+	cfg.in_transaction = true;
 	err = lg_capture_new(&cfg, &r.cap);
 	if (err) {
+		lg_store_rollback(r.store);
 		store_fail(&r, "loading the stored graph", err);
 		goto cleanup;
 	}
-	/* One transaction: the replay lands whole or not at all. */
 	err = lg_replay(o->replay, &hdr, on_replay_event, &rc, rc.why,
 			sizeof(rc.why));
 	if (err) {

@@ -39,7 +39,15 @@ typedef int (*lg_replay_fn)(const void *event, size_t size, size_t offset,
 			    void *ctx);
 
 /*
- * Read @path: check the header (into *@hdr), then pass each event to @fn
+ * Read and check only the header of @path into *@hdr: -EBADMSG with @why
+ * as lg_replay() says, or -errno.
+ */
+int lg_replay_header(const char *path, struct lg_record_header *hdr,
+		     char *why, size_t whylen);
+
+/*
+ * Read @path (mapped when it is a regular file, else read whole into
+ * memory): check the header (into *@hdr), then pass each event to @fn
  * with its byte offset.  A file that is not a recording, of another
  * version, or truncated or corrupt fails with -EBADMSG and @why saying
  * what and at which byte offset.  Returns 0, -EBADMSG, -errno, or what @fn

@@ -38,6 +38,7 @@ enum stmt_id {
 	ST_EDGE_ADD,
 	ST_EDGE_UPDATE,
 	ST_EDGE_BOOT,
+	ST_EDGE_COUNT,
 	ST_CYCLE_GET,
 	ST_CYCLE_ADD,
 	ST_CYCLE_TOUCH,
@@ -85,6 +86,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 			 "ON CONFLICT (edge_id, boot_id) DO UPDATE SET "
 			 "count = count + excluded.count, "
 			 "last_seen = max(last_seen, excluded.last_seen)",
+	[ST_EDGE_COUNT] = "UPDATE edges SET count = count + ?2, "
+			  "last_seen = max(last_seen, ?3) WHERE id = ?1",
 	[ST_CYCLE_GET] = "SELECT id FROM cycles WHERE signature = ?1",
 	[ST_CYCLE_ADD] = "INSERT INTO cycles (signature, nclasses, origin, "
 			 "closing_edge, first_seen, last_seen, report) "
@@ -681,6 +684,49 @@ int lg_store_edge(struct lg_store *s, const struct lg_store_edge *e,
 	sqlite3_bind_int64(st, 3, e->count);
 	sqlite3_bind_int64(st, 4, e->now);
 	return step_done(s, st, "count edge for boot");
+}
+
+int lg_store_edge_seen(struct lg_store *s, int64_t edge, int64_t boot,
+		       int64_t count, int64_t now)
+{
+	sqlite3_stmt *st;
+	int err = 0;
+
+	st = stmt(s, ST_EDGE_COUNT, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_int64(st, 1, edge);
+	sqlite3_bind_int64(st, 2, count);
+	sqlite3_bind_int64(st, 3, now);
+	err = step_done(s, st, "count edge");
+	if (err)
+		return err;
+	if (!sqlite3_changes(s->db)) {
+		set_err(s, "edge %lld is not in the database", (long long)edge);
+		return -ENOENT;
+	}
+	st = stmt(s, ST_EDGE_BOOT, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_int64(st, 1, edge);
+	sqlite3_bind_int64(st, 2, boot);
+	sqlite3_bind_int64(st, 3, count);
+	sqlite3_bind_int64(st, 4, now);
+	return step_done(s, st, "count edge for boot");
+}
+
+int lg_store_class_seen(struct lg_store *s, int64_t class_row, int64_t now)
+{
+	sqlite3_stmt *st;
+	int err = 0;
+
+	st = stmt(s, ST_CLASS_TOUCH, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_int64(st, 1, class_row);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_null(st, 3);
+	return step_done(s, st, "update class");
 }
 
 int lg_store_cycle(struct lg_store *s, const char *signature,

@@ -113,6 +113,17 @@ int lg_store_edge(struct lg_store *s, const struct lg_store_edge *e,
 		  int64_t *id, bool *created, unsigned int *pairs_after);
 
 /*
+ * Add @count sightings at @now to the stored edge row @edge, for @boot too:
+ * the write-behind of a capture that counted them in memory.  -ENOENT when
+ * the row does not exist.
+ */
+int lg_store_edge_seen(struct lg_store *s, int64_t edge, int64_t boot,
+		       int64_t count, int64_t now);
+
+/* Mark class row @class_row as seen at @now. */
+int lg_store_class_seen(struct lg_store *s, int64_t class_row, int64_t now);
+
+/*
  * Record a cycle by its canonical @signature: @edges[0..n-1] in chain order
  * (edge i from class i to class i + 1).  An existing signature only gets
  * last_seen, the report when it had none, and origin "lockdep" when lockdep

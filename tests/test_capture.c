@@ -319,6 +319,74 @@ static void test_unnamed_locks_left_out(void **state)
 	lg_store_close(s);
 }
 
+/*
+ * Sightings counted in memory between flushes must all reach the store:
+ * across batches, across a restart (a new capture on the stored graph),
+ * with a new mode pair on a known edge, and when a name event turns an
+ * unnamed lock into a class.
+ */
+static void test_counts_across_batches(void **state)
+{
+	struct lg_capture_config cfg = { 0 };
+	struct lg_class_ref mm = ref(LG_CLASS_MMAP_LOCK, 0, 0, LG_MODE_r);
+	struct lg_class_ref reclaim = ref(LG_CLASS_FS_RECLAIM, 0, 0, LG_MODE_W);
+	struct lg_class_ref seq = ref(LG_CLASS_LOCKDEP, VM_SEQ_KEY, 0, LG_MODE_W);
+	struct lg_name_event n = name_event(VM_SEQ_KEY, 0, "&vma->vm_sequence");
+	struct lg_capture *cap;
+	struct lg_chain_event e;
+	struct lg_store *s;
+	int64_t boot;
+
+	(void)state;
+	s = open_db("batches.db", &boot);
+	cfg.store = s;
+	cfg.boot = boot;
+	e = chain_event(&mm, 1, reclaim, "a", 1);
+	for (int session = 0; session < 2; session++) {
+		assert_int_equal(lg_capture_new(&cfg, &cap), 0);
+		for (int batch = 0; batch < 3; batch++) {
+			for (int i = 0; i <= batch; i++)
+				assert_int_equal(lg_capture_event(cap, &e,
+								  sizeof(e)), 0);
+			assert_int_equal(lg_capture_flush(cap), 0);
+		}
+		if (session == 1) {
+			/* The held mmap_lock taken for write: a new pair. */
+			e.held[0].mode = LG_MODE_W;
+			assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+			assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+			/* Unnamed until its name arrives: then an edge. */
+			e = chain_event(&seq, 1, reclaim, "b", 2);
+			assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+			assert_int_equal(lg_capture_event(cap, &n, sizeof(n)), 0);
+			assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+			assert_int_equal(lg_capture_flush(cap), 0);
+			assert_int_equal(lg_capture_stats(cap)->unnamed, 1);
+		}
+		lg_capture_free(cap);
+	}
+	assert_int_equal(scalar(s, "SELECT count FROM edges e JOIN classes f "
+				   "ON f.id = e.from_class WHERE f.name = "
+				   "'&mm->mmap_lock'"), 14);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM edges e JOIN classes f "
+				   "ON f.id = e.from_class WHERE f.name = "
+				   "'&mm->mmap_lock' AND e.modes = 'W->W,r->W'"), 1);
+	assert_int_equal(scalar(s, "SELECT eb.count FROM edge_boots eb JOIN edges "
+				   "e ON e.id = eb.edge_id JOIN classes f ON "
+				   "f.id = e.from_class WHERE f.name = "
+				   "'&mm->mmap_lock'"), 14);
+	assert_int_equal(scalar(s, "SELECT count FROM chains WHERE classes = "
+				   "'&mm->mmap_lock -> fs_reclaim'"), 14);
+	/* The unnamed sighting made a chain of the acquired lock alone. */
+	assert_int_equal(scalar(s, "SELECT count FROM chains WHERE classes = "
+				   "'fs_reclaim'"), 1);
+	assert_int_equal(scalar(s, "SELECT count FROM edges e JOIN classes f "
+				   "ON f.id = e.from_class WHERE f.name = "
+				   "'&vma->vm_sequence'"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM edges"), 2);
+	lg_store_close(s);
+}
+
 /* lockdep's shared key names get the fs type the key lies in. */
 static void test_lockdep_names_per_fs_type(void **state)
 {
@@ -424,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_trylock_and_recursion_add_no_edge),
 		cmocka_unit_test(test_bad_events_refused),
 		cmocka_unit_test(test_unnamed_locks_left_out),
+		cmocka_unit_test(test_counts_across_batches),
 		cmocka_unit_test(test_lockdep_names_per_fs_type),
 		cmocka_unit_test(test_corrupt_recordings),
 	};

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A small open-addressing hash map from short byte keys (up to
+ * LG_KEYMAP_KEY_MAX bytes, copied in) to 64-bit values: the capture's
+ * caches of lock-class names and of the chains counted in a batch.  No
+ * deletion; lg_keymap_clear() empties it, keeping its memory.
+ */
+#ifndef LOCKGRAPH_DAEMON_KEYMAP_H
+#define LOCKGRAPH_DAEMON_KEYMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LG_KEYMAP_KEY_MAX 52
+
+struct lg_keymap_slot {
+	uint64_t hash;	/* 0: empty */
+	int64_t value;
+	uint32_t len;
+	unsigned char key[LG_KEYMAP_KEY_MAX];
+};
+
+struct lg_keymap {
+	struct lg_keymap_slot *slots;
+	size_t cap;	/* a power of two, or 0 */
+	size_t n;
+};
+
+/* Free the slots of @m (a zeroed map needs no setup). */
+void lg_keymap_free(struct lg_keymap *m);
+
+/* Forget every key, keeping the memory. */
+void lg_keymap_clear(struct lg_keymap *m);
+
+/*
+ * The value slot of @key (@len bytes, at most LG_KEYMAP_KEY_MAX), or NULL
+ * when absent.  The pointer is valid until the next insertion.
+ */
+int64_t *lg_keymap_find(const struct lg_keymap *m, const void *key, size_t len);
+
+/*
+ * The value slot of @key, added with value 0 when absent (*@added tells,
+ * may be NULL).  Returns NULL when out of memory or @len is too long.  The
+ * pointer is valid until the next insertion.
+ */
+int64_t *lg_keymap_get(struct lg_keymap *m, const void *key, size_t len,
+		       int *added);
+
+/* Iterate: for (i = 0; (s = lg_keymap_next(m, &i));) ... */
+struct lg_keymap_slot *lg_keymap_next(const struct lg_keymap *m, size_t *i);
+
+#endif /* LOCKGRAPH_DAEMON_KEYMAP_H */

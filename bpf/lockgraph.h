@@ -167,6 +167,13 @@ enum lg_drop {
 	 * acquisition; until then its spinlocks are not tracked).
 	 */
 	LG_DROP_NO_TASK_STATE = 9,
+	/*
+	 * Counted by the kernel, not by the programs: runs of a program
+	 * skipped because it was already running on that CPU (a probed
+	 * tracepoint fired inside a BPF helper; bpf_prog_info's
+	 * recursion_misses).  lockgraphd reads it for each source.
+	 */
+	LG_DROP_RECURSION = 10,
 	LG_DROP_COUNT,
 };
 

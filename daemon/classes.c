@@ -202,6 +202,7 @@ const char *lg_drop_name(unsigned int drop)
 		[LG_DROP_CONTENTION_NESTED] = "contention_nested",
 		[LG_DROP_IRQ_CONTEXT] = "irq_context",
 		[LG_DROP_NO_TASK_STATE] = "no_task_state",
+		[LG_DROP_RECURSION] = "recursion_miss",
 	};
 
 	return drop < LG_DROP_COUNT && names[drop] ? names[drop] : "unknown";

@@ -266,6 +266,8 @@ static int read_drops(struct lg_probes *p, unsigned int source,
 	for (__u32 i = 0; i < LG_DROP_COUNT && !err; i++) {
 		__u64 sum = 0;
 
+		if (i == LG_DROP_RECURSION) /* the kernel's count: below */
+			continue;
 		if (bpf_map__lookup_elem(map, &i, sizeof(i), vals,
 					 sizeof(*vals) * (size_t)p->ncpus, 0))
 			continue;
@@ -279,13 +281,43 @@ static int read_drops(struct lg_probes *p, unsigned int source,
 	return err;
 }
 
+/*
+ * The kernel skips a tp_btf program that is already running on the CPU
+ * and counts it in the program's recursion_misses: events lost like any
+ * other drop.
+ */
+static int read_recursion_misses(struct lg_probes *p, unsigned int source,
+				 lg_probe_drop_fn fn, void *ctx)
+{
+	__u64 *last = &p->last_drops[source][LG_DROP_RECURSION], sum = 0;
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, p->src[source].obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			sum += info.recursion_misses;
+	}
+	if (sum <= *last)
+		return 0;
+	sum -= *last;
+	*last += sum;
+	return fn(source, LG_DROP_RECURSION, sum, ctx);
+}
+
 int lg_probes_drops(struct lg_probes *p, lg_probe_drop_fn fn, void *ctx)
 {
 	int err = 0;
 
-	for (unsigned int s = 0; s < LG_SRC_COUNT && !err; s++)
+	for (unsigned int s = 0; s < LG_SRC_COUNT && !err; s++) {
 		if (p->src[s].drops)
 			err = read_drops(p, s, p->src[s].drops, fn, ctx);
+		if (!err && p->src[s].obj)
+			err = read_recursion_misses(p, s, fn, ctx);
+	}
 	return err;
 }
 

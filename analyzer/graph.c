@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "graph.h"
 
 struct lg_id_list {
@@ -181,23 +182,6 @@ int lg_mode_pairs_parse(const char *text, unsigned int *pairs)
 
 /* ---- small containers ------------------------------------------------- */
 
-static int grow(void **p, size_t *cap, size_t need, size_t elsz)
-{
-	size_t ncap = *cap ? *cap : 8;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	np = realloc(*p, ncap * elsz);
-	if (!np)
-		return -ENOMEM;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
 static int id_list_push(struct lg_id_list *l, uint32_t v)
 {
 	if (l->n == l->cap) {
@@ -317,34 +301,38 @@ static int reserve_class(struct lg_graph *g)
 	if (need > cap) {
 		size_t ncap = cap;
 
-		err = grow((void **)&g->classes, &ncap, need, sizeof(*g->classes));
+		err = lg_array_grow((void **)&g->classes, &ncap, need,
+				    sizeof(*g->classes));
 		if (err)
 			return err;
 		ncap = cap;
-		err = grow((void **)&g->comp_parent, &ncap, need,
-			   sizeof(*g->comp_parent));
+		err = lg_array_grow((void **)&g->comp_parent, &ncap, need,
+				    sizeof(*g->comp_parent));
 		if (err)
 			return err;
 		ncap = cap;
-		err = grow((void **)&g->label, &ncap, need, sizeof(*g->label));
+		err = lg_array_grow((void **)&g->label, &ncap, need,
+				    sizeof(*g->label));
 		if (err)
 			return err;
 		ncap = cap;
-		err = grow((void **)&g->lprev, &ncap, need, sizeof(*g->lprev));
+		err = lg_array_grow((void **)&g->lprev, &ncap, need,
+				    sizeof(*g->lprev));
 		if (err)
 			return err;
 		ncap = cap;
-		err = grow((void **)&g->lnext, &ncap, need, sizeof(*g->lnext));
+		err = lg_array_grow((void **)&g->lnext, &ncap, need,
+				    sizeof(*g->lnext));
 		if (err)
 			return err;
 		ncap = cap;
-		err = grow((void **)&g->comp_mark, &ncap, need,
-			   sizeof(*g->comp_mark));
+		err = lg_array_grow((void **)&g->comp_mark, &ncap, need,
+				    sizeof(*g->comp_mark));
 		if (err)
 			return err;
 		ncap = cap;
-		err = grow((void **)&g->comp_flag, &ncap, need,
-			   sizeof(*g->comp_flag));
+		err = lg_array_grow((void **)&g->comp_flag, &ncap, need,
+				    sizeof(*g->comp_flag));
 		if (err)
 			return err;
 		g->classes_cap = ncap;
@@ -996,7 +984,7 @@ int lg_graph_add_edge(struct lg_graph *g, lg_class_id from, lg_class_id to,
 
 	if (g->nedges >= LG_NONE - 1)
 		return -ENOSPC;
-	err = grow((void **)&g->edges, &g->edges_cap, g->nedges + 1,
+	err = lg_array_grow((void **)&g->edges, &g->edges_cap, g->nedges + 1,
 		   sizeof(*g->edges));
 	if (err)
 		return err;

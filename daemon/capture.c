@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "capture.h"
 #include "keymap.h"
 #include "cycle_report.h"
@@ -50,25 +51,6 @@ struct lg_capture {
 	size_t ndirty_classes, dirty_classes_cap;
 	int64_t batch_now;	     /* latest event time of the batch */
 };
-
-/* Grow the array *@v of *@cap elements of @size bytes to hold @need. */
-static int grow_array(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap = *cap ? *cap : 64;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*v, ncap * size);
-	if (!n)
-		return -ENOMEM;
-	memset((char *)n + *cap * size, 0, (ncap - *cap) * size);
-	*v = n;
-	*cap = ncap;
-	return 0;
-}
 
 int lg_capture_new(const struct lg_capture_config *cfg, struct lg_capture **out)
 {
@@ -373,13 +355,13 @@ static int class_seen(struct lg_capture *c, lg_class_id id)
 {
 	int err;
 
-	err = grow_array((void **)&c->class_seen, &c->class_seen_cap,
+	err = lg_array_grow((void **)&c->class_seen, &c->class_seen_cap,
 			 (size_t)id + 1, sizeof(*c->class_seen));
 	if (err)
 		return err;
 	if (c->class_seen[id])
 		return 0;
-	err = grow_array((void **)&c->dirty_classes, &c->dirty_classes_cap,
+	err = lg_array_grow((void **)&c->dirty_classes, &c->dirty_classes_cap,
 			 c->ndirty_classes + 1, sizeof(*c->dirty_classes));
 	if (err)
 		return err;
@@ -474,7 +456,7 @@ static int count_edge(struct lg_capture *c, lg_edge_id e)
 	int err;
 
 	if (!c->edges[e].pending) {
-		err = grow_array((void **)&c->dirty_edges, &c->dirty_edges_cap,
+		err = lg_array_grow((void **)&c->dirty_edges, &c->dirty_edges_cap,
 				 c->ndirty_edges + 1, sizeof(*c->dirty_edges));
 		if (err)
 			return err;
@@ -520,7 +502,7 @@ static int record_dep(lg_class_id from, lg_class_id to, unsigned int pair,
 	err = lg_recorder_edge(c->rec, from, to, &seen, &e, &cycle_row);
 	if (err)
 		return err;
-	err = grow_array((void **)&c->edges, &c->edges_cap, (size_t)e + 1,
+	err = lg_array_grow((void **)&c->edges, &c->edges_cap, (size_t)e + 1,
 			 sizeof(*c->edges));
 	if (err)
 		return err;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "recorder.h"
 
 struct lg_recorder {
@@ -17,24 +18,6 @@ struct lg_recorder {
 	size_t edge_cap;
 	struct lg_recorder_counts counts;
 };
-
-static int ensure_rows(int64_t **rows, size_t *cap, size_t need)
-{
-	size_t ncap = *cap ? *cap : 256;
-	int64_t *n;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*rows, ncap * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	memset(n + *cap, 0, (ncap - *cap) * sizeof(*n));
-	*rows = n;
-	*cap = ncap;
-	return 0;
-}
 
 int lg_recorder_open(struct lg_store *s, struct lg_recorder **out)
 {
@@ -104,7 +87,8 @@ int lg_recorder_class(struct lg_recorder *r, const char *name,
 	err = lg_graph_class(r->graph, name, true, id);
 	if (err)
 		return err;
-	err = ensure_rows(&r->class_rows, &r->class_cap, (size_t)*id + 1);
+	err = lg_array_grow((void **)&r->class_rows, &r->class_cap,
+			    (size_t)*id + 1, sizeof(*r->class_rows));
 	if (err)
 		return err;
 	r->class_rows[*id] = row;
@@ -165,7 +149,8 @@ int lg_recorder_edge(struct lg_recorder *r, lg_class_id from, lg_class_id to,
 				&cycle);
 	if (ret < 0)
 		return ret;
-	err = ensure_rows(&r->edge_rows, &r->edge_cap, (size_t)*edge + 1);
+	err = lg_array_grow((void **)&r->edge_rows, &r->edge_cap,
+			    (size_t)*edge + 1, sizeof(*r->edge_rows));
 	if (err)
 		goto cleanup;
 	r->edge_rows[*edge] = row;

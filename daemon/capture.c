@@ -167,14 +167,6 @@ static size_t probe_frames(char *const *fp, size_t n)
 	return start;
 }
 
-/* "func" of "func+0x1a/0x40", for naming unrecognised locks. */
-static void frame_function(const char *frame, char *out, size_t size)
-{
-	size_t len = strcspn(frame, "+ ");
-
-	snprintf(out, size, "%.*s", (int)len, frame);
-}
-
 /*
  * Log a new cycle the way lockdep would print it, each line with the
  * sd-daemon warning prefix.  The report reads the open transaction.
@@ -262,7 +254,7 @@ static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 		at = lg_print_at_frame(fp, nframes);
 
 		if (at)
-			frame_function(at, where, sizeof(where));
+			lg_frame_function(at, where, sizeof(where));
 	}
 
 	cf = open_memstream(&chain, &chain_len);

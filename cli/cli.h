@@ -46,6 +46,16 @@ const char *cli_time(int64_t t, char *buf);
 void json_str(FILE *f, const char *s);
 void json_key(FILE *f, const char *key, bool *first);
 
+/*
+ * Write the graph as DOT to @f: cycle @cycle drawn as a circle, or the
+ * whole graph when @cycle is 0.  Cycle edges red, the mission's classes
+ * filled, each edge labelled with the function that took the acquired
+ * lock, its modes and count.  Returns 0, -ENOENT (no such cycle), -EINVAL
+ * (a damaged cycle), -E2BIG (a cycle too long to draw), -ENOMEM or -EIO
+ * (SQLite: sqlite3_errmsg(), or a write error on @f).
+ */
+int cli_write_dot(struct lg_store *s, int64_t cycle, FILE *f);
+
 int cmd_classes(int argc, char **argv);
 int cmd_edges(int argc, char **argv);
 int cmd_cycles(int argc, char **argv);
@@ -55,5 +65,6 @@ int cmd_export(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_show_cycle(int argc, char **argv);
 
 #endif /* LOCKGRAPH_CLI_H */

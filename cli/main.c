@@ -29,6 +29,7 @@ static const struct cli_cmd commands[] = {
 	{ "report", cmd_report, "report ID [--original]" },
 	{ "path", cmd_path, "path CLASS_A CLASS_B" },
 	{ "export", cmd_export, "export --format dot|json" },
+	{ "show-cycle", cmd_show_cycle, "show-cycle ID [--svg FILE | --png FILE]" },
 	{ "top", cmd_top, "top [--limit N]" },
 	{ "ingest", cmd_ingest,
 	  "ingest [--format auto|splat|proc-lockdep] [--host NAME] [--boot ID] FILE..." },

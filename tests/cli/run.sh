@@ -77,6 +77,7 @@ golden report-1 "$LG" --db "$DB" report 1
 golden path "$LG" --db "$DB" path '&mapping->i_mmap_rwsem' fs_reclaim
 golden export-dot "$LG" --db "$DB" export --format dot
 golden export-json "$LG" --db "$DB" export --format json
+golden show-cycle-1 "$LG" --db "$DB" show-cycle 1
 golden status "$LG" --db "$DB" status
 golden status-json "$LG" --db "$DB" -j status
 golden top "$LG" --db "$DB" top
@@ -92,6 +93,53 @@ if "$LG" --db "$DB" report --original 1 | grep -q 'khugepaged/43 is trying to ac
 else
 	fail "report --original prints lockdep's own text"
 fi
+# --- pictures through Graphviz ------------------------------------------
+# The files must be what they claim: PNG magic, SVG that parses as XML
+# and names every class of the cycle (XML-escaped).
+mkdir "$T/pics" "$T/fakebin"
+# A dot that fails the way Graphviz does, for the error path.
+printf '#!/bin/sh\necho "Error: layout was not done" >&2\nexit 1\n' >"$T/fakebin/dot"
+chmod +x "$T/fakebin/dot"
+if command -v dot >/dev/null; then
+	if "$LG" --db "$DB" show-cycle 1 --png "$T/c1.png" 2>"$T/err" &&
+		[ "$(head -c 8 "$T/c1.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
+		ok "show-cycle --png writes a PNG ($(wc -c <"$T/c1.png") bytes)"
+	else
+		fail "show-cycle --png writes a PNG: $(cat "$T/err")"
+	fi
+	# Graphviz escapes '-' too: compare the parsed text, one line each.
+	if "$LG" --db "$DB" show-cycle 1 --svg "$T/c1.svg" 2>"$T/err" &&
+		xmllint --xpath 'string(/*)' "$T/c1.svg" >"$T/svgtext" 2>>"$T/err"; then
+		missing=""
+		for want in '&mapping->i_mmap_rwsem' '&vma->vm_sequence' \
+			'&vma->vm_sequence/1' fs_reclaim rmap_walk_file __vma_adjust \
+			__alloc_pages_nodemask 'closes the circle: khugepaged/43'; do
+			grep -qxF -- "$want" "$T/svgtext" || missing="$missing '$want'"
+		done
+		if [ -z "$missing" ]; then
+			ok "show-cycle --svg writes SVG that parses and names every class and function"
+		else
+			fail "show-cycle --svg: the SVG's text lacks$missing"
+		fi
+	else
+		fail "show-cycle --svg writes SVG that parses: $(cat "$T/err")"
+	fi
+	expect_fail "show-cycle of a missing cycle" "no cycle 99 in $DB" \
+		"$LG" --db "$DB" show-cycle 99 --png "$T/pics/none.png"
+else
+	skip "show-cycle --png/--svg (Graphviz's dot is not installed: scripts/install-deps.sh test)"
+fi
+expect_fail "show-cycle when dot fails" \
+	"cannot render $T/pics/bad.png: dot -Tpng failed: Error: layout was not done" \
+	env PATH="$T/fakebin:$PATH" "$LG" --db "$DB" show-cycle 1 --png "$T/pics/bad.png"
+expect_fail "show-cycle without Graphviz" "cannot render $T/pics/c.png: Graphviz's .dot. is not installed" \
+	env PATH=/nonexistent "$LG" --db "$DB" show-cycle 1 --png "$T/pics/c.png"
+if [ -z "$(ls -A "$T/pics" 2>/dev/null)" ]; then
+	ok "failed renders leave no file behind"
+else
+	fail "failed renders leave no file behind: $(ls "$T/pics")"
+fi
+
 before=$(dump "$DB")
 if "$LG" --db "$DB" ingest "$SEED" | grep -q 'already ingested (ingest #1); nothing changed' &&
 	[ "$(dump "$DB")" = "$before" ]; then

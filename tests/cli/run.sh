@@ -140,6 +140,43 @@ else
 	fail "failed renders leave no file behind: $(ls "$T/pics")"
 fi
 
+# --- tables on a terminal: a pseudo-terminal from script(1) -------------
+if command -v script >/dev/null; then
+	# on_tty COLS CMD...: CMD's output on a pty COLS wide, in $T/tty.
+	on_tty() {
+		cols=$1
+		shift
+		script -qec "stty cols $cols; $*" /dev/null </dev/null | tr -d '\r' >"$T/tty"
+	}
+	# The widest line of $T/tty, in characters (the ellipsis is one).
+	widest() { sed 's/\xe2\x80\xa6/./g' "$T/tty" | awk '{ if (length > m) m = length } END { print m + 0 }'; }
+
+	on_tty 60 "$LG" --db "$DB" status
+	if [ "$(widest)" -le 60 ] && grep -q '^boot ingest:.*(4\.13\.0-rc5-.*…$' "$T/tty" &&
+		grep -q '^    no drops$' "$T/tty"; then
+		ok "status on a 60-column terminal: long lines cut with an ellipsis ($(widest) columns)"
+	else
+		sed 's/^/# /' "$T/tty"
+		fail "status on a 60-column terminal: long lines cut with an ellipsis"
+	fi
+	on_tty 80 "$LG" --db "$DB" top
+	if [ "$(head -n 1 "$T/tty")" = "WAITS  TOTAL WAIT  MAX WAIT  AVG WAIT  BOOTS  CLASS" ] &&
+		[ "$(sed -n 2p "$T/tty")" = "(no contention recorded)" ]; then
+		ok "top on a terminal: columns as wide as their cells"
+	else
+		sed 's/^/# /' "$T/tty"
+		fail "top on a terminal: columns as wide as their cells"
+	fi
+	on_tty 60 "$LG" --db "$DB" -j top
+	if [ "$(cat "$T/tty")" = "[]" ]; then
+		ok "-j top on a terminal is still JSON"
+	else
+		fail "-j top on a terminal is still JSON: $(cat "$T/tty")"
+	fi
+else
+	skip "tables on a terminal (no script(1) from bsdutils to make a pty)"
+fi
+
 before=$(dump "$DB")
 if "$LG" --db "$DB" ingest "$SEED" | grep -q 'already ingested (ingest #1); nothing changed' &&
 	[ "$(dump "$DB")" = "$before" ]; then

@@ -124,6 +124,41 @@ if grep -q "no drops\|DROPPED" "$T/status.txt"; then
 else
 	fail "status shows the drop counters"
 fi
+# On a terminal (a pty from script(1)): top's columns line up under their
+# headings, status's tables fit the width, the reasons wrapped, not lost.
+if command -v script >/dev/null; then
+	script -qec "stty cols 60; $LG --db $DB top" /dev/null </dev/null | tr -d '\r' >"$T/top.tty"
+	sed 's/^/# tty: /' "$T/top.tty"
+	col=$(head -n 1 "$T/top.tty" | awk '{ print index($0, "CLASS") }')
+	if [ "$(wc -l <"$T/top.tty")" -ge 2 ] &&
+		sed 's/\xe2\x80\xa6/./g' "$T/top.tty" | awk -v c="$col" '
+			length > 60 { bad = 1 }
+			NR > 1 && (substr($0, c - 2, 2) != "  " || substr($0, c, 1) == " ") { bad = 1 }
+			END { exit bad }'; then
+		ok "top on a 60-column terminal: every class starts under CLASS, no line wider"
+	else
+		fail "top on a 60-column terminal: every class starts under CLASS, no line wider"
+	fi
+	script -qec "stty cols 64; $LG --db $DB status" /dev/null </dev/null | tr -d '\r' >"$T/status.tty"
+	sed 's/^/# tty: /' "$T/status.tty"
+	# The lockdep source's reason, its wrapped lines joined again.
+	why=$("$LG" --db "$DB" -j status | grep -o '"source":"lockdep","loaded":false,"reason":"[^"]*"' |
+		sed 's/.*"reason":"//; s/"$//')
+	got=$(awk '/^    lockdep +not loaded/ { on = 1; sub(/^ *lockdep +not loaded +- +/, ""); printf "%s", $0; next }
+		on && /^     / { sub(/^ +/, " "); printf "%s", $0; next } { on = 0 }' "$T/status.tty")
+	if [ -n "$why" ] && [ "$got" = "$why" ] &&
+		sed 's/\xe2\x80\xa6/./g' "$T/status.tty" | awk 'length > 64 { bad = 1 } END { exit bad }'; then
+		ok "status on a 64-column terminal: sources as a table, the reason wrapped whole"
+	else
+		echo "# reason: '$why'"
+		echo "# joined: '$got'"
+		fail "status on a 64-column terminal: sources as a table, the reason wrapped whole"
+	fi
+else
+	n=$((n + 1))
+	echo "skip $n - tables on a terminal (no script(1) from bsdutils to make a pty)"
+fi
+
 # The recording replays, without privileges' help, to the same graph.
 edges_of() {
 	sqlite3 "$1" "SELECT f.name || ' -> ' || t.name || ' ' || e.modes FROM edges e

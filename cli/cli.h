@@ -49,11 +49,25 @@ void json_key(FILE *f, const char *key, bool *first);
 /* Is stdout a terminal (and the output not JSON)? */
 bool cli_tty(void);
 
-/* Columns of the terminal on stdout ($COLUMNS, else 80, when unknown). */
-int cli_term_width(void);
+/* Columns of the terminal on @fd ($COLUMNS, else 80, when unknown). */
+int cli_term_width(int fd);
 
 /* Print @indent and @text in @width columns, cut with an ellipsis. */
 void cli_print_fit(const char *indent, const char *text, int width);
+
+/*
+ * A progress line on stderr (cli/progress.c), for one long command at a
+ * time.  cli_progress_begin() decides whether to show one: stderr a
+ * terminal, not -j, and @total input bytes unknown (0) or at least 1 MiB.
+ * cli_progress() redraws it, printf-style: at once when @fmt differs from
+ * the last one drawn (a new stage), else at most four times a second.
+ * cli_progress_clear() erases it before other output (cli_err() does);
+ * cli_progress_end() erases it for good.
+ */
+void cli_progress_begin(size_t total);
+void cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_progress_clear(void);
+void cli_progress_end(void);
 
 /* A column of a table (cli/table.c). */
 struct cli_col {

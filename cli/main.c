@@ -39,6 +39,7 @@ void cli_err(const char *fmt, ...)
 {
 	va_list ap;
 
+	cli_progress_clear();
 	fprintf(stderr, "%s: ", cli.prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

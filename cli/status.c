@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -150,7 +151,7 @@ static int boot_details(struct lg_store *s, int64_t boot)
 static void status_line(const char *indent, const char *text)
 {
 	if (cli_tty())
-		cli_print_fit(indent, text, cli_term_width());
+		cli_print_fit(indent, text, cli_term_width(STDOUT_FILENO));
 	else
 		printf("%s%s\n", indent, text);
 }

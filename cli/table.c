@@ -23,13 +23,13 @@ bool cli_tty(void)
 	return !cli.json && isatty(STDOUT_FILENO);
 }
 
-int cli_term_width(void)
+int cli_term_width(int fd)
 {
 	struct winsize ws;
 	const char *env;
 	long n;
 
-	if (!ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col > 0)
+	if (!ioctl(fd, TIOCGWINSZ, &ws) && ws.ws_col > 0)
 		return ws.ws_col;
 	env = getenv("COLUMNS");
 	n = env ? strtol(env, NULL, 10) : 0;
@@ -168,7 +168,7 @@ static void print_last(const struct cli_table *t, const char *s, size_t start,
 static int print_tty(const struct cli_table *t, size_t nrows)
 {
 	size_t *w = calloc(t->ncols, sizeof(*w)), start, room;
-	int width = cli_term_width();
+	int width = cli_term_width(STDOUT_FILENO);
 
 	if (!w)
 		return -ENOMEM;

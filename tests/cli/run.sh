@@ -140,7 +140,9 @@ else
 	fail "failed renders leave no file behind: $(ls "$T/pics")"
 fi
 
-# --- tables on a terminal: a pseudo-terminal from script(1) -------------
+# --- tables and progress on a terminal: a pseudo-terminal from script(1) -
+# A large log: the real corpus, 4 times (1.4 MiB).
+for _ in 1 2 3 4; do cat tests/corpus/splats/*.txt; done >"$T/big.log"
 if command -v script >/dev/null; then
 	# on_tty COLS CMD...: CMD's output on a pty COLS wide, in $T/tty.
 	on_tty() {
@@ -173,8 +175,36 @@ if command -v script >/dev/null; then
 	else
 		fail "-j top on a terminal is still JSON: $(cat "$T/tty")"
 	fi
+
+	# Ingest progress on a terminal: each stage with bytes and reports,
+	# then erased before the result.
+	on_tty 100 "$LG" --db "$T/big.db" ingest "$T/big.log"
+	# Each frame starts with "erase line" (on_tty dropped the \r).
+	sed 's/\x1b\[K/\n/g' "$T/tty" >"$T/frames"
+	sed 's/^/# /' "$T/frames" | grep -v 'not imported' | cut -c1-120
+	if grep -q "^$T/big.log: reading, [0-9.]* of 1\.[0-9] MiB$" "$T/frames" &&
+		grep -q "^$T/big.log: scanning, [0-9.]* of 1\.[0-9] MiB, [0-9]* lockdep reports found$" "$T/frames" &&
+		grep -q "^$T/big.log: storing, [0-9]* of 184 lockdep reports$" "$T/frames" &&
+		grep -q "^$T/big.log: committing$" "$T/frames" &&
+		grep -q "^$T/big.log: 184 lockdep reports, 112 circular imported; added" "$T/frames"; then
+		ok "ingest of a 1.4 MiB log on a terminal: progress by stage, then the result"
+	else
+		fail "ingest of a 1.4 MiB log on a terminal: progress by stage, then the result"
+	fi
+	on_tty 100 "$LG" --db "$T/big-j.db" -j ingest "$T/big.log"
+	if grep -q '^\[{"file":' "$T/tty" && ! grep -q "$(printf '\033')" "$T/tty"; then
+		ok "-j ingest on a terminal: JSON, no progress"
+	else
+		fail "-j ingest on a terminal: JSON, no progress"
+	fi
 else
-	skip "tables on a terminal (no script(1) from bsdutils to make a pty)"
+	skip "tables and progress on a terminal (no script(1) from bsdutils to make a pty)"
+fi
+"$LG" --db "$T/big-p.db" ingest "$T/big.log" >"$T/out" 2>"$T/err"
+if [ $? -eq 0 ] && [ ! -s "$T/err" ] && grep -q '184 lockdep reports' "$T/out"; then
+	ok "ingest piped: the result on stdout, stderr empty of progress"
+else
+	fail "ingest piped: stderr should be empty, got: $(head -c 200 "$T/err")"
 fi
 
 before=$(dump "$DB")

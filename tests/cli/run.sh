@@ -134,6 +134,12 @@ expect_fail "show-cycle when dot fails" \
 	env PATH="$T/fakebin:$PATH" "$LG" --db "$DB" show-cycle 1 --png "$T/pics/bad.png"
 expect_fail "show-cycle without Graphviz" "cannot render $T/pics/c.png: Graphviz's .dot. is not installed" \
 	env PATH=/nonexistent "$LG" --db "$DB" show-cycle 1 --png "$T/pics/c.png"
+expect_fail "show-cycle into a missing directory" \
+	"cannot write $T/pics/nodir/c.svg: No such file or directory" \
+	"$LG" --db "$DB" show-cycle 1 --svg "$T/pics/nodir/c.svg"
+"$LG" --db "$DB" show-cycle 1 --svg "$T/pics/a.svg" --png "$T/pics/a.png" 2>/dev/null
+[ $? -eq 2 ] && ok "show-cycle with --svg and --png exits 2" ||
+	fail "show-cycle with --svg and --png exits 2"
 if [ -z "$(ls -A "$T/pics" 2>/dev/null)" ]; then
 	ok "failed renders leave no file behind"
 else

@@ -56,7 +56,22 @@ struct sp_ctx {
 	struct lg_parse_error *err;
 	const char *tag;	/* caller tag of the report being parsed */
 	size_t limit;		/* last line index of that report */
+	const struct lg_parse_progress *progress;	/* or NULL */
+	size_t len;		/* input bytes */
 };
+
+/* Tell the caller how far we got: every 4096 lines, every 100 reports. */
+static void report_progress(const struct sp_ctx *c, size_t line,
+			    size_t found, size_t decoded)
+{
+	if (!c->progress || !c->progress->fn)
+		return;
+	if (decoded ? decoded % 100 : line % 4096)
+		return;
+	c->progress->fn(c->progress->ctx,
+			decoded ? c->len : (size_t)(c->lines[line].text - c->arena),
+			c->len, found, decoded);
+}
 
 /* A "(class){usage}, at: where" lock as lockdep prints it. */
 struct sp_lock {
@@ -2000,6 +2015,7 @@ static int parse_all(struct sp_ctx *c, struct lg_splat_list *res)
 	for (i = 0; i < c->nlines; i++) {
 		struct sp_start cur;
 
+		report_progress(c, i, n, 0);
 		c->tag = c->lines[i].tag;
 		c->limit = c->nlines - 1;
 		if (!find_title(c, i, &cur.kind, cur.text, sizeof(cur.text),
@@ -2047,6 +2063,7 @@ static int parse_all(struct sp_ctx *c, struct lg_splat_list *res)
 		ret = build_text(c, st[k].first, s);
 		if (ret)
 			goto out;
+		report_progress(c, 0, n, k + 1);
 	}
 	ret = 0;
 out:
@@ -2084,7 +2101,16 @@ const char *lg_splat_kind_name(enum lg_splat_kind kind)
 int lg_splat_parse(const char *buf, size_t len, struct lg_splat_list *out,
 		   struct lg_parse_error *err)
 {
-	struct sp_ctx c = { .err = err, .tag = "" };
+	return lg_splat_parse_progress(buf, len, out, err, NULL);
+}
+
+int lg_splat_parse_progress(const char *buf, size_t len,
+			    struct lg_splat_list *out,
+			    struct lg_parse_error *err,
+			    const struct lg_parse_progress *progress)
+{
+	struct sp_ctx c = { .err = err, .tag = "", .progress = progress,
+			    .len = len };
 	struct lg_splat_list res = { NULL, 0 };
 	struct lg_splat *nv;
 	size_t i;

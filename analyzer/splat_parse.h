@@ -93,6 +93,24 @@ struct lg_splat_list {
 int lg_splat_parse(const char *buf, size_t len, struct lg_splat_list *out,
 		   struct lg_parse_error *err);
 
+/*
+ * How far a long parse got, for a progress display.  @fn is called every
+ * few thousand lines while the input is scanned for reports (@bytes of
+ * @total scanned, @found reports so far, @decoded 0), then after every
+ * hundred reports decoded (@bytes == @total, @decoded of @found).
+ */
+struct lg_parse_progress {
+	void (*fn)(void *ctx, size_t bytes, size_t total, size_t found,
+		   size_t decoded);
+	void *ctx;
+};
+
+/* lg_splat_parse(), telling @progress (may be NULL) how far it got. */
+int lg_splat_parse_progress(const char *buf, size_t len,
+			    struct lg_splat_list *out,
+			    struct lg_parse_error *err,
+			    const struct lg_parse_progress *progress);
+
 /* Free everything in @list and reset it to empty. */
 void lg_splat_list_free(struct lg_splat_list *list);
 

@@ -16,6 +16,10 @@ static const char *const machinery[] = {
 	"__mutex_lock", "mutex_trylock", "_raw_", "__raw_", "rwsem_",
 	"percpu_down_", "lock_map_acquire", "might_lock", "__might_",
 	"rt_mutex_lock", "rt_spin_lock", "ww_mutex_lock", "do_raw_",
+	/* annotations that take a pseudo-lock or a seqcount for lockdep */
+	"fs_reclaim_acquire", "write_seqcount_begin", "raw_write_seqcount_begin",
+	/* lockdep itself, in old kernels' stacks */
+	"validate_chain", "check_prev",
 };
 
 static bool is_machinery(const char *frame)
@@ -32,6 +36,13 @@ const char *lg_print_at_frame(char *const *frames, size_t nframes)
 		if (!is_machinery(frames[i]))
 			return frames[i];
 	return nframes ? frames[0] : NULL;
+}
+
+void lg_frame_function(const char *frame, char *out, size_t size)
+{
+	size_t len = strcspn(frame, "+ ");
+
+	snprintf(out, size, "%.*s", (int)len, frame);
 }
 
 /* The mode one end of @pairs was in: write wins, then read. */

@@ -55,4 +55,10 @@ int lg_print_cycle(FILE *f, const struct lg_print_cycle *c);
  */
 const char *lg_print_at_frame(char *const *frames, size_t nframes);
 
+/*
+ * The function of @frame ("rmap_walk_file" of "rmap_walk_file+0x5a/0x147")
+ * into @out (@size bytes, truncated to fit).
+ */
+void lg_frame_function(const char *frame, char *out, size_t size);
+
 #endif /* LOCKGRAPH_ANALYZER_SPLAT_PRINT_H */

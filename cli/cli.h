@@ -46,6 +46,78 @@ const char *cli_time(int64_t t, char *buf);
 void json_str(FILE *f, const char *s);
 void json_key(FILE *f, const char *key, bool *first);
 
+/* Is stdout a terminal (and the output not JSON)? */
+bool cli_tty(void);
+
+/* Columns of the terminal on @fd ($COLUMNS, else 80, when unknown). */
+int cli_term_width(int fd);
+
+/* Print @indent and @text in @width columns, cut with an ellipsis. */
+void cli_print_fit(const char *indent, const char *text, int width);
+
+/*
+ * A progress line on stderr (cli/progress.c), for one long command at a
+ * time.  cli_progress_begin() decides whether to show one: stderr a
+ * terminal, not -j, and @total input bytes unknown (0) or at least 1 MiB.
+ * cli_progress() redraws it, printf-style: at once when @fmt differs from
+ * the last one drawn (a new stage), else at most four times a second.
+ * cli_progress_clear() erases it before other output (cli_err() does);
+ * cli_progress_end() erases it for good.
+ */
+void cli_progress_begin(size_t total);
+void cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_progress_clear(void);
+void cli_progress_end(void);
+
+/* A column of a table (cli/table.c). */
+struct cli_col {
+	const char *head;
+	int width;		/* piped: printf's minimum width (0 last) */
+	bool right;		/* right-aligned (numbers) */
+	const char *sep;	/* piped: the text before the column */
+};
+
+/*
+ * A table: cells added row by row, printed at once.  Piped (or -j), each
+ * cell is printed at its column's width and separator: the stable layout.
+ * On a terminal, columns are as wide as their widest cell, two spaces
+ * apart, and the last one fits the terminal: wrapped under itself (@wrap)
+ * or cut with an ellipsis.
+ */
+struct cli_table {
+	const struct cli_col *cols;
+	size_t ncols;
+	const char *indent;	/* before every line */
+	bool wrap;
+	char **cells;		/* row-major, owned */
+	size_t ncells, cap;
+	int err;		/* the first failure of cli_table_cell() */
+};
+
+void cli_table_init(struct cli_table *t, const struct cli_col *cols,
+		    size_t ncols, const char *indent, bool wrap);
+
+/* Add the next cell, printf-style; a failure is kept for print. */
+void cli_table_cell(struct cli_table *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Print @t (heading, then rows) to stdout and free its cells.  Returns 0,
+ * -ENOMEM (a cell could not be stored: nothing printed) or -EINVAL (the
+ * cells do not fill whole rows).
+ */
+int cli_table_print(struct cli_table *t);
+
+/*
+ * Write the graph as DOT to @f: cycle @cycle drawn as a circle, or the
+ * whole graph when @cycle is 0.  Cycle edges red, the mission's classes
+ * filled, each edge labelled with the function that took the acquired
+ * lock, its modes and count.  Returns 0, -ENOENT (no such cycle), -EINVAL
+ * (a damaged cycle), -E2BIG (a cycle too long to draw), -ENOMEM or -EIO
+ * (SQLite: sqlite3_errmsg(), or a write error on @f).
+ */
+int cli_write_dot(struct lg_store *s, int64_t cycle, FILE *f);
+
 int cmd_classes(int argc, char **argv);
 int cmd_edges(int argc, char **argv);
 int cmd_cycles(int argc, char **argv);
@@ -55,5 +127,6 @@ int cmd_export(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_show_cycle(int argc, char **argv);
 
 #endif /* LOCKGRAPH_CLI_H */

@@ -34,7 +34,15 @@ struct ingest_opts {
 	const char *boot;
 };
 
-/* Read all of @path ("-" for stdin) into a NUL-terminated buffer. */
+/* Bytes per read(), so a large file's reading shows progress. */
+#define READ_CHUNK (4 << 20)
+
+#define MIB(n) ((double)(n) / (1 << 20))
+
+/*
+ * Read all of @path ("-" for stdin) into a NUL-terminated buffer; the
+ * progress line (if any) shows how much.
+ */
 static int read_input(const char *path, char **out, size_t *len)
 {
 	size_t cap = 1 << 16, n = 0;
@@ -55,6 +63,7 @@ static int read_input(const char *path, char **out, size_t *len)
 	}
 	if (S_ISREG(st.st_mode) && st.st_size > 0)
 		cap = (size_t)st.st_size + 1;
+	cli_progress_begin(S_ISREG(st.st_mode) ? (size_t)st.st_size : 0);
 	buf = malloc(cap);
 	if (!buf) {
 		err = -ENOMEM;
@@ -73,7 +82,8 @@ static int read_input(const char *path, char **out, size_t *len)
 			buf = nb;
 			cap *= 2;
 		}
-		r = read(fd, buf + n, cap - n - 1);
+		r = read(fd, buf + n, cap - n - 1 < READ_CHUNK ? cap - n - 1 :
+						READ_CHUNK);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -83,6 +93,11 @@ static int read_input(const char *path, char **out, size_t *len)
 		if (!r)
 			break;
 		n += (size_t)r;
+		if (S_ISREG(st.st_mode))
+			cli_progress("%s: reading, %.1f of %.1f MiB", path,
+				     MIB(n), MIB(st.st_size));
+		else
+			cli_progress("%s: reading, %.1f MiB", path, MIB(n));
 	}
 	buf[n] = '\0';
 	*out = buf;
@@ -259,6 +274,20 @@ static int import_proc(struct ingest_run *run, const struct lg_proc_lockdep *p)
 	return err;
 }
 
+/* The parser's progress, on the progress line. */
+static void parse_progress(void *ctx, size_t bytes, size_t total, size_t found,
+			   size_t decoded)
+{
+	const char *path = ctx;
+
+	if (decoded)
+		cli_progress("%s: %zu lockdep reports found, %zu decoded",
+			     path, found, decoded);
+	else
+		cli_progress("%s: scanning, %.1f of %.1f MiB, %zu lockdep "
+			     "reports found", path, MIB(bytes), MIB(total), found);
+}
+
 /* Print a store error once, at the boundary. */
 static void store_error(const struct ingest_run *run, int err)
 {
@@ -296,7 +325,10 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 	if (fmt == FMT_PROC)
 		err = lg_proc_lockdep_parse(buf, len, &proc, &perr);
 	else
-		err = lg_splat_parse(buf, len, &splats, &perr);
+		err = lg_splat_parse_progress(buf, len, &splats, &perr,
+					      &(struct lg_parse_progress){
+						      .fn = parse_progress,
+						      .ctx = (void *)path });
 	if (err == -EBADMSG) {
 		cli_err("%s:%u: %s", path, perr.line, perr.msg);
 		goto cleanup;
@@ -322,6 +354,7 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 	content_hash(buf, len, hash);
 	err = lg_store_find_ingest(run.store, hash, &ingest_id);
 	if (!err) {
+		cli_progress_end();
 		if (cli.json) {
 			printf("%s{\"file\":", *first_json ? "" : ",");
 			json_str(stdout, path);
@@ -373,12 +406,15 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 		if (err)
 			goto store_fail;
 		run.reports_imported++;
+		cli_progress("%s: storing, %zu of %zu lockdep reports", path,
+			     i + 1, splats.n);
 	}
 	if (fmt == FMT_PROC) {
 		err = import_proc(&run, &proc);
 		if (err)
 			goto store_fail;
 	}
+	cli_progress("%s: searching the graph for cycles", path);
 	err = lg_recorder_find_all(run.rec, NULL, run.now, &stats);
 	if (err)
 		goto store_fail;
@@ -400,10 +436,13 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 				      sp->first_line, sp->kind == LG_SPLAT_CIRCULAR,
 				      cycle_rows[i]);
 	}
-	if (!err)
+	if (!err) {
+		cli_progress("%s: committing", path);
 		err = lg_store_commit(run.store);
+	}
 	if (err)
 		goto store_fail;
+	cli_progress_end();
 
 	if (cli.json) {
 		bool first = true;
@@ -469,6 +508,7 @@ store_fail:
 rollback:
 	lg_store_rollback(run.store);
 cleanup:
+	cli_progress_end();
 	free(cycle_rows);
 	lg_recorder_free(run.rec);
 	lg_store_close(run.store);

@@ -29,6 +29,7 @@ static const struct cli_cmd commands[] = {
 	{ "report", cmd_report, "report ID [--original]" },
 	{ "path", cmd_path, "path CLASS_A CLASS_B" },
 	{ "export", cmd_export, "export --format dot|json" },
+	{ "show-cycle", cmd_show_cycle, "show-cycle ID [--svg FILE | --png FILE]" },
 	{ "top", cmd_top, "top [--limit N]" },
 	{ "ingest", cmd_ingest,
 	  "ingest [--format auto|splat|proc-lockdep] [--host NAME] [--boot ID] FILE..." },
@@ -38,6 +39,7 @@ void cli_err(const char *fmt, ...)
 {
 	va_list ap;
 
+	cli_progress_clear();
 	fprintf(stderr, "%s: ", cli.prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -13,7 +13,6 @@
 
 #include "cli.h"
 #include "cycle_report.h"
-#include "splat_print.h"
 
 /* Prepare @sql on @s or print why; NULL on failure. */
 static sqlite3_stmt *query(struct lg_store *s, const char *sql)
@@ -554,80 +553,6 @@ cleanup:
 	return ret;
 }
 
-/* DOT string: quotes and backslashes escaped, newlines as \n. */
-static void dot_str(const char *s)
-{
-	putchar('"');
-	for (; s && *s; s++) {
-		if (*s == '\n') {
-			fputs("\\n", stdout);
-			continue;
-		}
-		if (*s == '"' || *s == '\\')
-			putchar('\\');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
-static int export_dot(struct lg_store *s)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	printf("digraph lockgraph {\n"
-	       "\trankdir=LR;\n"
-	       "\tnode [shape=box, fontname=\"monospace\"];\n"
-	       "\tedge [fontname=\"monospace\", fontsize=10];\n");
-	st = query(s, "SELECT c.id, c.name, EXISTS (SELECT 1 FROM cycle_edges ce "
-		      "JOIN edges e ON e.id = ce.edge_id WHERE e.from_class = c.id) "
-		      "FROM classes c ORDER BY c.id");
-	if (!st)
-		return EXIT_FAILURE;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		printf("\tc%lld [label=", sqlite3_column_int64(st, 0));
-		dot_str(col_text(st, 1));
-		printf("%s];\n", sqlite3_column_int(st, 2) ?
-				 ", color=red, penwidth=2" : "");
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return query_done(s, rc);
-	st = query(s, "SELECT e.from_class, e.to_class, e.modes, e.count, "
-		      "EXISTS (SELECT 1 FROM cycle_edges WHERE edge_id = e.id), "
-		      "ts.frames FROM edges e "
-		      "LEFT JOIN stacks ts ON ts.id = e.to_stack ORDER BY e.id");
-	if (!st)
-		return EXIT_FAILURE;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char label[256];
-		const char *frames = col_text(st, 5);
-		const char *at = NULL;
-		char *first = NULL;
-
-		if (frames) {
-			struct lg_frames fr;
-
-			lg_frames_split(frames, &fr);
-			at = lg_print_at_frame(fr.v, fr.n);
-			first = at ? strdup(at) : NULL;
-			lg_frames_free(&fr);
-		}
-		snprintf(label, sizeof(label), "%s x%lld%s%s", col_text(st, 2),
-			 sqlite3_column_int64(st, 3), first ? "\n" : "",
-			 first ? first : "");
-		free(first);
-		printf("\tc%lld -> c%lld [label=", sqlite3_column_int64(st, 0),
-		       sqlite3_column_int64(st, 1));
-		dot_str(label);
-		printf("%s];\n", sqlite3_column_int(st, 4) ?
-				 ", color=red, fontcolor=red, penwidth=2" : "");
-	}
-	sqlite3_finalize(st);
-	printf("}\n");
-	return query_done(s, rc);
-}
-
 static int export_json(struct lg_store *s)
 {
 	sqlite3_stmt *st;
@@ -733,7 +658,15 @@ int cmd_export(int argc, char **argv)
 	s = cli_open_store(false);
 	if (!s)
 		return EXIT_FAILURE;
-	ret = strcmp(format, "dot") ? export_json(s) : export_dot(s);
+	if (strcmp(format, "dot")) {
+		ret = export_json(s);
+	} else if (cli_write_dot(s, 0, stdout)) {
+		cli_err("%s: query failed: %s", cli.db_path,
+			sqlite3_errmsg(lg_store_db(s)));
+		ret = EXIT_FAILURE;
+	} else {
+		ret = EXIT_SUCCESS;
+	}
 	lg_store_close(s);
 	return ret;
 }

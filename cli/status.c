@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -30,12 +31,38 @@ static const char *text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-/* Sources and drops of boot @boot, as JSON members or indented lines. */
+/* On a terminal, a boot's sources and its drops are tables. */
+static const struct cli_col source_cols[] = {
+	{ "SOURCE", 0, false, "" },
+	{ "STATE", 0, false, "" },
+	{ "EVENTS", 0, true, "" },
+	{ "WHY NOT LOADED", 0, false, "" },
+};
+static const struct cli_col drop_cols[] = {
+	{ "DROPPED", 0, true, "" },
+	{ "SOURCE", 0, false, "" },
+	{ "REASON", 0, false, "" },
+};
+
+/* Print @t if it has rows; 0 or -ENOMEM. */
+static int print_rows(struct cli_table *t)
+{
+	return t->ncells || t->err ? cli_table_print(t) : 0;
+}
+
+/*
+ * Sources and drops of boot @boot: JSON members, tables on a terminal, or
+ * indented lines.
+ */
 static int boot_details(struct lg_store *s, int64_t boot)
 {
+	struct cli_table t;
+	bool first = true, tty = cli_tty();
 	sqlite3_stmt *st;
-	bool first = true;
 	int rc;
+
+	cli_table_init(&t, source_cols, sizeof(source_cols) / sizeof(source_cols[0]),
+		       "    ", true);
 
 	if (sqlite3_prepare_v2(lg_store_db(s),
 			       "SELECT source, loaded, reason, events FROM "
@@ -56,6 +83,17 @@ static int boot_details(struct lg_store *s, int64_t boot)
 			json_key(stdout, "reason", &f);
 			json_str(stdout, text(st, 2));
 			printf(",\"events\":%lld}", sqlite3_column_int64(st, 3));
+		} else if (tty) {
+			bool loaded = sqlite3_column_int(st, 1);
+
+			cli_table_cell(&t, "%s", text(st, 0));
+			cli_table_cell(&t, "%s", loaded ? "loaded" : "not loaded");
+			if (loaded)
+				cli_table_cell(&t, "%lld", sqlite3_column_int64(st, 3));
+			else
+				cli_table_cell(&t, "-");
+			cli_table_cell(&t, "%s", loaded ? "" : text(st, 2) ? text(st, 2) :
+						 "(no reason recorded)");
 		} else if (sqlite3_column_int(st, 1)) {
 			printf("    source %-11s loaded, %lld events\n",
 			       text(st, 0), sqlite3_column_int64(st, 3));
@@ -66,7 +104,7 @@ static int boot_details(struct lg_store *s, int64_t boot)
 		first = false;
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (print_rows(&t) || rc != SQLITE_DONE)
 		return -1;
 	if (sqlite3_prepare_v2(lg_store_db(s),
 			       "SELECT source, reason, count FROM drops WHERE "
@@ -75,6 +113,8 @@ static int boot_details(struct lg_store *s, int64_t boot)
 		return -1;
 	sqlite3_bind_int64(st, 1, boot);
 	printf(cli.json ? "],\"drops\":[" : "");
+	cli_table_init(&t, drop_cols, sizeof(drop_cols) / sizeof(drop_cols[0]),
+		       "    ", false);
 	first = true;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cli.json) {
@@ -86,6 +126,10 @@ static int boot_details(struct lg_store *s, int64_t boot)
 			json_key(stdout, "reason", &f);
 			json_str(stdout, text(st, 1));
 			printf(",\"count\":%lld}", sqlite3_column_int64(st, 2));
+		} else if (tty) {
+			cli_table_cell(&t, "%lld", sqlite3_column_int64(st, 2));
+			cli_table_cell(&t, "%s", text(st, 0));
+			cli_table_cell(&t, "%s", text(st, 1));
 		} else {
 			printf("    DROPPED %lld: %s %s\n",
 			       sqlite3_column_int64(st, 2), text(st, 0),
@@ -93,12 +137,23 @@ static int boot_details(struct lg_store *s, int64_t boot)
 		}
 		first = false;
 	}
+	sqlite3_finalize(st);
 	if (cli.json)
 		printf("]");
 	else if (first)
 		printf("    no drops\n");
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (print_rows(&t) || rc != SQLITE_DONE)
+		return -1;
+	return 0;
+}
+
+/* A line of status: whole when piped, cut to the terminal's width. */
+static void status_line(const char *indent, const char *text)
+{
+	if (cli_tty())
+		cli_print_fit(indent, text, cli_term_width(STDOUT_FILENO));
+	else
+		printf("%s%s\n", indent, text);
 }
 
 int cmd_status(int argc, char **argv)
@@ -106,7 +161,7 @@ int cmd_status(int argc, char **argv)
 	struct lg_store *s;
 	sqlite3_stmt *st = NULL;
 	bool first = true;
-	char t1[24], t2[24];
+	char t1[24], t2[24], line[1024];
 	int rc, ret = EXIT_FAILURE;
 
 	if (argc > 1) {
@@ -126,14 +181,15 @@ int cmd_status(int argc, char **argv)
 		       (long long)count_rows(s, "SELECT count(*) FROM cycles "
 						"WHERE status = 'open'"));
 	} else {
-		printf("%s: %lld classes, %lld edges, %lld chains, %lld cycles "
-		       "(%lld open)\n", cli.db_path,
-		       (long long)count_rows(s, "SELECT count(*) FROM classes"),
-		       (long long)count_rows(s, "SELECT count(*) FROM edges"),
-		       (long long)count_rows(s, "SELECT count(*) FROM chains"),
-		       (long long)count_rows(s, "SELECT count(*) FROM cycles"),
-		       (long long)count_rows(s, "SELECT count(*) FROM cycles "
-						"WHERE status = 'open'"));
+		snprintf(line, sizeof(line), "%s: %lld classes, %lld edges, "
+			 "%lld chains, %lld cycles (%lld open)", cli.db_path,
+			 (long long)count_rows(s, "SELECT count(*) FROM classes"),
+			 (long long)count_rows(s, "SELECT count(*) FROM edges"),
+			 (long long)count_rows(s, "SELECT count(*) FROM chains"),
+			 (long long)count_rows(s, "SELECT count(*) FROM cycles"),
+			 (long long)count_rows(s, "SELECT count(*) FROM cycles "
+						  "WHERE status = 'open'"));
+		status_line("", line);
 	}
 	if (sqlite3_prepare_v2(lg_store_db(s),
 			       "SELECT b.id, h.name, b.boot_id, b.kernel, b.origin, "
@@ -165,12 +221,17 @@ int cmd_status(int argc, char **argv)
 			       sqlite3_column_int64(st, 6),
 			       sqlite3_column_int64(st, 7));
 		} else {
-			printf("\nboot %s on %s (%s, %s)\n  %s .. %s UTC, %lld "
-			       "edges seen\n", text(st, 2), text(st, 1),
-			       text(st, 3) ? text(st, 3) : "kernel unknown",
-			       text(st, 4), cli_time(sqlite3_column_int64(st, 5), t1),
-			       cli_time(sqlite3_column_int64(st, 6), t2),
-			       sqlite3_column_int64(st, 7));
+			snprintf(line, sizeof(line), "boot %s on %s (%s, %s)",
+				 text(st, 2), text(st, 1),
+				 text(st, 3) ? text(st, 3) : "kernel unknown",
+				 text(st, 4));
+			putchar('\n');
+			status_line("", line);
+			snprintf(line, sizeof(line), "%s .. %s UTC, %lld edges seen",
+				 cli_time(sqlite3_column_int64(st, 5), t1),
+				 cli_time(sqlite3_column_int64(st, 6), t2),
+				 sqlite3_column_int64(st, 7));
+			status_line("  ", line);
 		}
 		if (boot_details(s, boot)) {
 			rc = SQLITE_ERROR;
@@ -194,12 +255,23 @@ cleanup:
 	return ret;
 }
 
+/* top's columns; piped, the layout it always had. */
+static const struct cli_col top_cols[] = {
+	{ "WAITS", 10, true, "" },
+	{ "TOTAL WAIT", 14, true, " " },
+	{ "MAX WAIT", 12, true, " " },
+	{ "AVG WAIT", 12, true, " " },
+	{ "BOOTS", 5, true, " " },
+	{ "CLASS", 0, false, "  " },
+};
+
 int cmd_top(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "limit", required_argument, NULL, 'n' },
 		{ 0 },
 	};
+	struct cli_table t = { 0 };
 	struct lg_store *s;
 	sqlite3_stmt *st = NULL;
 	long limit = 20;
@@ -234,11 +306,10 @@ int cmd_top(int argc, char **argv)
 		goto cleanup;
 	}
 	sqlite3_bind_int64(st, 1, limit);
+	cli_table_init(&t, top_cols, sizeof(top_cols) / sizeof(top_cols[0]), "",
+		       false);
 	if (cli.json)
 		printf("[");
-	else
-		printf("%10s %14s %12s %12s %5s  %s\n", "WAITS", "TOTAL WAIT",
-		       "MAX WAIT", "AVG WAIT", "BOOTS", "CLASS");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long n = sqlite3_column_int64(st, 1);
 		double total = (double)sqlite3_column_int64(st, 2) / 1e3;
@@ -257,15 +328,22 @@ int cmd_top(int argc, char **argv)
 			       n ? sqlite3_column_int64(st, 2) / n : 0,
 			       sqlite3_column_int64(st, 4));
 		} else {
-			printf("%10lld %11.1f us %9.1f us %9.2f us %5lld  %s\n", n,
-			       total, max, n ? total / (double)n : 0.0,
-			       sqlite3_column_int64(st, 4), text(st, 0));
+			cli_table_cell(&t, "%lld", n);
+			cli_table_cell(&t, "%.1f us", total);
+			cli_table_cell(&t, "%.1f us", max);
+			cli_table_cell(&t, "%.2f us", n ? total / (double)n : 0.0);
+			cli_table_cell(&t, "%lld", sqlite3_column_int64(st, 4));
+			cli_table_cell(&t, "%s", text(st, 0));
 		}
 		first = false;
 	}
-	if (cli.json)
+	if (cli.json) {
 		printf("]\n");
-	else if (first)
+	} else if (cli_table_print(&t)) {
+		cli_err("out of memory");
+		goto cleanup;
+	}
+	if (!cli.json && first)
 		printf("(no contention recorded)\n");
 	if (rc != SQLITE_DONE) {
 		cli_err("%s: query failed: %s", cli.db_path,

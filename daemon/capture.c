@@ -274,14 +274,6 @@ static size_t probe_frames(char *const *fp, size_t n)
 	return start;
 }
 
-/* "func" of "func+0x1a/0x40", for naming unrecognised locks. */
-static void frame_function(const char *frame, char *out, size_t size)
-{
-	size_t len = strcspn(frame, "+ ");
-
-	snprintf(out, size, "%.*s", (int)len, frame);
-}
-
 /*
  * Log a new cycle the way lockdep would print it, each line with the
  * sd-daemon warning prefix.  The report reads the open transaction.
@@ -346,7 +338,7 @@ static void symbolise(struct lg_capture *c, struct event_stack *st)
 		st->nframes -= skip;
 		at = lg_print_at_frame(st->fp, st->nframes);
 		if (at)
-			frame_function(at, st->where, sizeof(st->where));
+			lg_frame_function(at, st->where, sizeof(st->where));
 	}
 }
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1256,6 +1257,69 @@ static int parse_dir(const char *dir, int *parsed, int *reports)
 	return n < 0 ? -1 : ds.failures;
 }
 
+/* What the progress callback saw. */
+struct progress_seen {
+	size_t calls, last_bytes, last_found, last_decoded, total;
+	bool ordered;	/* bytes, found and decoded never went back */
+};
+
+static void progress_cb(void *ctx, size_t bytes, size_t total, size_t found,
+			size_t decoded)
+{
+	struct progress_seen *p = ctx;
+
+	if (bytes < p->last_bytes || found < p->last_found ||
+	    (decoded && decoded < p->last_decoded) || bytes > total ||
+	    decoded > found)
+		p->ordered = false;
+	p->calls++;
+	p->last_bytes = bytes;
+	p->last_found = found;
+	p->last_decoded = decoded;
+	p->total = total;
+}
+
+static void add_file(const char *path, const char *text, size_t len, void *arg)
+{
+	(void)path;
+	buf_add(arg, text, len);
+}
+
+/*
+ * The real corpus 8 times: progress is reported while scanning and while
+ * decoding, never going back, and the reports are those lg_splat_parse()
+ * finds.
+ */
+static void test_progress(void **state)
+{
+	struct progress_seen seen = { .ordered = true };
+	struct lg_parse_progress prog = { .fn = progress_cb, .ctx = &seen };
+	struct lg_splat_list a = { 0 }, b = { 0 };
+	struct lg_parse_error perr;
+	struct buf big = { 0 };
+
+	(void)state;
+	for (int i = 0; i < 8; i++)
+		assert_true(for_each_file(SPLATS_DIR, add_file, &big) > 40);
+	assert_int_equal(lg_splat_parse_progress(big.p, big.n, &a, &perr, &prog), 0);
+	assert_int_equal(lg_splat_parse(big.p, big.n, &b, &perr), 0);
+	assert_int_equal(a.n, b.n);
+	assert_true(a.n >= 8 * 46);
+	for (size_t i = 0; i < a.n; i++)
+		assert_int_equal(a.v[i].first_line, b.v[i].first_line);
+	assert_true(seen.ordered);
+	assert_int_equal(seen.total, big.n);
+	/* The decode stage ends the calls: all found, most decoded. */
+	assert_int_equal(seen.last_found, a.n);
+	assert_int_equal(seen.last_bytes, big.n);
+	assert_true(seen.last_decoded > 0 && seen.last_decoded <= a.n &&
+		    a.n - seen.last_decoded < 100);
+	assert_true(seen.calls > a.n / 100);
+	lg_splat_list_free(&a);
+	lg_splat_list_free(&b);
+	free(big.p);
+}
+
 static void test_regressions(void **state)
 {
 	int parsed, reports;
@@ -1321,6 +1385,7 @@ int main(void)
 		cmocka_unit_test(test_two_reports),
 		cmocka_unit_test(test_mode_from_frames),
 		cmocka_unit_test(test_corpus_manifest),
+		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_regressions),
 		cmocka_unit_test(test_fuzz_seeds),
 	};

@@ -77,6 +77,7 @@ golden report-1 "$LG" --db "$DB" report 1
 golden path "$LG" --db "$DB" path '&mapping->i_mmap_rwsem' fs_reclaim
 golden export-dot "$LG" --db "$DB" export --format dot
 golden export-json "$LG" --db "$DB" export --format json
+golden show-cycle-1 "$LG" --db "$DB" show-cycle 1
 golden status "$LG" --db "$DB" status
 golden status-json "$LG" --db "$DB" -j status
 golden top "$LG" --db "$DB" top
@@ -92,6 +93,126 @@ if "$LG" --db "$DB" report --original 1 | grep -q 'khugepaged/43 is trying to ac
 else
 	fail "report --original prints lockdep's own text"
 fi
+# --- pictures through Graphviz ------------------------------------------
+# The files must be what they claim: PNG magic, SVG that parses as XML
+# and names every class of the cycle (XML-escaped).
+mkdir "$T/pics" "$T/fakebin"
+# A dot that fails the way Graphviz does, for the error path.
+printf '#!/bin/sh\necho "Error: layout was not done" >&2\nexit 1\n' >"$T/fakebin/dot"
+chmod +x "$T/fakebin/dot"
+if command -v dot >/dev/null; then
+	if "$LG" --db "$DB" show-cycle 1 --png "$T/c1.png" 2>"$T/err" &&
+		[ "$(head -c 8 "$T/c1.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
+		ok "show-cycle --png writes a PNG ($(wc -c <"$T/c1.png") bytes)"
+	else
+		fail "show-cycle --png writes a PNG: $(cat "$T/err")"
+	fi
+	# Graphviz escapes '-' too: compare the parsed text, one line each.
+	if "$LG" --db "$DB" show-cycle 1 --svg "$T/c1.svg" 2>"$T/err" &&
+		xmllint --xpath 'string(/*)' "$T/c1.svg" >"$T/svgtext" 2>>"$T/err"; then
+		missing=""
+		for want in '&mapping->i_mmap_rwsem' '&vma->vm_sequence' \
+			'&vma->vm_sequence/1' fs_reclaim rmap_walk_file __vma_adjust \
+			__alloc_pages_nodemask 'closes the circle: khugepaged/43'; do
+			grep -qxF -- "$want" "$T/svgtext" || missing="$missing '$want'"
+		done
+		if [ -z "$missing" ]; then
+			ok "show-cycle --svg writes SVG that parses and names every class and function"
+		else
+			fail "show-cycle --svg: the SVG's text lacks$missing"
+		fi
+	else
+		fail "show-cycle --svg writes SVG that parses: $(cat "$T/err")"
+	fi
+	expect_fail "show-cycle of a missing cycle" "no cycle 99 in $DB" \
+		"$LG" --db "$DB" show-cycle 99 --png "$T/pics/none.png"
+else
+	skip "show-cycle --png/--svg (Graphviz's dot is not installed: scripts/install-deps.sh test)"
+fi
+expect_fail "show-cycle when dot fails" \
+	"cannot render $T/pics/bad.png: dot -Tpng failed: Error: layout was not done" \
+	env PATH="$T/fakebin:$PATH" "$LG" --db "$DB" show-cycle 1 --png "$T/pics/bad.png"
+expect_fail "show-cycle without Graphviz" "cannot render $T/pics/c.png: Graphviz's .dot. is not installed" \
+	env PATH=/nonexistent "$LG" --db "$DB" show-cycle 1 --png "$T/pics/c.png"
+expect_fail "show-cycle into a missing directory" \
+	"cannot write $T/pics/nodir/c.svg: No such file or directory" \
+	"$LG" --db "$DB" show-cycle 1 --svg "$T/pics/nodir/c.svg"
+"$LG" --db "$DB" show-cycle 1 --svg "$T/pics/a.svg" --png "$T/pics/a.png" 2>/dev/null
+[ $? -eq 2 ] && ok "show-cycle with --svg and --png exits 2" ||
+	fail "show-cycle with --svg and --png exits 2"
+if [ -z "$(ls -A "$T/pics" 2>/dev/null)" ]; then
+	ok "failed renders leave no file behind"
+else
+	fail "failed renders leave no file behind: $(ls "$T/pics")"
+fi
+
+# --- tables and progress on a terminal: a pseudo-terminal from script(1) -
+# A large log: the real corpus, 4 times (1.4 MiB).
+for _ in 1 2 3 4; do cat tests/corpus/splats/*.txt; done >"$T/big.log"
+if command -v script >/dev/null; then
+	# on_tty COLS CMD...: CMD's output on a pty COLS wide, in $T/tty.
+	on_tty() {
+		cols=$1
+		shift
+		script -qec "stty cols $cols; $*" /dev/null </dev/null | tr -d '\r' >"$T/tty"
+	}
+	# The widest line of $T/tty, in characters (the ellipsis is one).
+	widest() { sed 's/\xe2\x80\xa6/./g' "$T/tty" | awk '{ if (length > m) m = length } END { print m + 0 }'; }
+
+	on_tty 60 "$LG" --db "$DB" status
+	if [ "$(widest)" -le 60 ] && grep -q '^boot ingest:.*(4\.13\.0-rc5-.*…$' "$T/tty" &&
+		grep -q '^    no drops$' "$T/tty"; then
+		ok "status on a 60-column terminal: long lines cut with an ellipsis ($(widest) columns)"
+	else
+		sed 's/^/# /' "$T/tty"
+		fail "status on a 60-column terminal: long lines cut with an ellipsis"
+	fi
+	on_tty 80 "$LG" --db "$DB" top
+	if [ "$(head -n 1 "$T/tty")" = "WAITS  TOTAL WAIT  MAX WAIT  AVG WAIT  BOOTS  CLASS" ] &&
+		[ "$(sed -n 2p "$T/tty")" = "(no contention recorded)" ]; then
+		ok "top on a terminal: columns as wide as their cells"
+	else
+		sed 's/^/# /' "$T/tty"
+		fail "top on a terminal: columns as wide as their cells"
+	fi
+	on_tty 60 "$LG" --db "$DB" -j top
+	if [ "$(cat "$T/tty")" = "[]" ]; then
+		ok "-j top on a terminal is still JSON"
+	else
+		fail "-j top on a terminal is still JSON: $(cat "$T/tty")"
+	fi
+
+	# Ingest progress on a terminal: each stage with bytes and reports,
+	# then erased before the result.
+	on_tty 100 "$LG" --db "$T/big.db" ingest "$T/big.log"
+	# Each frame starts with "erase line" (on_tty dropped the \r).
+	sed 's/\x1b\[K/\n/g' "$T/tty" >"$T/frames"
+	sed 's/^/# /' "$T/frames" | grep -v 'not imported' | cut -c1-120
+	if grep -q "^$T/big.log: reading, [0-9.]* of 1\.[0-9] MiB$" "$T/frames" &&
+		grep -q "^$T/big.log: scanning, [0-9.]* of 1\.[0-9] MiB, [0-9]* lockdep reports found$" "$T/frames" &&
+		grep -q "^$T/big.log: storing, [0-9]* of 184 lockdep reports$" "$T/frames" &&
+		grep -q "^$T/big.log: committing$" "$T/frames" &&
+		grep -q "^$T/big.log: 184 lockdep reports, 112 circular imported; added" "$T/frames"; then
+		ok "ingest of a 1.4 MiB log on a terminal: progress by stage, then the result"
+	else
+		fail "ingest of a 1.4 MiB log on a terminal: progress by stage, then the result"
+	fi
+	on_tty 100 "$LG" --db "$T/big-j.db" -j ingest "$T/big.log"
+	if grep -q '^\[{"file":' "$T/tty" && ! grep -q "$(printf '\033')" "$T/tty"; then
+		ok "-j ingest on a terminal: JSON, no progress"
+	else
+		fail "-j ingest on a terminal: JSON, no progress"
+	fi
+else
+	skip "tables and progress on a terminal (no script(1) from bsdutils to make a pty)"
+fi
+"$LG" --db "$T/big-p.db" ingest "$T/big.log" >"$T/out" 2>"$T/err"
+if [ $? -eq 0 ] && [ ! -s "$T/err" ] && grep -q '184 lockdep reports' "$T/out"; then
+	ok "ingest piped: the result on stdout, stderr empty of progress"
+else
+	fail "ingest piped: stderr should be empty, got: $(head -c 200 "$T/err")"
+fi
+
 before=$(dump "$DB")
 if "$LG" --db "$DB" ingest "$SEED" | grep -q 'already ingested (ingest #1); nothing changed' &&
 	[ "$(dump "$DB")" = "$before" ]; then

@@ -124,6 +124,43 @@ if grep -q "no drops\|DROPPED" "$T/status.txt"; then
 else
 	fail "status shows the drop counters"
 fi
+# On a terminal (a pty from script(1)): top's columns line up under their
+# headings and fit the width (the class column keeps 12 at least), status's
+# tables fit the width, the reasons wrapped, not lost.
+if command -v script >/dev/null; then
+	script -qec "stty cols 72; $LG --db $DB top" /dev/null </dev/null | tr -d '\r' >"$T/top.tty"
+	sed 's/^/# tty: /' "$T/top.tty"
+	col=$(head -n 1 "$T/top.tty" | awk '{ print index($0, "CLASS") }')
+	if [ "$(wc -l <"$T/top.tty")" -ge 2 ] && [ "$col" -gt 0 ] &&
+		sed 's/\xe2\x80\xa6/./g' "$T/top.tty" | awk -v c="$col" '
+			length > 72 && length > c - 1 + 12 { bad = 1 }
+			NR > 1 && (substr($0, c - 2, 2) != "  " || substr($0, c, 1) == " ") { bad = 1 }
+			END { exit bad }'; then
+		ok "top on a 72-column terminal: every class starts under CLASS, no line wider"
+	else
+		fail "top on a 72-column terminal: every class starts under CLASS, no line wider"
+	fi
+	script -qec "stty cols 64; $LG --db $DB status" /dev/null </dev/null | tr -d '\r' >"$T/status.tty"
+	sed 's/^/# tty: /' "$T/status.tty"
+	# The first source that did not load: its reason, wrapped lines joined.
+	nl=$("$LG" --db "$DB" -j status | grep -o '"source":"[a-z]*","loaded":false,"reason":"[^"\\]*"' | head -n 1)
+	src=$(echo "$nl" | sed 's/^"source":"//; s/".*//')
+	why=$(echo "$nl" | sed 's/.*"reason":"//; s/"$//')
+	got=$(awk -v s="$src" '$1 == s && $2 == "not" { on = 1; sub(/^ *[a-z]+ +not loaded +- +/, ""); printf "%s", $0; next }
+		on && /^     / { sub(/^ +/, " "); printf "%s", $0; next } { on = 0 }' "$T/status.tty")
+	if [ "$got" = "$why" ] && grep -q '^    SOURCE  *STATE  *EVENTS  *WHY NOT LOADED$' "$T/status.tty" &&
+		sed 's/\xe2\x80\xa6/./g' "$T/status.tty" | awk 'length > 64 { bad = 1 } END { exit bad }'; then
+		ok "status on a 64-column terminal: sources as a table${src:+, the reason of $src wrapped whole}"
+	else
+		echo "# reason: '$why'"
+		echo "# joined: '$got'"
+		fail "status on a 64-column terminal: sources as a table, reasons wrapped whole"
+	fi
+else
+	n=$((n + 1))
+	echo "skip $n - tables on a terminal (no script(1) from bsdutils to make a pty)"
+fi
+
 # The recording replays, without privileges' help, to the same graph.
 edges_of() {
 	sqlite3 "$1" "SELECT f.name || ' -> ' || t.name || ' ' || e.modes FROM edges e

@@ -71,7 +71,7 @@ int lg_store_attach(struct lg_store *s, const char *path, const char *name,
 	if (main_path && *main_path && !stat(main_path, &a) && !stat(path, &b) &&
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
 		snprintf(err, LG_STORE_ERR_MAX,
-			 "%s: is the database being written", path);
+			 "%s: is the output database", path);
 		return -EINVAL;
 	}
 	rc = sqlite3_create_function_v2(db, "lg_modes_union", 2,

@@ -386,11 +386,14 @@ int cmd_check(int argc, char **argv)
 		return ret;
 	if (merge_into(c.s, baseline))
 		goto cleanup;
+	/* Cycles from here on are the ones the run brings. */
 	st = prepare(c.s, "SELECT coalesce(max(id), 0) + 1 FROM main.cycles");
 	if (!st)
 		goto cleanup;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		c.first_new_cycle = sqlite3_column_int64(st, 0);
+	else
+		step_error(c.s, SQLITE_ERROR);
 	sqlite3_finalize(st);
 	if (!c.first_new_cycle || merge_into(c.s, cli.db_path) ||
 	    attach(c.s, baseline, "base") || attach(c.s, cli.db_path, "run"))

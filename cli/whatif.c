@@ -101,6 +101,7 @@ int cmd_whatif(int argc, char **argv)
 	struct lg_graph *g = NULL;
 	struct lg_store *s = NULL;
 	lg_class_id from, to;
+	lg_edge_id asked;
 	unsigned int pair;
 	char *report = NULL, title[512];
 	size_t len = 0;
@@ -194,7 +195,10 @@ int cmd_whatif(int argc, char **argv)
 	}
 	for (size_t i = 0; i + 1 < cycle.n; i++)
 		observed[i] = edge_rows[cycle.edges[i]];
-	err = lg_store_print_whatif(s, observed, cycle.n - 1, pair, title, f);
+	asked = lg_graph_find_edge(g, from, to);
+	err = lg_store_print_whatif(s, observed, cycle.n - 1,
+				    asked == LG_NONE ? 0 : edge_rows[asked], pair,
+				    title, f);
 	if (fclose(f) && !err)
 		err = -ENOMEM;
 	f = NULL;
@@ -209,7 +213,8 @@ int cmd_whatif(int argc, char **argv)
 		printf("{");
 		json_spec("holding", &held, &first);
 		json_spec("acquire", &want, &first);
-		printf(",\"would_close\":true");
+		printf(",\"would_close\":true,\"observed\":%s",
+		       asked == LG_NONE ? "false" : "true");
 		json_key(stdout, "classes", &first);
 		printf("[");
 		for (size_t i = 0; i < cycle.n; i++) {
@@ -222,8 +227,10 @@ int cmd_whatif(int argc, char **argv)
 		printf("}\n");
 	} else {
 		printf("taking %s (%s) while holding %s (%s) would close a "
-		       "circle of %zu classes:\n", want.name, mode_word(want.mode),
-		       held.name, mode_word(held.mode), cycle.n);
+		       "circle of %zu classes%s:\n", want.name,
+		       mode_word(want.mode), held.name, mode_word(held.mode),
+		       cycle.n, asked == LG_NONE ? "" :
+		       " (and that dependency was seen already)");
 		for (size_t i = 0; i < cycle.n; i++)
 			printf("  %s ->\n", lg_graph_class_name(g, cycle.classes[i]));
 		printf("  %s\n\n%s", want.name, report);

@@ -249,19 +249,20 @@ cleanup:
 }
 
 int lg_store_print_whatif(struct lg_store *s, const int64_t *edge_ids,
-			  size_t n, unsigned int pairs, const char *title,
-			  FILE *f)
+			  size_t n, int64_t asked, unsigned int pairs,
+			  const char *title, FILE *f)
 {
 	struct edge_row *rows = NULL;
 	struct lg_print_edge *edges = NULL;
 	struct lg_print_cycle pc = { 0 };
 	sqlite3_stmt *st = NULL;
-	size_t got = 0;
+	char *seen = NULL;
+	size_t got = 0, want = n + (asked > 0);
 	int rc, err = -EINVAL;
 
 	if (!n)
 		return -EINVAL;
-	rows = calloc(n, sizeof(*rows));
+	rows = calloc(want, sizeof(*rows));
 	edges = calloc(n + 1, sizeof(*edges));
 	err = -ENOMEM;
 	if (!rows || !edges)
@@ -272,9 +273,9 @@ int lg_store_print_whatif(struct lg_store *s, const int64_t *edge_ids,
 			       EDGE_ROW_JOINS "WHERE e.id = ?1", -1, &st,
 			       NULL) != SQLITE_OK)
 		goto cleanup;
-	for (got = 0; got < n; got++) {
+	for (got = 0; got < want; got++) {
 		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, edge_ids[got]);
+		sqlite3_bind_int64(st, 1, got < n ? edge_ids[got] : asked);
 		rc = sqlite3_step(st);
 		if (rc != SQLITE_ROW) {
 			err = rc == SQLITE_DONE ? -ENOENT : -EIO;
@@ -283,18 +284,32 @@ int lg_store_print_whatif(struct lg_store *s, const int64_t *edge_ids,
 		fill_row(s, st, &rows[got]);
 		to_print_edge(&rows[got], &edges[got]);
 	}
-	/* The dependency asked about closes it: last edge's end -> first's start. */
-	edges[n].from = rows[n - 1].to;
-	edges[n].to = rows[0].from;
-	edges[n].from_usage = rows[n - 1].to_usage;
+	/*
+	 * The dependency asked about closes it: last edge's end -> first's
+	 * start, with the stack it was seen with when it was.
+	 */
+	if (asked > 0) {
+		err = -ENOMEM;
+		if (asprintf(&seen, "asked about; already seen as %s: %s",
+			     rows[n].modes ? rows[n].modes : "?",
+			     rows[n].seen ? rows[n].seen : "?") < 0) {
+			seen = NULL;
+			goto cleanup;
+		}
+	} else {
+		edges[n].from = rows[n - 1].to;
+		edges[n].to = rows[0].from;
+		edges[n].from_usage = rows[n - 1].to_usage;
+	}
 	edges[n].pairs = pairs;
-	edges[n].seen = "never seen: the dependency asked about";
+	edges[n].seen = seen ? seen : "never seen: the dependency asked about";
 	pc.version_line = title;
 	pc.edges = edges;
 	pc.n = n + 1;
 	err = lg_print_cycle(f, &pc);
 cleanup:
 	sqlite3_finalize(st);
+	free(seen);
 	free(edges);
 	free_rows(rows, got);
 	return err;

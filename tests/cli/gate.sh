@@ -206,12 +206,15 @@ has "whatif: says so" '^no circle: taking &hugetlbfs_i_mmap_rwsem_key \(read\) w
 "$LG" --db "$PDB" -j whatif --holding '&sb->s_type->i_mutex_key#6:w' \
 	--acquire '&mm->mmap_lock:r' >"$T/out"
 has "whatif -j: the circle's classes in order" \
-	'^\{"holding":\{"class":"&sb->s_type->i_mutex_key#6","mode":"W"\},"acquire":\{"class":"&mm->mmap_lock","mode":"r"\},"would_close":true,"classes":\["&mm->mmap_lock","&sb->s_type->i_mutex_key#6"\],"report":"'
+	'^\{"holding":\{"class":"&sb->s_type->i_mutex_key#6","mode":"W"\},"acquire":\{"class":"&mm->mmap_lock","mode":"r"\},"would_close":true,"observed":false,"classes":\["&mm->mmap_lock","&sb->s_type->i_mutex_key#6"\],"report":"'
 # On the seed: the report's own closing dependency, with lockdep's stacks.
 check_exit 1 "whatif: khugepaged's rlock(i_mmap_rwsem) under fs_reclaim" \
 	"$LG" --db "$DB" whatif --holding fs_reclaim --acquire '&mapping->i_mmap_rwsem:r'
 has "whatif: the observed edges' stacks are printed" '^       move_page_tables\+0x2c9/0x5ac$'
 has "whatif: the asked-for acquisition comes last, read" '^  rlock\(&mapping->i_mmap_rwsem\);$'
+has "whatif: an asked-for dependency seen already says so, with its own stack" \
+	'^  fs_reclaim -> &mapping->i_mmap_rwsem \[W->r\]: asked about; already seen as W->r: 1 time'
+has "whatif: ... taken by khugepaged" '^khugepaged/43 is trying to acquire lock:$'
 if [ $replay = yes ]; then
 	check_exit 1 "whatif: taking mmap_lock in reclaim (the MGLRU blind spot) on the live graph" \
 		"$LG" --db "$RDB" whatif --holding fs_reclaim --acquire '&mm->mmap_lock:r'

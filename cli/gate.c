@@ -139,8 +139,11 @@ struct check_run {
 
 static int check_cycles(struct check_run *c)
 {
-	sqlite3_stmt *st = prepare(c->s, "SELECT id, signature FROM main.cycles "
-				   "WHERE id >= ?1 ORDER BY id");
+	/* The report's number is the scratch database's: say the run's. */
+	sqlite3_stmt *st = prepare(c->s, "SELECT m.id, m.signature, r.id FROM "
+				   "main.cycles m LEFT JOIN run.cycles r ON "
+				   "r.signature = m.signature WHERE m.id >= ?1 "
+				   "ORDER BY m.id");
 	int rc, err = 0;
 
 	if (!st)
@@ -173,11 +176,24 @@ static int check_cycles(struct check_run *c)
 			printf("%s{", c->new_cycles ? "," : "");
 			json_key(stdout, "signature", &first);
 			json_str(stdout, col_text(st, 1));
+			json_key(stdout, "run_cycle", &first);
+			if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+				printf("null");
+			else
+				printf("%lld", sqlite3_column_int64(st, 2));
 			json_key(stdout, "report", &first);
 			json_str(stdout, report);
 			printf("}");
 		} else {
-			printf("\nnew cycle: %s\n%s", col_text(st, 1), report);
+			printf("\nnew cycle: %s\n", col_text(st, 1));
+			if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+				printf("(closed by run edges with baseline edges: "
+				       "stored in neither database)\n");
+			else
+				printf("(cycle %lld of the run: `lockgraph --db %s "
+				       "report %lld`)\n", sqlite3_column_int64(st, 2),
+				       cli.db_path, sqlite3_column_int64(st, 2));
+			printf("%s", report);
 		}
 		free(report);
 		c->new_cycles++;

@@ -15,6 +15,17 @@
 
 #define LG_EXIT_USAGE 2
 
+/*
+ * The gate commands (check, diff, whatif) answer with their exit status, so
+ * errors move up: 0 clean / no difference / no circle, 1 found, 2
+ * inconclusive (check: events dropped or a probe source missing), 3 error
+ * (database, I/O, bad input), 4 usage.
+ */
+#define LG_EXIT_FOUND 1
+#define LG_EXIT_INCONCLUSIVE 2
+#define LG_EXIT_GATE_ERROR 3
+#define LG_EXIT_GATE_USAGE 4
+
 struct cli {
 	const char *db_path;
 	bool json;
@@ -45,6 +56,8 @@ const char *cli_time(int64_t t, char *buf);
 /* JSON output helpers. */
 void json_str(FILE *f, const char *s);
 void json_key(FILE *f, const char *key, bool *first);
+/* Newline-separated stack @frames as a JSON array of strings, on stdout. */
+void json_frames(const char *frames);
 
 /* Is stdout a terminal (and the output not JSON)? */
 bool cli_tty(void);
@@ -128,5 +141,9 @@ int cmd_ingest(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_show_cycle(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_whatif(int argc, char **argv);
 
 #endif /* LOCKGRAPH_CLI_H */

@@ -33,6 +33,10 @@ static const struct cli_cmd commands[] = {
 	{ "top", cmd_top, "top [--limit N]" },
 	{ "ingest", cmd_ingest,
 	  "ingest [--format auto|splat|proc-lockdep] [--host NAME] [--boot ID] FILE..." },
+	{ "check", cmd_check, "check --baseline BASE.db [--fail-on cycle,new-edge,drops]" },
+	{ "diff", cmd_diff, "diff A.db B.db" },
+	{ "merge", cmd_merge, "merge OUT.db IN.db..." },
+	{ "whatif", cmd_whatif, "whatif --holding CLASS[:w|r|R] --acquire CLASS[:w|r|R]" },
 };
 
 void cli_err(const char *fmt, ...)
@@ -126,7 +130,11 @@ static void usage(FILE *f)
 		"  -h, --help      this help\n"
 		"  -V, --version   version\n"
 		"\n"
-		"Exit status: 0 success, 1 error (bad input, database), 2 usage.\n",
+		"Exit status: 0 success, 1 error (bad input, database), 2 usage;\n"
+		"  check:  0 clean, 1 new cycle or dependency, 2 inconclusive (events\n"
+		"          dropped, a probe source missing), 3 error, 4 usage\n"
+		"  diff:   0 same graph, 1 different, 3 error, 4 usage\n"
+		"  whatif: 0 no circle would close, 1 one would, 3 error, 4 usage\n",
 		LG_STORE_DEFAULT_PATH);
 }
 

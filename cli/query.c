@@ -149,7 +149,7 @@ int cmd_classes(int argc, char **argv)
 }
 
 /* Print newline-separated @frames as a JSON array. */
-static void json_frames(const char *frames)
+void json_frames(const char *frames)
 {
 	const char *p = frames;
 

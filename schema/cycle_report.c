@@ -54,9 +54,19 @@ void lg_frames_free(struct lg_frames *f)
 
 struct edge_row {
 	int64_t edge_id;
-	char *from, *to, *usage, *modes, *to_task, *seen;
+	char *from, *to, *usage, *to_usage, *modes, *to_task, *seen;
 	struct lg_frames to_frames, from_frames;
 };
+
+/* What fill_row() reads, from edges e and the joins below. */
+#define EDGE_ROW_COLUMNS						\
+	"e.id, f.name, t.name, f.usage, e.modes, e.to_task, ts.frames, "	\
+	"fs.frames, e.count, e.first_seen, t.usage"
+#define EDGE_ROW_JOINS							\
+	"JOIN classes f ON f.id = e.from_class "				\
+	"JOIN classes t ON t.id = e.to_class "				\
+	"LEFT JOIN stacks ts ON ts.id = e.to_stack "			\
+	"LEFT JOIN stacks fs ON fs.id = e.from_stack "
 
 static const char *col_text(sqlite3_stmt *st, int i)
 {
@@ -117,6 +127,7 @@ static void free_rows(struct edge_row *rows, size_t n)
 		free(rows[i].from);
 		free(rows[i].to);
 		free(rows[i].usage);
+		free(rows[i].to_usage);
 		free(rows[i].modes);
 		free(rows[i].to_task);
 		free(rows[i].seen);
@@ -124,6 +135,39 @@ static void free_rows(struct edge_row *rows, size_t n)
 		lg_frames_free(&rows[i].from_frames);
 	}
 	free(rows);
+}
+
+/* One edge row from a statement selecting EDGE_ROW_COLUMNS. */
+static void fill_row(struct lg_store *s, sqlite3_stmt *st, struct edge_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->edge_id = sqlite3_column_int64(st, 0);
+	r->from = dup_or_null(col_text(st, 1));
+	r->to = dup_or_null(col_text(st, 2));
+	r->usage = dup_or_null(col_text(st, 3));
+	r->modes = dup_or_null(col_text(st, 4));
+	r->to_task = dup_or_null(col_text(st, 5));
+	lg_frames_split(col_text(st, 6), &r->to_frames);
+	lg_frames_split(col_text(st, 7), &r->from_frames);
+	r->seen = seen_text(s, r->edge_id, sqlite3_column_int64(st, 8),
+			    sqlite3_column_int64(st, 9));
+	r->to_usage = dup_or_null(col_text(st, 10));
+}
+
+/* @r as the printer wants it; @e points into @r. */
+static void to_print_edge(const struct edge_row *r, struct lg_print_edge *e)
+{
+	e->from = r->from;
+	e->to = r->to;
+	e->from_usage = r->usage;
+	if (lg_mode_pairs_parse(r->modes ? r->modes : "", &e->pairs))
+		e->pairs = lg_mode_pair(LG_MODE_WRITE, LG_MODE_WRITE);
+	e->to_frames = r->to_frames.v;
+	e->nto_frames = r->to_frames.n;
+	e->from_frames = r->from_frames.v;
+	e->nfrom_frames = r->from_frames.n;
+	e->to_task = r->to_task;
+	e->seen = r->seen;
 }
 
 int lg_store_print_cycle(struct lg_store *s, int64_t id, FILE *f)
@@ -157,14 +201,8 @@ int lg_store_print_cycle(struct lg_store *s, int64_t id, FILE *f)
 	st = NULL;
 
 	if (sqlite3_prepare_v2(lg_store_db(s),
-			       "SELECT e.id, f.name, t.name, f.usage, e.modes, "
-			       "e.to_task, ts.frames, fs.frames, e.count, "
-			       "e.first_seen FROM cycle_edges ce "
-			       "JOIN edges e ON e.id = ce.edge_id "
-			       "JOIN classes f ON f.id = e.from_class "
-			       "JOIN classes t ON t.id = e.to_class "
-			       "LEFT JOIN stacks ts ON ts.id = e.to_stack "
-			       "LEFT JOIN stacks fs ON fs.id = e.from_stack "
+			       "SELECT " EDGE_ROW_COLUMNS " FROM cycle_edges ce "
+			       "JOIN edges e ON e.id = ce.edge_id " EDGE_ROW_JOINS
 			       "WHERE ce.cycle_id = ?1 ORDER BY ce.pos", -1, &st,
 			       NULL) != SQLITE_OK)
 		goto cleanup;
@@ -184,17 +222,7 @@ int lg_store_print_cycle(struct lg_store *s, int64_t id, FILE *f)
 			rows = nr;
 		}
 		r = &rows[n++];
-		memset(r, 0, sizeof(*r));
-		r->edge_id = sqlite3_column_int64(st, 0);
-		r->from = dup_or_null(col_text(st, 1));
-		r->to = dup_or_null(col_text(st, 2));
-		r->usage = dup_or_null(col_text(st, 3));
-		r->modes = dup_or_null(col_text(st, 4));
-		r->to_task = dup_or_null(col_text(st, 5));
-		lg_frames_split(col_text(st, 6), &r->to_frames);
-		lg_frames_split(col_text(st, 7), &r->from_frames);
-		r->seen = seen_text(s, r->edge_id, sqlite3_column_int64(st, 8),
-				    sqlite3_column_int64(st, 9));
+		fill_row(s, st, r);
 		if (r->edge_id == closing)
 			start = n; /* print from the edge after the closing one */
 	}
@@ -207,22 +235,8 @@ int lg_store_print_cycle(struct lg_store *s, int64_t id, FILE *f)
 	edges = calloc(n, sizeof(*edges));
 	if (!edges)
 		goto cleanup;
-	for (size_t i = 0; i < n; i++) {
-		const struct edge_row *r = &rows[(start + i) % n];
-		struct lg_print_edge *e = &edges[i];
-
-		e->from = r->from;
-		e->to = r->to;
-		e->from_usage = r->usage;
-		if (lg_mode_pairs_parse(r->modes ? r->modes : "", &e->pairs))
-			e->pairs = lg_mode_pair(LG_MODE_WRITE, LG_MODE_WRITE);
-		e->to_frames = r->to_frames.v;
-		e->nto_frames = r->to_frames.n;
-		e->from_frames = r->from_frames.v;
-		e->nfrom_frames = r->from_frames.n;
-		e->to_task = r->to_task;
-		e->seen = r->seen;
-	}
+	for (size_t i = 0; i < n; i++)
+		to_print_edge(&rows[(start + i) % n], &edges[i]);
 	pc.version_line = version;
 	pc.edges = edges;
 	pc.n = n;
@@ -231,5 +245,72 @@ cleanup:
 	sqlite3_finalize(st);
 	free(edges);
 	free_rows(rows, n);
+	return err;
+}
+
+int lg_store_print_whatif(struct lg_store *s, const int64_t *edge_ids,
+			  size_t n, int64_t asked, unsigned int pairs,
+			  const char *title, FILE *f)
+{
+	struct edge_row *rows = NULL;
+	struct lg_print_edge *edges = NULL;
+	struct lg_print_cycle pc = { 0 };
+	sqlite3_stmt *st = NULL;
+	char *seen = NULL;
+	size_t got = 0, want = n + (asked > 0);
+	int rc, err = -EINVAL;
+
+	if (!n)
+		return -EINVAL;
+	rows = calloc(want, sizeof(*rows));
+	edges = calloc(n + 1, sizeof(*edges));
+	err = -ENOMEM;
+	if (!rows || !edges)
+		goto cleanup;
+	err = -EIO;
+	if (sqlite3_prepare_v2(lg_store_db(s),
+			       "SELECT " EDGE_ROW_COLUMNS " FROM edges e "
+			       EDGE_ROW_JOINS "WHERE e.id = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		goto cleanup;
+	for (got = 0; got < want; got++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, got < n ? edge_ids[got] : asked);
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW) {
+			err = rc == SQLITE_DONE ? -ENOENT : -EIO;
+			goto cleanup;
+		}
+		fill_row(s, st, &rows[got]);
+		to_print_edge(&rows[got], &edges[got]);
+	}
+	/*
+	 * The dependency asked about closes it: last edge's end -> first's
+	 * start, with the stack it was seen with when it was.
+	 */
+	if (asked > 0) {
+		err = -ENOMEM;
+		if (asprintf(&seen, "asked about; already seen as %s: %s",
+			     rows[n].modes ? rows[n].modes : "?",
+			     rows[n].seen ? rows[n].seen : "?") < 0) {
+			seen = NULL;
+			goto cleanup;
+		}
+	} else {
+		edges[n].from = rows[n - 1].to;
+		edges[n].to = rows[0].from;
+		edges[n].from_usage = rows[n - 1].to_usage;
+	}
+	edges[n].pairs = pairs;
+	edges[n].seen = seen ? seen : "never seen: the dependency asked about";
+	pc.version_line = title;
+	pc.edges = edges;
+	pc.n = n + 1;
+	err = lg_print_cycle(f, &pc);
+cleanup:
+	sqlite3_finalize(st);
+	free(seen);
+	free(edges);
+	free_rows(rows, got);
 	return err;
 }

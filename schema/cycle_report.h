@@ -23,6 +23,20 @@
  */
 int lg_store_print_cycle(struct lg_store *s, int64_t id, FILE *f);
 
+/*
+ * Write, in the same layout, the circle that a dependency asked about
+ * would close: @edge_ids[0..n-1] are the observed edges (row ids) in chain
+ * order, from the class that would be acquired round to the one held, and
+ * the dependency asked about (held -> acquired, mode pairs @pairs) comes
+ * last, as the acquisition lockdep would catch; @asked is its row when it
+ * was observed already (its stack is shown), else 0.  @title stands where
+ * lockdep prints the kernel version.  Returns 0, -ENOENT (no such edge),
+ * -EINVAL (n == 0), -EIO (SQLite) or -ENOMEM.
+ */
+int lg_store_print_whatif(struct lg_store *s, const int64_t *edge_ids,
+			  size_t n, int64_t asked, unsigned int pairs,
+			  const char *title, FILE *f);
+
 /* Format unix time @t as "2026-11-21 19:25:29" (UTC) into @buf (24 bytes). */
 const char *lg_format_time(int64_t t, char *buf);
 

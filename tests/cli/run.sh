@@ -45,20 +45,26 @@ golden() {
 	fi
 }
 
-# expect_fail WHAT PATTERN CMD...: exit 1 with one stderr line matching PATTERN.
-expect_fail() {
-	what=$1 pattern=$2
-	shift 2
+# expect_exit CODE WHAT PATTERN CMD...: exit CODE with one stderr line
+# matching PATTERN.
+expect_exit() {
+	code=$1 what=$2 pattern=$3
+	shift 3
 	"$@" >"$T/out" 2>"$T/err"
 	rc=$?
 	lines=$(wc -l <"$T/err")
-	if [ $rc -eq 1 ] && [ "$lines" -eq 1 ] && grep -Eq -- "$pattern" "$T/err"; then
+	if [ $rc -eq "$code" ] && [ "$lines" -eq 1 ] && grep -Eq -- "$pattern" "$T/err"; then
 		ok "$what: $(cat "$T/err")"
 	else
 		echo "# exit $rc, stderr:"
 		sed 's/^/#   /' "$T/err"
-		fail "$what (wanted exit 1 and one line matching '$pattern')"
+		fail "$what (wanted exit $code and one line matching '$pattern')"
 	fi
+}
+
+# expect_fail WHAT PATTERN CMD...: exit 1 with one stderr line matching PATTERN.
+expect_fail() {
+	expect_exit 1 "$@"
 }
 
 dump() { sqlite3 "$1" .dump 2>&1 | md5sum; }
@@ -323,4 +329,5 @@ if [ -f "$MAN" ]; then
 else
 	skip "corpus (no $MAN)"
 fi
+. tests/cli/gate.sh
 exit 0

@@ -609,6 +609,8 @@ int lg_capture_contention(struct lg_capture *c, const struct lg_class_ref *ref,
 					  c->cfg.boot, (int64_t)delta->count,
 					  (int64_t)delta->total_ns,
 					  (int64_t)delta->max_ns);
+	if (!err)
+		c->stats.per_source[LG_SRC_CONTENTION] += delta->count;
 	return err;
 }
 

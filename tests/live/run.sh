@@ -109,6 +109,14 @@ if "$LG" --db "$DB" -j top | grep -Eq '"class":"&mm->mmap_lock","count":[1-9]'; 
 else
 	fail "contention on &mm->mmap_lock counted"
 fi
+waits=$(sqlite3 "$DB" 'SELECT coalesce(sum(count), 0) FROM contention')
+cevents=$(sqlite3 "$DB" "SELECT coalesce(sum(events), 0) FROM boot_sources
+	WHERE source = 'contention'")
+if [ "$waits" -gt 0 ] && [ "$waits" = "$cevents" ]; then
+	ok "the contention source's events are the waits it counted ($waits)"
+else
+	fail "the contention source's events ($cevents) are the waits it counted ($waits)"
+fi
 
 "$LG" --db "$DB" status >"$T/status.txt" 2>&1
 sed 's/^/# /' "$T/status.txt"

@@ -19,23 +19,11 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "test_db.h"
 #include "test_util.h"
 
 #include "recorder.h"
 #include "store.h"
-
-static int64_t scalar(struct lg_store *s, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(lg_store_db(s), sql, -1, &st, NULL),
-			 SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
 
 static void test_migrate_empty_file(void **state)
 {

@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,26 +364,31 @@ cleanup:
 	return ret;
 }
 
+/* Tell the service manager @msg; the first failure is logged. */
+static void notify(const struct lg_notify *n, const char *msg)
+{
+	static bool said;
+	int err = lg_notify_send(n, msg);
+
+	if (err && !said) {
+		fprintf(stderr, "<4>lockgraphd: notifying the service manager: "
+			"%s\n", strerror(-err));
+		said = true;
+	}
+}
+
 /* "READY=1\n" and the like, then STATUS= with the figures of the run. */
 static void notify_status(const struct lg_notify *n, const struct run *r,
 			  const char *prefix, const char *sources)
 {
 	const struct lg_capture_stats *st = lg_capture_stats(r->cap);
 	char msg[512];
-	int err;
 
 	snprintf(msg, sizeof(msg),
 		 "%sSTATUS=sources %s; %" PRIu64 " events, %" PRIu64
 		 " drops, %" PRIu64 " new cycles", prefix, sources, st->events,
 		 r->drops, st->cycles);
-	err = lg_notify_send(n, msg);
-	if (err) {
-		static int said;
-
-		if (!said++)
-			fprintf(stderr, "<4>lockgraphd: notifying the service "
-				"manager: %s\n", strerror(-err));
-	}
+	notify(n, msg);
 }
 
 /*
@@ -427,7 +433,7 @@ static int run_live(const struct opts *o)
 	struct lg_record_header hdr = { 0 };
 	struct lg_kallsyms *ks = NULL;
 	struct lg_probes *p = NULL;
-	struct lg_notify notify;
+	struct lg_notify sd;
 	struct utsname uts;
 	char boot_id[40], host[64], sources[128] = "";
 	double t0, last_flush, last_ping, ping_s;
@@ -435,17 +441,17 @@ static int run_live(const struct opts *o)
 	const char *cap;
 	int err, ret = EXIT_FAILURE;
 
-	err = lg_notify_open(&notify);
+	err = lg_notify_open(&sd);
 	if (err)
 		fprintf(stderr, "<4>lockgraphd: NOTIFY_SOCKET: %s: not "
 			"notifying the service manager\n", strerror(-err));
 	/* systemd's watchdog: a ping every half of its interval. */
-	ping_s = (double)notify.watchdog_usec / 2e6;
+	ping_s = (double)sd.watchdog_usec / 2e6;
 	cap = missing_capability();
 	if (cap) {
 		fprintf(stderr, "<3>lockgraphd: missing %s: run as root or grant "
 			"CAP_BPF and CAP_PERFMON\n", cap);
-		lg_notify_close(&notify);
+		lg_notify_close(&sd);
 		return EXIT_NOPERM;
 	}
 	err = lg_kallsyms_load("/proc/kallsyms", &ks);
@@ -532,7 +538,7 @@ static int run_live(const struct opts *o)
 		goto cleanup;
 	fprintf(stderr, "<6>lockgraphd: writing %s (boot %s); query it with "
 		"`lockgraph --db %s status`\n", o->db, boot_id, o->db);
-	notify_status(&notify, &r, "READY=1\n", sources);
+	notify_status(&sd, &r, "READY=1\n", sources);
 
 	t0 = last_flush = last_ping = now_s();
 	while (!stop && !r.fatal) {
@@ -551,14 +557,14 @@ static int run_live(const struct opts *o)
 			if (flush(&r, p, boot))
 				break;
 			last_flush = t;
-			notify_status(&notify, &r, "", sources);
+			notify_status(&sd, &r, "", sources);
 		}
 		if (ping_s > 0 && t - last_ping >= ping_s) {
-			lg_notify_send(&notify, "WATCHDOG=1");
+			notify(&sd, "WATCHDOG=1");
 			last_ping = t;
 		}
 	}
-	lg_notify_send(&notify, "STOPPING=1");
+	notify(&sd, "STOPPING=1");
 	if (!r.fatal) {
 		/* Events that arrived while stopping. */
 		lg_probes_poll(p, 0);
@@ -576,7 +582,7 @@ cleanup:
 	lg_capture_free(r.cap);
 	lg_store_close(r.store);
 	lg_kallsyms_free(ks);
-	lg_notify_close(&notify);
+	lg_notify_close(&sd);
 	return ret;
 }
 

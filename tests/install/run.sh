@@ -199,6 +199,24 @@ else
 	skip "finish from dmesg (the kernel log is not readable here: dmesg_restrict and not root)"
 fi
 
+# start when lockgraphd cannot run: its own reason and exit status, no pid
+# file left behind (a directory as the database; without privileges it
+# stops earlier, at exit 4).
+mkdir "$T/a-directory"
+"$BOOT" start --db "$T/a-directory" --state "$T/s2" >"$T/start-bad.log" 2>&1
+rc=$?
+sed 's/^/# /' "$T/start-bad.log"
+if { [ $rc -eq 1 ] && grep -q "a-directory: is a directory" "$T/start-bad.log"; } ||
+	{ [ $rc -eq 4 ] && grep -q "missing CAP_BPF" "$T/start-bad.log"; }; then
+	if [ ! -e "$T/s2/lockgraphd.pid" ] && grep -q "lockgraphd did not start (exit $rc)" "$T/start-bad.log"; then
+		ok "start when lockgraphd cannot run: exit $rc with its reason"
+	else
+		fail "start when lockgraphd cannot run: pid file left or no message"
+	fi
+else
+	fail "start when lockgraphd cannot run (exit $rc)"
+fi
+
 # --- start/finish around a live workload (root, BPF)
 if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
 	skip "lockgraph-boot start/finish live (needs root and kernel BTF)"

@@ -205,8 +205,15 @@ else
 	nosys=$(echo "$caps" | sed -e 's/+syslog//' -e 's/,,*/,/g' -e 's/^,//' -e 's/,$//')
 	setpriv --reuid="$DU" --regid="$G" --init-groups --inh-caps="-all,$nosys" \
 		--ambient-caps="-all,$nosys" --bounding-set="-all,$nosys" --no-new-privs \
-		"$T/lockgraphd" --db "$STATE/nosyslog.db" --duration 1 2>"$T/nosyslog.log"
-	check "without CAP_SYSLOG: $(grep kallsyms "$T/nosyslog.log")" \
-		grep -q "/proc/kallsyms: .*stacks will not be kept" "$T/nosyslog.log"
+		"$T/lockgraphd" --db "$STATE/nosyslog.db" --duration 2 2>"$T/nosyslog.log"
+	rc=$?
+	sed 's/^/# /' "$T/nosyslog.log"
+	# Unnamed locks are counted then, never fatal: it runs its duration.
+	if [ $rc -eq 0 ] && grep -q "/proc/kallsyms: .*stacks will not be kept" "$T/nosyslog.log" &&
+		! grep -q "^<3>" "$T/nosyslog.log"; then
+		ok "without CAP_SYSLOG: $(grep kallsyms "$T/nosyslog.log"), and it still runs (exit 0)"
+	else
+		fail "without CAP_SYSLOG: the kallsyms warning, then a clean run (exit $rc)"
+	fi
 fi
 exit 0

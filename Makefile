@@ -251,4 +251,4 @@ uninstall:
 clean:
 	$(Q)rm -rf build build-asan build-fuzz
 
--include $(shell find build build-asan build-fuzz -name '*.d' 2>/dev/null)
+-include $(shell find build build-asan build-fuzz -type f -name '*.d' 2>/dev/null)

@@ -44,7 +44,7 @@ cp /run/lockgraph/lockgraphd.log /out/
 SCENARIO
 tests/vm/run-guest.sh -q -k "$KERNEL" -s "$G/scenario.sh" \
 	-f "$G/dest/usr/libexec/lockgraph/lockgraph-boot" -a "lockgraph.db=/out/boot.db" \
-	-o "$G/out" -w 600 "$G/bin/lockgraphd" "$G/bin/lockgraph" "$G/bin/mmap_churn" \
+	-o "$G/out" -w 1200 "$G/bin/lockgraphd" "$G/bin/lockgraph" "$G/bin/mmap_churn" \
 	>"$G/run.log" 2>&1
 rc=$?
 sed 's/^/# /' "$G/run.log"

@@ -105,6 +105,8 @@ if command -v systemd-analyze >/dev/null; then
 	else
 		fail "systemd-analyze verify (exit $rc, same as installed: $same)"
 	fi
+	(cd "$T/verify" && systemd-analyze security --offline=yes --no-pager \
+		./lockgraphd.service 2>&1 | tail -n 1 | sed 's/^/# /')
 	# The check can fail: a unit with a value systemd ignores is caught.
 	mkdir "$T/bad"
 	sed 's/^Type=notify/Type=notfy/' "$T/verify/lockgraphd.service" >"$T/bad/lockgraphd.service"

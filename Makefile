@@ -2,7 +2,8 @@
 #
 # lockgraph: `make` builds everything, `make test` runs the tests (plain and
 # under AddressSanitizer/UBSan), `make run` builds and runs the main job,
-# `make bench` the benchmarks, `make fuzz` the libFuzzer targets.
+# `make bench` the benchmarks, `make fuzz` the libFuzzer targets,
+# `make install` (PREFIX, DESTDIR) the programs, man pages and systemd units.
 # V=1 shows the commands.
 
 CC ?= gcc
@@ -66,7 +67,8 @@ TESTS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 FUZZERS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 
-.PHONY: all deps test check check-build check-asan run bench fuzz clean
+.PHONY: all deps test check check-build check-asan run bench fuzz clean \
+	install uninstall
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -211,7 +213,42 @@ fuzz:
 	$(Q)$(MAKE) --no-print-directory $(FUZZERS)
 	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
+# The BPF programs are embedded in lockgraphd (skeletons): nothing else to
+# install for them.  Without DESTDIR, the lockgraph user and group are
+# created with systemd-sysusers where it exists.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/lockgraph
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+INSTALL_FILES := $(DESTDIR)$(SBINDIR)/lockgraphd $(DESTDIR)$(BINDIR)/lockgraph \
+	$(DESTDIR)$(LIBEXECDIR)/lockgraph-boot \
+	$(DESTDIR)$(MANDIR)/man8/lockgraphd.8 $(DESTDIR)$(MANDIR)/man8/lockgraph.8 \
+	$(DESTDIR)$(UNITDIR)/lockgraphd.service \
+	$(DESTDIR)$(UNITDIR)/lockgraphd-early.service \
+	$(DESTDIR)$(UNITDIR)/lockgraph-boot-ingest.service \
+	$(DESTDIR)$(SYSUSERSDIR)/lockgraph.conf
+
+install: $(LOCKGRAPH) $(BUILD)/lockgraphd
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)scripts/gen-install.sh $(BUILD)/install '$(BINDIR)' '$(SBINDIR)' '$(LIBEXECDIR)'
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	$(Q)install -m 0755 $(BUILD)/lockgraphd $(DESTDIR)$(SBINDIR)/lockgraphd
+	$(Q)install -m 0755 $(LOCKGRAPH) $(DESTDIR)$(BINDIR)/lockgraph
+	$(Q)install -m 0755 $(BUILD)/install/lockgraph-boot $(DESTDIR)$(LIBEXECDIR)/
+	$(Q)install -m 0644 man/lockgraphd.8 man/lockgraph.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 0644 $(BUILD)/install/*.service $(DESTDIR)$(UNITDIR)/
+	$(Q)install -m 0644 systemd/lockgraph.sysusers $(DESTDIR)$(SYSUSERSDIR)/lockgraph.conf
+	$(Q)if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(SYSUSERSDIR)/lockgraph.conf; fi
+
+uninstall:
+	$(Q)rm -f $(INSTALL_FILES)
+
 clean:
 	$(Q)rm -rf build build-asan build-fuzz
 
--include $(shell find build build-asan build-fuzz -name '*.d' 2>/dev/null)
+-include $(shell find build build-asan build-fuzz -type f -name '*.d' 2>/dev/null)

@@ -598,6 +598,11 @@ int lg_capture_contention(struct lg_capture *c, const struct lg_class_ref *ref,
 	if (!delta->count)
 		return 0;
 	err = lg_class_name(ref, c->names, c->cfg.ks, where, name, sizeof(name));
+	if (err == -ENOENT) {
+		/* No stable name (no symbols, no waiter): counted, as for chains. */
+		c->stats.unnamed++;
+		return 0;
+	}
 	if (err)
 		return err;
 	err = begin(c);

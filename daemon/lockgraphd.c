@@ -9,36 +9,35 @@
  * Exit status (for systemd's RestartPreventExitStatus=):
  *   0 stopped cleanly, 1 error, 2 usage, 3 no probe source can run on this
  *   kernel, 4 missing privileges (CAP_BPF / CAP_PERFMON).
- * Logs go to stderr with sd-daemon "<N>" priority prefixes.
+ * Logs go to stderr with sd-daemon "<N>" priority prefixes.  Under systemd
+ * (Type=notify) it says READY=1 once the sources are attached, the
+ * database is open and every capability is given up, then STATUS= after
+ * each batch and WATCHDOG=1 from the event loop.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
+#include "notify.h"
+#include "privs.h"
 #include "probes.h"
 #include "record.h"
 
 #define EXIT_USAGE 2
 #define EXIT_UNSUPPORTED 3
 #define EXIT_NOPERM 4
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 static volatile sig_atomic_t stop;
 
@@ -68,18 +67,15 @@ static double now_s(void)
 /* Which of CAP_BPF / CAP_PERFMON is missing (CAP_SYS_ADMIN covers both). */
 static const char *missing_capability(void)
 {
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = { 0 };
-	__u64 eff;
+	uint64_t eff;
 
-	if (syscall(SYS_capget, &hdr, data))
+	if (lg_privs_get(&eff, NULL))
 		return NULL;
-	eff = (__u64)data[0].effective | ((__u64)data[1].effective << 32);
-	if (eff & (1ULL << CAP_SYS_ADMIN))
+	if (eff & LG_CAP(CAP_SYS_ADMIN))
 		return NULL;
-	if (!(eff & (1ULL << CAP_BPF)))
+	if (!(eff & LG_CAP(CAP_BPF)))
 		return "CAP_BPF";
-	if (!(eff & (1ULL << CAP_PERFMON)))
+	if (!(eff & LG_CAP(CAP_PERFMON)))
 		return "CAP_PERFMON";
 	return NULL;
 }
@@ -118,6 +114,7 @@ struct run {
 	FILE *record;
 	int fatal; /* a store error: stop */
 	uint64_t logged_bad;
+	uint64_t drops; /* every drop counted into the database */
 	uint64_t last_per_source[LG_SRC_COUNT];
 	double flush_seconds; /* spent writing batches */
 };
@@ -167,6 +164,7 @@ static int on_drop(unsigned int source, unsigned int drop, __u64 delta,
 {
 	struct run *r = ctx;
 
+	r->drops += delta;
 	return lg_capture_drop(r->cap, lg_source_name(source),
 			       lg_drop_name(drop), delta);
 }
@@ -196,11 +194,13 @@ static int flush(struct run *r, struct lg_probes *p, int64_t boot)
 	if (!err && st->bad_events > last_bad) {
 		err = lg_capture_drop(r->cap, "daemon", "bad_event",
 				      st->bad_events - last_bad);
+		r->drops += st->bad_events - last_bad;
 		last_bad = st->bad_events;
 	}
 	if (!err && st->unnamed > last_unnamed) {
 		err = lg_capture_drop(r->cap, "daemon", "unnamed_lock",
 				      st->unnamed - last_unnamed);
+		r->drops += st->unnamed - last_unnamed;
 		last_unnamed = st->unnamed;
 	}
 	for (unsigned int s = 0; !err && s < LG_SRC_COUNT; s++) {
@@ -371,6 +371,67 @@ cleanup:
 	return ret;
 }
 
+/* Tell the service manager @msg; the first failure is logged. */
+static void notify(const struct lg_notify *n, const char *msg)
+{
+	static bool said;
+	int err = lg_notify_send(n, msg);
+
+	if (err && !said) {
+		fprintf(stderr, "<4>lockgraphd: notifying the service manager: "
+			"%s\n", strerror(-err));
+		said = true;
+	}
+}
+
+/* "READY=1\n" and the like, then STATUS= with the figures of the run. */
+static void notify_status(const struct lg_notify *n, const struct run *r,
+			  const char *prefix, const char *sources)
+{
+	const struct lg_capture_stats *st = lg_capture_stats(r->cap);
+	char msg[512];
+
+	snprintf(msg, sizeof(msg),
+		 "%sSTATUS=sources %s; %" PRIu64 " events, %" PRIu64
+		 " drops, %" PRIu64 " new cycles", prefix, sources, st->events,
+		 r->drops, st->cycles);
+	notify(n, msg);
+}
+
+/*
+ * Once the probes are attached nothing needs a capability: give them all
+ * up.  Kernels before 6.0 with unprivileged_bpf_disabled ask for CAP_BPF
+ * on every map read too: there CAP_BPF alone is kept, and said.
+ */
+static int drop_privileges(struct lg_probes *p)
+{
+	uint64_t eff, prm, keep = 0;
+	int err;
+
+	err = lg_privs_get(&eff, &prm);
+	if (!err)
+		err = lg_privs_set_effective(0);
+	if (!err && lg_probes_check_access(p) == -EPERM) {
+		keep = prm & (prm & LG_CAP(CAP_BPF) ? LG_CAP(CAP_BPF) :
+						      LG_CAP(CAP_SYS_ADMIN));
+		fprintf(stderr, "<5>lockgraphd: this kernel checks CAP_BPF on "
+			"every map read: keeping %s alone\n",
+			keep & LG_CAP(CAP_BPF) ? "CAP_BPF" : "CAP_SYS_ADMIN");
+	}
+	if (!err)
+		err = lg_privs_set_effective(eff);
+	if (!err)
+		err = lg_privs_drop(keep);
+	if (err) {
+		fprintf(stderr, "<3>lockgraphd: giving up capabilities: %s\n",
+			strerror(-err));
+		return err;
+	}
+	fprintf(stderr, "<6>lockgraphd: probes attached; capabilities given "
+		"up%s\n", keep ? " but one" : "");
+	return 0;
+}
+
 static int run_live(const struct opts *o)
 {
 	struct run r = { .o = o };
@@ -379,17 +440,25 @@ static int run_live(const struct opts *o)
 	struct lg_record_header hdr = { 0 };
 	struct lg_kallsyms *ks = NULL;
 	struct lg_probes *p = NULL;
+	struct lg_notify sd;
 	struct utsname uts;
 	char boot_id[40], host[64], sources[128] = "";
-	double t0, last_flush;
+	double t0, last_flush, last_ping, ping_s;
 	int64_t boot = 0;
 	const char *cap;
 	int err, ret = EXIT_FAILURE;
 
+	err = lg_notify_open(&sd);
+	if (err)
+		fprintf(stderr, "<4>lockgraphd: NOTIFY_SOCKET: %s: not "
+			"notifying the service manager\n", strerror(-err));
+	/* systemd's watchdog: a ping every half of its interval. */
+	ping_s = (double)sd.watchdog_usec / 2e6;
 	cap = missing_capability();
 	if (cap) {
 		fprintf(stderr, "<3>lockgraphd: missing %s: run as root or grant "
 			"CAP_BPF and CAP_PERFMON\n", cap);
+		lg_notify_close(&sd);
 		return EXIT_NOPERM;
 	}
 	err = lg_kallsyms_load("/proc/kallsyms", &ks);
@@ -472,10 +541,13 @@ static int run_live(const struct opts *o)
 			goto cleanup;
 		}
 	}
+	if (drop_privileges(p))
+		goto cleanup;
 	fprintf(stderr, "<6>lockgraphd: writing %s (boot %s); query it with "
 		"`lockgraph --db %s status`\n", o->db, boot_id, o->db);
+	notify_status(&sd, &r, "READY=1\n", sources);
 
-	t0 = last_flush = now_s();
+	t0 = last_flush = last_ping = now_s();
 	while (!stop && !r.fatal) {
 		double t;
 
@@ -492,8 +564,14 @@ static int run_live(const struct opts *o)
 			if (flush(&r, p, boot))
 				break;
 			last_flush = t;
+			notify_status(&sd, &r, "", sources);
+		}
+		if (ping_s > 0 && t - last_ping >= ping_s) {
+			notify(&sd, "WATCHDOG=1");
+			last_ping = t;
 		}
 	}
+	notify(&sd, "STOPPING=1");
 	if (!r.fatal) {
 		/* Events that arrived while stopping. */
 		lg_probes_poll(p, 0);
@@ -511,6 +589,7 @@ cleanup:
 	lg_capture_free(r.cap);
 	lg_store_close(r.store);
 	lg_kallsyms_free(ks);
+	lg_notify_close(&sd);
 	return ret;
 }
 
@@ -600,6 +679,8 @@ int main(int argc, char **argv)
 			"make no sense\n");
 		return EXIT_USAGE;
 	}
+	/* The database, its -wal and -shm: 0640, for the lockgraph group. */
+	umask(027);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

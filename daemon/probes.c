@@ -65,9 +65,18 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 
 static void set_reason(struct lg_probe_status *st, const char *what, int err)
 {
-	snprintf(st->reason, sizeof(st->reason), "%s: %s%s%s%s", what,
+	/*
+	 * A __weak __ksym that vmlinux lacks (every kernel lacks one of
+	 * __preempt_count and pcpu_hot) sends libbpf through the modules' BTF,
+	 * and libbpf before 1.3 fails when that listing is refused.
+	 */
+	const char *hint = strstr(libbpf_last, "failed to iterate BTF objects: -1") ?
+		": libbpf needs CAP_SYS_ADMIN to list module BTF" : "";
+
+	snprintf(st->reason, sizeof(st->reason), "%s: %s%s%s%s%s", what,
 		 strerror(-err), libbpf_last[0] ? " (" : "",
-		 libbpf_last[0] ? libbpf_last : "", libbpf_last[0] ? ")" : "");
+		 libbpf_last[0] ? libbpf_last : "", hint,
+		 libbpf_last[0] ? ")" : "");
 	libbpf_last[0] = '\0';
 }
 
@@ -306,6 +315,24 @@ static int read_recursion_misses(struct lg_probes *p, unsigned int source,
 	sum -= *last;
 	*last += sum;
 	return fn(source, LG_DROP_RECURSION, sum, ctx);
+}
+
+int lg_probes_check_access(struct lg_probes *p)
+{
+	__u32 key = 0;
+	__u64 *vals;
+	int err = 0;
+
+	vals = calloc((size_t)p->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (unsigned int s = 0; s < LG_SRC_COUNT && !err; s++)
+		if (p->src[s].drops &&
+		    bpf_map__lookup_elem(p->src[s].drops, &key, sizeof(key), vals,
+					 sizeof(*vals) * (size_t)p->ncpus, 0))
+			err = -errno;
+	free(vals);
+	return err;
 }
 
 int lg_probes_drops(struct lg_probes *p, lg_probe_drop_fn fn, void *ctx)

@@ -41,6 +41,14 @@ void lg_probes_close(struct lg_probes *p);
  * delivered or a negative errno (-EINTR on a signal). */
 int lg_probes_poll(struct lg_probes *p, int timeout_ms);
 
+/*
+ * Read each loaded source's drop counters once, delivering nothing: whether
+ * the maps can still be read with the privileges this process has now
+ * (kernels before 6.0 with unprivileged_bpf_disabled check CAP_BPF on
+ * every bpf() call, not only when loading).  Returns 0 or -errno (-EPERM).
+ */
+int lg_probes_check_access(struct lg_probes *p);
+
 /* Called with the growth of a drop counter since the last call. */
 typedef int (*lg_probe_drop_fn)(unsigned int source, unsigned int drop,
 				__u64 delta, void *ctx);

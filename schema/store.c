@@ -327,6 +327,17 @@ int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, 5000);
+	if (!readonly) {
+		int persist = 1;
+
+		/*
+		 * Keep -wal and -shm after the writer closes: a reader without
+		 * write access to the directory (the lockgraph group) can
+		 * open a WAL database read-only only when both exist.
+		 */
+		sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+				     &persist);
+	}
 
 	ret = check_identity(s, path, &version);
 	if (ret) {

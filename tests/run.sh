@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Run every unit test binary (cmocka) and the CLI golden tests for each build
-# directory given (build, build-asan), the live capture test once, then print
-# one summary line:
+# directory given (build, build-asan), the live capture, service and install
+# tests once, then print one summary line:
 #   "tests: N passed, N failed, N skipped"
 # Exits non-zero when anything failed.
 set -u
@@ -11,6 +11,16 @@ cd "$(dirname "$0")/.."
 passed=0 failed=0 skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+
+# tap LABEL COMMAND...: a script printing ok/not ok/skip lines; count them.
+tap() {
+	echo "== $1"
+	shift
+	"$@" >"$log" 2>&1
+	cat "$log"
+	p=$(grep -c '^ok ' "$log") f=$(grep -c '^not ok ' "$log") s=$(grep -c '^skip ' "$log")
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
 
 count() { # $1 = label, output in $log
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
@@ -33,18 +43,13 @@ for build in "$@"; do
 			failed=$((failed + 1))
 		fi
 	done
-	echo "== CLI golden tests ($build)"
-	tests/cli/run.sh "$build/lockgraph" >"$log" 2>&1
-	cat "$log"
-	p=$(grep -c '^ok ' "$log") f=$(grep -c '^not ok ' "$log") s=$(grep -c '^skip ' "$log")
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	tap "CLI golden tests ($build)" tests/cli/run.sh "$build/lockgraph"
 done
 # The live capture test needs the real kernel and BPF: run it once, with
 # the first build (it skips, saying why, where it cannot run).
-echo "== live capture test ($1)"
-tests/live/run.sh "$1/lockgraphd" "$1/lockgraph" >"$log" 2>&1
-cat "$log"
-p=$(grep -c '^ok ' "$log") f=$(grep -c '^not ok ' "$log") s=$(grep -c '^skip ' "$log")
-passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+tap "live capture test ($1)" tests/live/run.sh "$1/lockgraphd" "$1/lockgraph"
+# The service as its unit runs it, and the installed tree: once too.
+tap "service test ($1)" tests/live/service.sh "$1/lockgraphd" "$1/lockgraph"
+tap "install test ($1)" tests/install/run.sh "$1"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

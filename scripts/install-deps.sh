@@ -10,8 +10,9 @@ pkgs="gcc make pkg-config libsqlite3-dev sqlite3 clang llvm bpftool libbpf-dev l
 case "${1:-build}" in
 build | run) ;;
 # graphviz, xmllint: show-cycle's pictures; systemd-analyze, man, groff,
-# useradd and setpriv: the service and install tests.
-test) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev graphviz libxml2-utils systemd man-db groff-base passwd util-linux" ;;
+# useradd and setpriv: the service and install tests; mandoc lints the man
+# pages.
+test) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev graphviz libxml2-utils systemd man-db groff-base mandoc passwd util-linux" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 *)
 	echo "install-deps.sh: unknown profile '$1' (build, test, run, fuzz)" >&2

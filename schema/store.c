@@ -355,8 +355,15 @@ int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 		}
 		ret = exec(s, "PRAGMA query_only = ON; PRAGMA foreign_keys = ON");
 	} else {
+		/*
+		 * journal_size_limit: the -wal file kept for readers (above)
+		 * is cut back to 16 MiB when a checkpoint resets it, and
+		 * emptied when the writer closes, instead of staying as
+		 * large as the largest transaction ever was.
+		 */
 		ret = exec(s, "PRAGMA journal_mode = WAL; "
 			      "PRAGMA synchronous = NORMAL; "
+			      "PRAGMA journal_size_limit = 16777216; "
 			      "PRAGMA cache_size = -65536; "
 			      "PRAGMA foreign_keys = ON");
 		if (!ret)

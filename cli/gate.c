@@ -97,6 +97,11 @@ struct check_run {
 	int64_t run_boots;
 };
 
+/* A new cycle's columns, as JSON: the scratch database's id is not. */
+static const struct json_col new_cycle_json[] = {
+	{ NULL, NULL }, { "signature", NULL }, { "run_cycle", NULL },
+};
+
 static int check_cycles(struct check_run *c)
 {
 	/* The report's number is the scratch database's: say the run's. */
@@ -134,13 +139,8 @@ static int check_cycles(struct check_run *c)
 			bool first = true;
 
 			printf("%s{", c->new_cycles ? "," : "");
-			json_key(stdout, "signature", &first);
-			json_str(stdout, cli_col_text(st, 1));
-			json_key(stdout, "run_cycle", &first);
-			if (sqlite3_column_type(st, 2) == SQLITE_NULL)
-				printf("null");
-			else
-				printf("%lld", sqlite3_column_int64(st, 2));
+			json_row(st, new_cycle_json, JSON_COLS(new_cycle_json),
+				 &first);
 			json_key(stdout, "report", &first);
 			json_str(stdout, report);
 			printf("}");
@@ -163,6 +163,13 @@ static int check_cycles(struct check_run *c)
 	sqlite3_finalize(st);
 	return err ? -1 : cli_step_done(c->s, rc, "comparing");
 }
+
+/* A new dependency's columns, as JSON. */
+static const struct json_col new_edge_json[] = {
+	{ "from", NULL }, { "to", NULL }, { "modes", NULL },
+	{ "baseline_modes", NULL }, { "new_modes", NULL }, { "count", NULL },
+	{ "to_task", NULL }, { "to_stack", json_col_frames },
+};
 
 static int check_edges(struct check_run *c)
 {
@@ -191,21 +198,8 @@ static int check_edges(struct check_run *c)
 			bool first = true;
 
 			printf("%s{", c->new_edges ? "," : "");
-			json_key(stdout, "from", &first);
-			json_str(stdout, cli_col_text(st, 0));
-			json_key(stdout, "to", &first);
-			json_str(stdout, cli_col_text(st, 1));
-			json_key(stdout, "modes", &first);
-			json_str(stdout, cli_col_text(st, 2));
-			json_key(stdout, "baseline_modes", &first);
-			json_str(stdout, cli_col_text(st, 3));
-			json_key(stdout, "new_modes", &first);
-			json_str(stdout, cli_col_text(st, 4));
-			printf(",\"count\":%" PRId64, count);
-			json_key(stdout, "to_task", &first);
-			json_str(stdout, cli_col_text(st, 6));
-			json_key(stdout, "to_stack", &first);
-			json_frames(cli_col_text(st, 7));
+			json_row(st, new_edge_json, JSON_COLS(new_edge_json),
+				 &first);
 			printf("}");
 		} else {
 			if (!c->new_edges)
@@ -228,6 +222,12 @@ static int check_edges(struct check_run *c)
 	sqlite3_finalize(st);
 	return cli_step_done(c->s, rc, "comparing");
 }
+
+/* A drop counter's columns, as JSON. */
+static const struct json_col drop_json[] = {
+	{ "host", NULL }, { "boot", NULL }, { "source", NULL },
+	{ "reason", NULL }, { "count", NULL },
+};
 
 /* Drops, missing sources and an empty run: what makes it inconclusive. */
 static int check_coverage(struct check_run *c)
@@ -262,15 +262,8 @@ static int check_coverage(struct check_run *c)
 			bool first = true;
 
 			printf("%s{", c->drops ? "," : "");
-			json_key(stdout, "host", &first);
-			json_str(stdout, cli_col_text(st, 0));
-			json_key(stdout, "boot", &first);
-			json_str(stdout, cli_col_text(st, 1));
-			json_key(stdout, "source", &first);
-			json_str(stdout, cli_col_text(st, 2));
-			json_key(stdout, "reason", &first);
-			json_str(stdout, cli_col_text(st, 3));
-			printf(",\"count\":%lld}", sqlite3_column_int64(st, 4));
+			json_row(st, drop_json, JSON_COLS(drop_json), &first);
+			printf("}");
 		} else {
 			printf("%sinconclusive: DROPPED %lld: %s %s (host %s boot %s)\n",
 			       c->drops ? "" : "\n", sqlite3_column_int64(st, 4),
@@ -429,6 +422,11 @@ cleanup:
 	return ret;
 }
 
+/* A differing edge's columns, as JSON. */
+static const struct json_col diff_edge_json[] = {
+	{ "from", NULL }, { "to", NULL }, { "modes", NULL }, { "was", NULL },
+};
+
 /* Edges of schema @x that schema @y lacks: "+"/"-" lines or JSON. */
 static int diff_edges(struct lg_store *s, const char *x, const char *y,
 		      char sign, size_t *n)
@@ -459,16 +457,8 @@ static int diff_edges(struct lg_store *s, const char *x, const char *y,
 			bool first = true;
 
 			printf("%s{", *n ? "," : "");
-			json_key(stdout, "from", &first);
-			json_str(stdout, cli_col_text(st, 0));
-			json_key(stdout, "to", &first);
-			json_str(stdout, cli_col_text(st, 1));
-			json_key(stdout, "modes", &first);
-			json_str(stdout, cli_col_text(st, 2));
-			if (changed) {
-				json_key(stdout, "was", &first);
-				json_str(stdout, cli_col_text(st, 3));
-			}
+			/* "was" only when the modes changed. */
+			json_row(st, diff_edge_json, changed ? 4 : 3, &first);
 			printf("}");
 		} else if (changed) {
 			printf("~ edge %s -> %s [%s] was [%s]\n", cli_col_text(st, 0),
@@ -482,6 +472,11 @@ static int diff_edges(struct lg_store *s, const char *x, const char *y,
 	sqlite3_finalize(st);
 	return cli_step_done(s, rc, "comparing");
 }
+
+/* A differing cycle's columns, as JSON. */
+static const struct json_col diff_cycle_json[] = {
+	{ "signature", NULL }, { "origin", NULL },
+};
 
 /* Cycles of schema @x whose signature schema @y lacks. */
 static int diff_cycles(struct lg_store *s, const char *x, const char *y,
@@ -503,10 +498,8 @@ static int diff_cycles(struct lg_store *s, const char *x, const char *y,
 			bool first = true;
 
 			printf("%s{", *n ? "," : "");
-			json_key(stdout, "signature", &first);
-			json_str(stdout, cli_col_text(st, 0));
-			json_key(stdout, "origin", &first);
-			json_str(stdout, cli_col_text(st, 1));
+			json_row(st, diff_cycle_json, JSON_COLS(diff_cycle_json),
+				 &first);
 			printf("}");
 		} else {
 			printf("%c cycle %s (%s)\n", sign, cli_col_text(st, 0),

@@ -67,6 +67,12 @@ static int64_t class_row(struct lg_store *s, const char *name)
 	return id;
 }
 
+/* The columns of classes, as JSON. */
+static const struct json_col class_json[] = {
+	{ "id", NULL }, { "name", NULL }, { "usage", NULL }, { "out", NULL },
+	{ "in", NULL }, { "first_seen", NULL }, { "last_seen", NULL },
+};
+
 int cmd_classes(int argc, char **argv)
 {
 	struct lg_store *s;
@@ -96,18 +102,8 @@ int cmd_classes(int argc, char **argv)
 			bool f = true;
 
 			printf("%s{", first ? "" : ",");
-			json_key(stdout, "id", &f);
-			printf("%lld", sqlite3_column_int64(st, 0));
-			json_key(stdout, "name", &f);
-			json_str(stdout, cli_col_text(st, 1));
-			json_key(stdout, "usage", &f);
-			json_str(stdout, cli_col_text(st, 2));
-			printf(",\"out\":%lld,\"in\":%lld,\"first_seen\":%lld,"
-			       "\"last_seen\":%lld}",
-			       sqlite3_column_int64(st, 3),
-			       sqlite3_column_int64(st, 4),
-			       sqlite3_column_int64(st, 5),
-			       sqlite3_column_int64(st, 6));
+			json_row(st, class_json, JSON_COLS(class_json), &f);
+			printf("}");
 		} else {
 			printf("%5lld %5lld %5lld  %-10s %-19s  %s\n",
 			       sqlite3_column_int64(st, 0),
@@ -126,6 +122,14 @@ int cmd_classes(int argc, char **argv)
 	lg_store_close(s);
 	return ret;
 }
+
+/* The columns of edges, as JSON. */
+static const struct json_col edge_json[] = {
+	{ "id", NULL }, { "from", NULL }, { "to", NULL }, { "modes", NULL },
+	{ "count", NULL }, { "boots", NULL }, { "hosts", NULL },
+	{ "first_seen", NULL }, { "last_seen", NULL }, { "to_task", NULL },
+	{ "to_stack", json_col_frames }, { "from_stack", json_col_frames },
+};
 
 int cmd_edges(int argc, char **argv)
 {
@@ -183,27 +187,7 @@ int cmd_edges(int argc, char **argv)
 			bool f = true;
 
 			printf("%s{", first ? "" : ",");
-			json_key(stdout, "id", &f);
-			printf("%lld", sqlite3_column_int64(st, 0));
-			json_key(stdout, "from", &f);
-			json_str(stdout, cli_col_text(st, 1));
-			json_key(stdout, "to", &f);
-			json_str(stdout, cli_col_text(st, 2));
-			json_key(stdout, "modes", &f);
-			json_str(stdout, cli_col_text(st, 3));
-			printf(",\"count\":%lld,\"boots\":%lld,\"hosts\":%lld,"
-			       "\"first_seen\":%lld,\"last_seen\":%lld",
-			       sqlite3_column_int64(st, 4),
-			       sqlite3_column_int64(st, 5),
-			       sqlite3_column_int64(st, 6),
-			       sqlite3_column_int64(st, 7),
-			       sqlite3_column_int64(st, 8));
-			json_key(stdout, "to_task", &f);
-			json_str(stdout, cli_col_text(st, 9));
-			json_key(stdout, "to_stack", &f);
-			json_frames(cli_col_text(st, 10));
-			json_key(stdout, "from_stack", &f);
-			json_frames(cli_col_text(st, 11));
+			json_row(st, edge_json, JSON_COLS(edge_json), &f);
 			printf("}");
 		} else {
 			printf("%5lld  %-12s %6lld %5lld %5lld  %-19s  %s -> %s\n",
@@ -255,6 +239,12 @@ static int print_cycle_classes(struct lg_store *s, int64_t id, bool json)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+/* The columns of cycles, as JSON (the length is not printed). */
+static const struct json_col cycle_json[] = {
+	{ "id", NULL }, { "status", NULL }, { "origin", NULL }, { NULL, NULL },
+	{ "first_seen", NULL }, { "last_seen", NULL },
+};
+
 int cmd_cycles(int argc, char **argv)
 {
 	struct lg_store *s;
@@ -282,15 +272,7 @@ int cmd_cycles(int argc, char **argv)
 			bool f = true;
 
 			printf("%s{", first ? "" : ",");
-			json_key(stdout, "id", &f);
-			printf("%lld", (long long)id);
-			json_key(stdout, "status", &f);
-			json_str(stdout, cli_col_text(st, 1));
-			json_key(stdout, "origin", &f);
-			json_str(stdout, cli_col_text(st, 2));
-			printf(",\"first_seen\":%lld,\"last_seen\":%lld",
-			       sqlite3_column_int64(st, 4),
-			       sqlite3_column_int64(st, 5));
+			json_row(st, cycle_json, JSON_COLS(cycle_json), &f);
 			json_key(stdout, "classes", &f);
 		} else {
 			printf("%4lld  %-7s %-8s %3lld  %-19s  ", (long long)id,
@@ -397,6 +379,12 @@ cleanup:
 	return ret;
 }
 
+/* The columns of a path's dependencies, as JSON. */
+static const struct json_col path_json[] = {
+	{ "from", NULL }, { "to", NULL }, { "modes", NULL }, { "count", NULL },
+	{ "to_task", NULL }, { "to_stack", json_col_frames },
+};
+
 int cmd_path(int argc, char **argv)
 {
 	struct lg_graph *g = NULL;
@@ -467,17 +455,7 @@ int cmd_path(int argc, char **argv)
 			bool f = true;
 
 			printf("%s{", i ? "," : "");
-			json_key(stdout, "from", &f);
-			json_str(stdout, cli_col_text(st, 0));
-			json_key(stdout, "to", &f);
-			json_str(stdout, cli_col_text(st, 1));
-			json_key(stdout, "modes", &f);
-			json_str(stdout, cli_col_text(st, 2));
-			printf(",\"count\":%lld", sqlite3_column_int64(st, 3));
-			json_key(stdout, "to_task", &f);
-			json_str(stdout, cli_col_text(st, 4));
-			json_key(stdout, "to_stack", &f);
-			json_frames(cli_col_text(st, 5));
+			json_row(st, path_json, JSON_COLS(path_json), &f);
 			printf("}");
 			continue;
 		}
@@ -502,6 +480,34 @@ cleanup:
 	return ret;
 }
 
+/* The columns of export's edges, as JSON. */
+static const struct json_col export_edge_json[] = {
+	{ "id", NULL }, { "from", NULL }, { "to", NULL }, { "modes", NULL },
+	{ "count", NULL }, { "first_seen", NULL }, { "last_seen", NULL },
+};
+
+/* Every row of @sql as a JSON object of @n @cols, comma-separated. */
+static int export_rows(struct lg_store *s, const char *sql,
+		       const struct json_col *cols, size_t n)
+{
+	sqlite3_stmt *st = cli_prepare(s, sql, NULL);
+	bool first = true;
+	int rc;
+
+	if (!st)
+		return EXIT_FAILURE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool f = true;
+
+		printf("%s{", first ? "" : ",");
+		json_row(st, cols, n, &f);
+		printf("}");
+		first = false;
+	}
+	sqlite3_finalize(st);
+	return query_done(s, rc);
+}
+
 static int export_json(struct lg_store *s)
 {
 	sqlite3_stmt *st;
@@ -509,50 +515,15 @@ static int export_json(struct lg_store *s)
 	int rc;
 
 	printf("{\"schema\":%d,\"classes\":[", lg_store_schema_version());
-	st = cli_prepare(s, "SELECT id, name, usage FROM classes ORDER BY id", NULL);
-	if (!st)
+	if (export_rows(s, "SELECT id, name, usage FROM classes ORDER BY id",
+			class_json, 3))
 		return EXIT_FAILURE;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		bool f = true;
-
-		printf("%s{", first ? "" : ",");
-		json_key(stdout, "id", &f);
-		printf("%lld", sqlite3_column_int64(st, 0));
-		json_key(stdout, "name", &f);
-		json_str(stdout, cli_col_text(st, 1));
-		json_key(stdout, "usage", &f);
-		json_str(stdout, cli_col_text(st, 2));
-		printf("}");
-		first = false;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return query_done(s, rc);
 	printf("],\"edges\":[");
-	first = true;
-	st = cli_prepare(s, "SELECT id, from_class, to_class, modes, count, first_seen, "
-			 "last_seen FROM edges ORDER BY id", NULL);
-	if (!st)
+	if (export_rows(s, "SELECT id, from_class, to_class, modes, count, "
+			"first_seen, last_seen FROM edges ORDER BY id",
+			export_edge_json, JSON_COLS(export_edge_json)))
 		return EXIT_FAILURE;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		bool f = true;
-
-		printf("%s{", first ? "" : ",");
-		json_key(stdout, "id", &f);
-		printf("%lld,\"from\":%lld,\"to\":%lld", sqlite3_column_int64(st, 0),
-		       sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
-		json_key(stdout, "modes", &f);
-		json_str(stdout, cli_col_text(st, 3));
-		printf(",\"count\":%lld,\"first_seen\":%lld,\"last_seen\":%lld}",
-		       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-		       sqlite3_column_int64(st, 6));
-		first = false;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return query_done(s, rc);
 	printf("],\"cycles\":[");
-	first = true;
 	st = cli_prepare(s, "SELECT id, status, origin FROM cycles ORDER BY id", NULL);
 	if (!st)
 		return EXIT_FAILURE;
@@ -560,12 +531,7 @@ static int export_json(struct lg_store *s)
 		bool f = true;
 
 		printf("%s{", first ? "" : ",");
-		json_key(stdout, "id", &f);
-		printf("%lld", sqlite3_column_int64(st, 0));
-		json_key(stdout, "status", &f);
-		json_str(stdout, cli_col_text(st, 1));
-		json_key(stdout, "origin", &f);
-		json_str(stdout, cli_col_text(st, 2));
+		json_row(st, cycle_json, 3, &f);
 		json_key(stdout, "classes", &f);
 		if (print_cycle_classes(s, sqlite3_column_int64(st, 0), true)) {
 			rc = SQLITE_ERROR;

@@ -62,6 +62,15 @@ void json_key(FILE *f, const char *key, bool *first);
 void json_frames(const char *frames);
 
 /*
+ * The stored graph, loaded for lg_graph_*() (cli/rows.c): returns it
+ * (caller frees with lg_graph_free()), or NULL with the error printed.
+ * *@class_rows and *@edge_rows map graph ids to row ids; the caller frees
+ * them, also after a failure.
+ */
+struct lg_graph *cli_load_graph(struct lg_store *s, int64_t **class_rows,
+				int64_t **edge_rows);
+
+/*
  * Rows of a query (cli/rows.c).  cli_col_text(): column @i of the current
  * row as text, NULL for NULL; owned by @st until its next step.
  */

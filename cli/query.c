@@ -404,16 +404,9 @@ int cmd_path(int argc, char **argv)
 		return EXIT_FAILURE;
 	if (!class_row(s, argv[1]) || !class_row(s, argv[2]))
 		goto cleanup;
-	g = lg_graph_new();
-	if (!g) {
-		cli_err("out of memory");
+	g = cli_load_graph(s, &class_rows, &edge_rows);
+	if (!g)
 		goto cleanup;
-	}
-	err = lg_store_load_graph(s, g, &class_rows, &edge_rows);
-	if (err) {
-		cli_err("%s: %s", cli.db_path, lg_store_errmsg(s));
-		goto cleanup;
-	}
 	if (lg_graph_class(g, argv[1], false, &a) ||
 	    lg_graph_class(g, argv[2], false, &b))
 		goto cleanup;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Helpers for the commands that print the rows of a query: preparing it,
- * reading its columns, stack frames as text or JSON, and a row as a JSON
- * object.
+ * Helpers for the commands that read the database: the graph loaded, a
+ * query prepared, its columns read, stack frames as text or JSON, and a
+ * row as a JSON object.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +11,26 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+
+struct lg_graph *cli_load_graph(struct lg_store *s, int64_t **class_rows,
+				int64_t **edge_rows)
+{
+	struct lg_graph *g = lg_graph_new();
+	int err;
+
+	if (!g) {
+		cli_err("out of memory");
+		return NULL;
+	}
+	err = lg_store_load_graph(s, g, class_rows, edge_rows);
+	if (err) {
+		cli_err("%s: %s", cli.db_path, err == -ENOMEM ? "out of memory" :
+			lg_store_errmsg(s));
+		lg_graph_free(g);
+		return NULL;
+	}
+	return g;
+}
 
 const char *cli_col_text(sqlite3_stmt *st, int i)
 {

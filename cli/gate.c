@@ -205,13 +205,14 @@ static int check_edges(struct check_run *c)
 			if (!c->new_edges)
 				printf("\nnew dependencies (in the run, not in the "
 				       "baseline):\n");
-			printf("  %s -> %s [%s]", cli_col_text(st, 0), cli_col_text(st, 1),
-			       cli_col_text(st, 2));
+			printf("  %s -> %s [%s]", cli_col_text(st, 0),
+			       cli_col_text(st, 1), cli_col_text(st, 2));
 			if (cli_col_text(st, 3))
-				printf(" new modes %s (baseline %s)", cli_col_text(st, 4),
-				       cli_col_text(st, 3));
+				printf(" new modes %s (baseline %s)",
+				       cli_col_text(st, 4), cli_col_text(st, 3));
 			printf(", seen %" PRId64 " time%s%s%s:\n", count,
-			       count == 1 ? "" : "s", cli_col_text(st, 6) ? " by " : "",
+			       count == 1 ? "" : "s",
+			       cli_col_text(st, 6) ? " by " : "",
 			       cli_col_text(st, 6) ? cli_col_text(st, 6) : "");
 			cli_print_frames(cli_col_text(st, 7));
 		}
@@ -267,8 +268,8 @@ static int check_coverage(struct check_run *c)
 		} else {
 			printf("%sinconclusive: DROPPED %lld: %s %s (host %s boot %s)\n",
 			       c->drops ? "" : "\n", sqlite3_column_int64(st, 4),
-			       cli_col_text(st, 2), cli_col_text(st, 3), cli_col_text(st, 0),
-			       cli_col_text(st, 1));
+			       cli_col_text(st, 2), cli_col_text(st, 3),
+			       cli_col_text(st, 0), cli_col_text(st, 1));
 		}
 		c->drops++;
 	}
@@ -461,8 +462,9 @@ static int diff_edges(struct lg_store *s, const char *x, const char *y,
 			json_row(st, diff_edge_json, changed ? 4 : 3, &first);
 			printf("}");
 		} else if (changed) {
-			printf("~ edge %s -> %s [%s] was [%s]\n", cli_col_text(st, 0),
-			       cli_col_text(st, 1), cli_col_text(st, 2), cli_col_text(st, 3));
+			printf("~ edge %s -> %s [%s] was [%s]\n",
+			       cli_col_text(st, 0), cli_col_text(st, 1),
+			       cli_col_text(st, 2), cli_col_text(st, 3));
 		} else {
 			printf("%c edge %s -> %s [%s]\n", sign, cli_col_text(st, 0),
 			       cli_col_text(st, 1), cli_col_text(st, 2));

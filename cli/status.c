@@ -13,19 +13,6 @@
 
 #include "cli.h"
 
-static int64_t count_rows(struct lg_store *s, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	if (sqlite3_prepare_v2(lg_store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 /* On a terminal, a boot's sources and its drops are tables. */
 static const struct cli_col source_cols[] = {
 	{ "SOURCE", 0, false, "" },
@@ -187,7 +174,7 @@ int cmd_status(int argc, char **argv)
 	if (!s)
 		return EXIT_FAILURE;
 	for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++)
-		n[i] = count_rows(s, size_sql[i]);
+		n[i] = lg_store_count(s, size_sql[i]);
 	if (cli.json) {
 		printf("{\"classes\":%lld,\"edges\":%lld,\"chains\":%lld,"
 		       "\"cycles\":%lld,\"open_cycles\":%lld,\"boots\":[",

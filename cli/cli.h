@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sqlite3.h>
+
 #include "store.h"
 
 #define LG_EXIT_USAGE 2
@@ -58,6 +60,61 @@ void json_str(FILE *f, const char *s);
 void json_key(FILE *f, const char *key, bool *first);
 /* Newline-separated stack @frames as a JSON array of strings, on stdout. */
 void json_frames(const char *frames);
+
+/*
+ * The stored graph, loaded for lg_graph_*() (cli/rows.c): returns it
+ * (caller frees with lg_graph_free()), or NULL with the error printed.
+ * *@class_rows and *@edge_rows map graph ids to row ids; the caller frees
+ * them, also after a failure.
+ */
+struct lg_graph *cli_load_graph(struct lg_store *s, int64_t **class_rows,
+				int64_t **edge_rows);
+
+/*
+ * Rows of a query (cli/rows.c).  cli_col_text(): column @i of the current
+ * row as text, NULL for NULL; owned by @st until its next step.
+ */
+const char *cli_col_text(sqlite3_stmt *st, int i);
+
+/*
+ * Prepare @sql on @s.  On failure prints "@what: <SQLite's error>" (@what
+ * NULL: "<db>: query failed: <SQLite's error>") and returns NULL; the
+ * caller finalizes the statement.
+ */
+sqlite3_stmt *cli_prepare(struct lg_store *s, const char *sql, const char *what);
+
+/*
+ * The end of a row loop whose last sqlite3_step() returned @rc: 0 when it
+ * is SQLITE_DONE, else the error printed as cli_prepare() does and -EIO.
+ */
+int cli_step_done(struct lg_store *s, int rc, const char *what);
+
+/* Newline-separated stack @frames, indented, one a line; NULL says none. */
+void cli_print_frames(const char *frames);
+
+/*
+ * A column of a row printed by json_row(): its key (NULL: not printed)
+ * and how its value is printed (NULL: by its SQLite type, an integer as a
+ * number, text as a string, NULL as null).
+ */
+struct json_col {
+	const char *key;
+	void (*print)(sqlite3_stmt *st, int i);
+};
+
+/* Hooks for json_col: stack frames as an array of strings; 0/1 as a bool. */
+void json_col_frames(sqlite3_stmt *st, int i);
+void json_col_bool(sqlite3_stmt *st, int i);
+
+/*
+ * Print the first @n columns of @st's current row, described by @cols,
+ * as members of the JSON object being written to stdout (json_key()
+ * keeps @first); the caller writes the braces and any other member.
+ */
+void json_row(sqlite3_stmt *st, const struct json_col *cols, size_t n,
+	      bool *first);
+
+#define JSON_COLS(cols) (sizeof(cols) / sizeof((cols)[0]))
 
 /* Is stdout a terminal (and the output not JSON)? */
 bool cli_tty(void);

@@ -41,11 +41,6 @@ enum fail_on {
 
 static const char *const fail_names[] = { "cycle", "new-edge", "drops" };
 
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 /* A scratch database in memory, for comparing attached ones. */
 static struct lg_store *scratch_store(void)
 {
@@ -68,41 +63,6 @@ static int attach(struct lg_store *s, const char *path, const char *name)
 		return -1;
 	}
 	return 0;
-}
-
-/* Prepare @sql on @s or print why; NULL on failure. */
-static sqlite3_stmt *prepare(struct lg_store *s, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(lg_store_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
-		cli_err("comparing: %s", sqlite3_errmsg(lg_store_db(s)));
-		return NULL;
-	}
-	return st;
-}
-
-static int step_error(struct lg_store *s, int rc)
-{
-	if (rc == SQLITE_DONE)
-		return 0;
-	cli_err("comparing: %s", sqlite3_errmsg(lg_store_db(s)));
-	return -1;
-}
-
-/* Indented stack frames, or a note that none was recorded. */
-static void print_frames(const char *frames)
-{
-	struct lg_frames fr;
-
-	if (!frames) {
-		printf("       (no stack recorded)\n");
-		return;
-	}
-	lg_frames_split(frames, &fr);
-	for (size_t i = 0; i < fr.n; i++)
-		printf("       %s\n", fr.v[i]);
-	lg_frames_free(&fr);
 }
 
 static int parse_fail_on(const char *list, unsigned int *mask)
@@ -137,13 +97,18 @@ struct check_run {
 	int64_t run_boots;
 };
 
+/* A new cycle's columns, as JSON: the scratch database's id is not. */
+static const struct json_col new_cycle_json[] = {
+	{ NULL, NULL }, { "signature", NULL }, { "run_cycle", NULL },
+};
+
 static int check_cycles(struct check_run *c)
 {
 	/* The report's number is the scratch database's: say the run's. */
-	sqlite3_stmt *st = prepare(c->s, "SELECT m.id, m.signature, r.id FROM "
-				   "main.cycles m LEFT JOIN run.cycles r ON "
-				   "r.signature = m.signature WHERE m.id >= ?1 "
-				   "ORDER BY m.id");
+	sqlite3_stmt *st = cli_prepare(c->s, "SELECT m.id, m.signature, r.id FROM "
+				       "main.cycles m LEFT JOIN run.cycles r ON "
+				       "r.signature = m.signature WHERE m.id >= ?1 "
+				       "ORDER BY m.id", "comparing");
 	int rc, err = 0;
 
 	if (!st)
@@ -174,18 +139,13 @@ static int check_cycles(struct check_run *c)
 			bool first = true;
 
 			printf("%s{", c->new_cycles ? "," : "");
-			json_key(stdout, "signature", &first);
-			json_str(stdout, col_text(st, 1));
-			json_key(stdout, "run_cycle", &first);
-			if (sqlite3_column_type(st, 2) == SQLITE_NULL)
-				printf("null");
-			else
-				printf("%lld", sqlite3_column_int64(st, 2));
+			json_row(st, new_cycle_json, JSON_COLS(new_cycle_json),
+				 &first);
 			json_key(stdout, "report", &first);
 			json_str(stdout, report);
 			printf("}");
 		} else {
-			printf("\nnew cycle: %s\n", col_text(st, 1));
+			printf("\nnew cycle: %s\n", cli_col_text(st, 1));
 			if (sqlite3_column_type(st, 2) == SQLITE_NULL)
 				printf("(closed by run edges with baseline edges: "
 				       "stored in neither database)\n");
@@ -201,12 +161,19 @@ static int check_cycles(struct check_run *c)
 	if (cli.json)
 		printf("]");
 	sqlite3_finalize(st);
-	return err ? -1 : step_error(c->s, rc);
+	return err ? -1 : cli_step_done(c->s, rc, "comparing");
 }
+
+/* A new dependency's columns, as JSON. */
+static const struct json_col new_edge_json[] = {
+	{ "from", NULL }, { "to", NULL }, { "modes", NULL },
+	{ "baseline_modes", NULL }, { "new_modes", NULL }, { "count", NULL },
+	{ "to_task", NULL }, { "to_stack", json_col_frames },
+};
 
 static int check_edges(struct check_run *c)
 {
-	sqlite3_stmt *st = prepare(c->s,
+	sqlite3_stmt *st = cli_prepare(c->s,
 		"SELECT f.name, t.name, e.modes, be.modes, "
 		"lg_modes_minus(e.modes, be.modes), e.count, e.to_task, ts.frames "
 		"FROM run.edges e JOIN run.classes f ON f.id = e.from_class "
@@ -217,7 +184,7 @@ static int check_edges(struct check_run *c)
 		"LEFT JOIN base.edges be ON be.from_class = bf.id "
 		"AND be.to_class = bt.id "
 		"WHERE be.id IS NULL OR lg_modes_minus(e.modes, be.modes) <> '' "
-		"ORDER BY e.id");
+		"ORDER BY e.id", "comparing");
 	int rc;
 
 	if (!st)
@@ -231,43 +198,37 @@ static int check_edges(struct check_run *c)
 			bool first = true;
 
 			printf("%s{", c->new_edges ? "," : "");
-			json_key(stdout, "from", &first);
-			json_str(stdout, col_text(st, 0));
-			json_key(stdout, "to", &first);
-			json_str(stdout, col_text(st, 1));
-			json_key(stdout, "modes", &first);
-			json_str(stdout, col_text(st, 2));
-			json_key(stdout, "baseline_modes", &first);
-			json_str(stdout, col_text(st, 3));
-			json_key(stdout, "new_modes", &first);
-			json_str(stdout, col_text(st, 4));
-			printf(",\"count\":%" PRId64, count);
-			json_key(stdout, "to_task", &first);
-			json_str(stdout, col_text(st, 6));
-			json_key(stdout, "to_stack", &first);
-			json_frames(col_text(st, 7));
+			json_row(st, new_edge_json, JSON_COLS(new_edge_json),
+				 &first);
 			printf("}");
 		} else {
 			if (!c->new_edges)
 				printf("\nnew dependencies (in the run, not in the "
 				       "baseline):\n");
-			printf("  %s -> %s [%s]", col_text(st, 0), col_text(st, 1),
-			       col_text(st, 2));
-			if (col_text(st, 3))
-				printf(" new modes %s (baseline %s)", col_text(st, 4),
-				       col_text(st, 3));
+			printf("  %s -> %s [%s]", cli_col_text(st, 0),
+			       cli_col_text(st, 1), cli_col_text(st, 2));
+			if (cli_col_text(st, 3))
+				printf(" new modes %s (baseline %s)",
+				       cli_col_text(st, 4), cli_col_text(st, 3));
 			printf(", seen %" PRId64 " time%s%s%s:\n", count,
-			       count == 1 ? "" : "s", col_text(st, 6) ? " by " : "",
-			       col_text(st, 6) ? col_text(st, 6) : "");
-			print_frames(col_text(st, 7));
+			       count == 1 ? "" : "s",
+			       cli_col_text(st, 6) ? " by " : "",
+			       cli_col_text(st, 6) ? cli_col_text(st, 6) : "");
+			cli_print_frames(cli_col_text(st, 7));
 		}
 		c->new_edges++;
 	}
 	if (cli.json)
 		printf("]");
 	sqlite3_finalize(st);
-	return step_error(c->s, rc);
+	return cli_step_done(c->s, rc, "comparing");
 }
+
+/* A drop counter's columns, as JSON. */
+static const struct json_col drop_json[] = {
+	{ "host", NULL }, { "boot", NULL }, { "source", NULL },
+	{ "reason", NULL }, { "count", NULL },
+};
 
 /* Drops, missing sources and an empty run: what makes it inconclusive. */
 static int check_coverage(struct check_run *c)
@@ -275,23 +236,24 @@ static int check_coverage(struct check_run *c)
 	sqlite3_stmt *st;
 	int rc;
 
-	st = prepare(c->s, "SELECT count(*) FROM run.boots");
+	st = cli_prepare(c->s, "SELECT count(*) FROM run.boots", "comparing");
 	if (!st)
 		return -1;
 	rc = sqlite3_step(st);
 	c->run_boots = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
-		return step_error(c->s, rc);
+		return cli_step_done(c->s, rc, "comparing");
 	if (cli.json)
 		printf(",\"run_boots\":%" PRId64, c->run_boots);
 	else if (!c->run_boots)
 		printf("\ninconclusive: the run recorded no boot\n");
 
-	st = prepare(c->s, "SELECT h.name, b.boot_id, d.source, d.reason, "
-			   "d.count FROM run.drops d JOIN run.boots b "
-			   "ON b.id = d.boot_id JOIN run.hosts h ON h.id = b.host_id "
-			   "WHERE d.count > 0 ORDER BY b.id, d.source, d.reason");
+	st = cli_prepare(c->s, "SELECT h.name, b.boot_id, d.source, d.reason, "
+			 "d.count FROM run.drops d JOIN run.boots b "
+			 "ON b.id = d.boot_id JOIN run.hosts h ON h.id = b.host_id "
+			 "WHERE d.count > 0 ORDER BY b.id, d.source, d.reason",
+			 "comparing");
 	if (!st)
 		return -1;
 	if (cli.json)
@@ -301,33 +263,26 @@ static int check_coverage(struct check_run *c)
 			bool first = true;
 
 			printf("%s{", c->drops ? "," : "");
-			json_key(stdout, "host", &first);
-			json_str(stdout, col_text(st, 0));
-			json_key(stdout, "boot", &first);
-			json_str(stdout, col_text(st, 1));
-			json_key(stdout, "source", &first);
-			json_str(stdout, col_text(st, 2));
-			json_key(stdout, "reason", &first);
-			json_str(stdout, col_text(st, 3));
-			printf(",\"count\":%lld}", sqlite3_column_int64(st, 4));
+			json_row(st, drop_json, JSON_COLS(drop_json), &first);
+			printf("}");
 		} else {
 			printf("%sinconclusive: DROPPED %lld: %s %s (host %s boot %s)\n",
 			       c->drops ? "" : "\n", sqlite3_column_int64(st, 4),
-			       col_text(st, 2), col_text(st, 3), col_text(st, 0),
-			       col_text(st, 1));
+			       cli_col_text(st, 2), cli_col_text(st, 3),
+			       cli_col_text(st, 0), cli_col_text(st, 1));
 		}
 		c->drops++;
 	}
 	if (cli.json)
 		printf("]");
 	sqlite3_finalize(st);
-	if (step_error(c->s, rc))
+	if (cli_step_done(c->s, rc, "comparing"))
 		return -1;
 
-	st = prepare(c->s, "SELECT DISTINCT bs.source FROM base.boot_sources bs "
-			   "WHERE bs.loaded = 1 AND NOT EXISTS (SELECT 1 FROM "
-			   "run.boot_sources r WHERE r.source = bs.source AND "
-			   "r.loaded = 1) ORDER BY 1");
+	st = cli_prepare(c->s, "SELECT DISTINCT bs.source FROM base.boot_sources bs "
+			 "WHERE bs.loaded = 1 AND NOT EXISTS (SELECT 1 FROM "
+			 "run.boot_sources r WHERE r.source = bs.source AND "
+			 "r.loaded = 1) ORDER BY 1", "comparing");
 	if (!st)
 		return -1;
 	if (cli.json)
@@ -335,18 +290,18 @@ static int check_coverage(struct check_run *c)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cli.json) {
 			printf("%s", c->missing ? "," : "");
-			json_str(stdout, col_text(st, 0));
+			json_str(stdout, cli_col_text(st, 0));
 		} else {
 			printf("%sinconclusive: probe source %s loaded on a baseline "
 			       "boot but on no boot of the run\n",
-			       c->missing || c->drops ? "" : "\n", col_text(st, 0));
+			       c->missing || c->drops ? "" : "\n", cli_col_text(st, 0));
 		}
 		c->missing++;
 	}
 	if (cli.json)
 		printf("]");
 	sqlite3_finalize(st);
-	return step_error(c->s, rc);
+	return cli_step_done(c->s, rc, "comparing");
 }
 
 /* Merge @path into the scratch store; prints the error. */
@@ -403,13 +358,14 @@ int cmd_check(int argc, char **argv)
 	if (merge_into(c.s, baseline))
 		goto cleanup;
 	/* Cycles from here on are the ones the run brings. */
-	st = prepare(c.s, "SELECT coalesce(max(id), 0) + 1 FROM main.cycles");
+	st = cli_prepare(c.s, "SELECT coalesce(max(id), 0) + 1 FROM main.cycles",
+			 "comparing");
 	if (!st)
 		goto cleanup;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		c.first_new_cycle = sqlite3_column_int64(st, 0);
 	else
-		step_error(c.s, SQLITE_ERROR);
+		cli_step_done(c.s, SQLITE_ERROR, "comparing");
 	sqlite3_finalize(st);
 	if (!c.first_new_cycle || merge_into(c.s, cli.db_path) ||
 	    attach(c.s, baseline, "base") || attach(c.s, cli.db_path, "run"))
@@ -467,6 +423,11 @@ cleanup:
 	return ret;
 }
 
+/* A differing edge's columns, as JSON. */
+static const struct json_col diff_edge_json[] = {
+	{ "from", NULL }, { "to", NULL }, { "modes", NULL }, { "was", NULL },
+};
+
 /* Edges of schema @x that schema @y lacks: "+"/"-" lines or JSON. */
 static int diff_edges(struct lg_store *s, const char *x, const char *y,
 		      char sign, size_t *n)
@@ -485,11 +446,11 @@ static int diff_edges(struct lg_store *s, const char *x, const char *y,
 		 "AND oe.to_class = ot.id WHERE oe.id IS NULL %3$s ORDER BY e.id",
 		 x, y, sign == '~' ? "OR lg_modes_union(e.modes, '') <> "
 				     "lg_modes_union(oe.modes, '')" : "");
-	st = prepare(s, sql);
+	st = cli_prepare(s, sql, "comparing");
 	if (!st)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		bool changed = col_text(st, 3) != NULL;
+		bool changed = cli_col_text(st, 3) != NULL;
 
 		if (sign == '~' && !changed)
 			continue;
@@ -497,29 +458,27 @@ static int diff_edges(struct lg_store *s, const char *x, const char *y,
 			bool first = true;
 
 			printf("%s{", *n ? "," : "");
-			json_key(stdout, "from", &first);
-			json_str(stdout, col_text(st, 0));
-			json_key(stdout, "to", &first);
-			json_str(stdout, col_text(st, 1));
-			json_key(stdout, "modes", &first);
-			json_str(stdout, col_text(st, 2));
-			if (changed) {
-				json_key(stdout, "was", &first);
-				json_str(stdout, col_text(st, 3));
-			}
+			/* "was" only when the modes changed. */
+			json_row(st, diff_edge_json, changed ? 4 : 3, &first);
 			printf("}");
 		} else if (changed) {
-			printf("~ edge %s -> %s [%s] was [%s]\n", col_text(st, 0),
-			       col_text(st, 1), col_text(st, 2), col_text(st, 3));
+			printf("~ edge %s -> %s [%s] was [%s]\n",
+			       cli_col_text(st, 0), cli_col_text(st, 1),
+			       cli_col_text(st, 2), cli_col_text(st, 3));
 		} else {
-			printf("%c edge %s -> %s [%s]\n", sign, col_text(st, 0),
-			       col_text(st, 1), col_text(st, 2));
+			printf("%c edge %s -> %s [%s]\n", sign, cli_col_text(st, 0),
+			       cli_col_text(st, 1), cli_col_text(st, 2));
 		}
 		(*n)++;
 	}
 	sqlite3_finalize(st);
-	return step_error(s, rc);
+	return cli_step_done(s, rc, "comparing");
 }
+
+/* A differing cycle's columns, as JSON. */
+static const struct json_col diff_cycle_json[] = {
+	{ "signature", NULL }, { "origin", NULL },
+};
 
 /* Cycles of schema @x whose signature schema @y lacks. */
 static int diff_cycles(struct lg_store *s, const char *x, const char *y,
@@ -533,7 +492,7 @@ static int diff_cycles(struct lg_store *s, const char *x, const char *y,
 		 "SELECT signature, origin FROM %1$s.cycles c WHERE NOT EXISTS "
 		 "(SELECT 1 FROM %2$s.cycles WHERE signature = c.signature) "
 		 "ORDER BY c.id", x, y);
-	st = prepare(s, sql);
+	st = cli_prepare(s, sql, "comparing");
 	if (!st)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -541,19 +500,17 @@ static int diff_cycles(struct lg_store *s, const char *x, const char *y,
 			bool first = true;
 
 			printf("%s{", *n ? "," : "");
-			json_key(stdout, "signature", &first);
-			json_str(stdout, col_text(st, 0));
-			json_key(stdout, "origin", &first);
-			json_str(stdout, col_text(st, 1));
+			json_row(st, diff_cycle_json, JSON_COLS(diff_cycle_json),
+				 &first);
 			printf("}");
 		} else {
-			printf("%c cycle %s (%s)\n", sign, col_text(st, 0),
-			       col_text(st, 1));
+			printf("%c cycle %s (%s)\n", sign, cli_col_text(st, 0),
+			       cli_col_text(st, 1));
 		}
 		(*n)++;
 	}
 	sqlite3_finalize(st);
-	return step_error(s, rc);
+	return cli_step_done(s, rc, "comparing");
 }
 
 int cmd_diff(int argc, char **argv)

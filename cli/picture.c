@@ -49,11 +49,6 @@ static void dot_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 /* The function that took the lock, from its example stack; "" if none. */
 static void acquiring_function(const char *frames, char *out, size_t size)
 {
@@ -111,10 +106,10 @@ static int dot_graph(struct lg_store *s, FILE *f)
 		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fprintf(f, "\tc%lld [label=", sqlite3_column_int64(st, 0));
-		dot_str(f, col_text(st, 1));
+		dot_str(f, cli_col_text(st, 1));
 		fprintf(f, "%s%s];\n", sqlite3_column_int(st, 2) ?
 			", color=red, penwidth=2" : "",
-			lg_mission_class(col_text(st, 1)) ? mission_fill : "");
+			lg_mission_class(cli_col_text(st, 1)) ? mission_fill : "");
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -129,8 +124,9 @@ static int dot_graph(struct lg_store *s, FILE *f)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char label[512];
 
-		edge_label(label, sizeof(label), col_text(st, 5), col_text(st, 2),
-			   sqlite3_column_int64(st, 3), false, NULL);
+		edge_label(label, sizeof(label), cli_col_text(st, 5),
+			   cli_col_text(st, 2), sqlite3_column_int64(st, 3), false,
+			   NULL);
 		fprintf(f, "\tc%lld -> c%lld [label=", sqlite3_column_int64(st, 0),
 			sqlite3_column_int64(st, 1));
 		dot_str(f, label);
@@ -262,7 +258,8 @@ static int dot_cycle(struct lg_store *s, int64_t cycle, FILE *f)
 		"recursive read), how many times it was seen.<br/>Yellow: the "
 		"mission's lock classes.</font><br/> >;\n%s"
 		"\tedge [color=red, penwidth=2];\n", (long long)cycle,
-		col_text(st, 1), col_text(st, 0), (long long)len, node_style);
+		cli_col_text(st, 1), cli_col_text(st, 0), (long long)len,
+		node_style);
 	sqlite3_finalize(st);
 
 	it = calloc((size_t)len, sizeof(*it));
@@ -282,10 +279,10 @@ static int dot_cycle(struct lg_store *s, int64_t cycle, FILE *f)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < (size_t)len) {
 		char label[512];
 
-		edge_label(label, sizeof(label), col_text(st, 3), col_text(st, 1),
-			   sqlite3_column_int64(st, 2), sqlite3_column_int(st, 5),
-			   col_text(st, 4));
-		it[n].name = strdup(col_text(st, 0) ? col_text(st, 0) : "?");
+		edge_label(label, sizeof(label), cli_col_text(st, 3),
+			   cli_col_text(st, 1), sqlite3_column_int64(st, 2),
+			   sqlite3_column_int(st, 5), cli_col_text(st, 4));
+		it[n].name = strdup(cli_col_text(st, 0) ? cli_col_text(st, 0) : "?");
 		it[n].label = strdup(label);
 		n++;
 		if (!it[n - 1].name || !it[n - 1].label) {

@@ -14,19 +14,6 @@
 #include "cli.h"
 #include "cycle_report.h"
 
-/* Prepare @sql on @s or print why; NULL on failure. */
-static sqlite3_stmt *query(struct lg_store *s, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(lg_store_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
-		cli_err("%s: query failed: %s", cli.db_path,
-			sqlite3_errmsg(lg_store_db(s)));
-		return NULL;
-	}
-	return st;
-}
-
 /*
  * Open the store read-only and prepare @sql on it into *@st.  Returns the
  * store, or NULL (the error printed, nothing left open) on failure.
@@ -37,7 +24,7 @@ static struct lg_store *open_for_query(const char *sql, sqlite3_stmt **st)
 
 	if (!s)
 		return NULL;
-	*st = query(s, sql);
+	*st = cli_prepare(s, sql, NULL);
 	if (!*st) {
 		lg_store_close(s);
 		return NULL;
@@ -48,16 +35,7 @@ static struct lg_store *open_for_query(const char *sql, sqlite3_stmt **st)
 /* Finish a row loop: EXIT_SUCCESS when it ended cleanly. */
 static int query_done(struct lg_store *s, int rc)
 {
-	if (rc == SQLITE_DONE)
-		return EXIT_SUCCESS;
-	cli_err("%s: query failed: %s", cli.db_path,
-		sqlite3_errmsg(lg_store_db(s)));
-	return EXIT_FAILURE;
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
+	return cli_step_done(s, rc, NULL) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 /* No options: refuse stray arguments. */
@@ -73,7 +51,8 @@ static int no_args(int argc, char **argv)
 /* The row id of class @name, or 0 (with an error printed). */
 static int64_t class_row(struct lg_store *s, const char *name)
 {
-	sqlite3_stmt *st = query(s, "SELECT id FROM classes WHERE name = ?1");
+	sqlite3_stmt *st = cli_prepare(s, "SELECT id FROM classes WHERE name = ?1",
+				       NULL);
 	int64_t id = 0;
 
 	if (!st)
@@ -87,6 +66,12 @@ static int64_t class_row(struct lg_store *s, const char *name)
 	sqlite3_finalize(st);
 	return id;
 }
+
+/* The columns of classes, as JSON. */
+static const struct json_col class_json[] = {
+	{ "id", NULL }, { "name", NULL }, { "usage", NULL }, { "out", NULL },
+	{ "in", NULL }, { "first_seen", NULL }, { "last_seen", NULL },
+};
 
 int cmd_classes(int argc, char **argv)
 {
@@ -117,26 +102,16 @@ int cmd_classes(int argc, char **argv)
 			bool f = true;
 
 			printf("%s{", first ? "" : ",");
-			json_key(stdout, "id", &f);
-			printf("%lld", sqlite3_column_int64(st, 0));
-			json_key(stdout, "name", &f);
-			json_str(stdout, col_text(st, 1));
-			json_key(stdout, "usage", &f);
-			json_str(stdout, col_text(st, 2));
-			printf(",\"out\":%lld,\"in\":%lld,\"first_seen\":%lld,"
-			       "\"last_seen\":%lld}",
-			       sqlite3_column_int64(st, 3),
-			       sqlite3_column_int64(st, 4),
-			       sqlite3_column_int64(st, 5),
-			       sqlite3_column_int64(st, 6));
+			json_row(st, class_json, JSON_COLS(class_json), &f);
+			printf("}");
 		} else {
 			printf("%5lld %5lld %5lld  %-10s %-19s  %s\n",
 			       sqlite3_column_int64(st, 0),
 			       sqlite3_column_int64(st, 3),
 			       sqlite3_column_int64(st, 4),
-			       col_text(st, 2) ? col_text(st, 2) : "-",
+			       cli_col_text(st, 2) ? cli_col_text(st, 2) : "-",
 			       cli_time(sqlite3_column_int64(st, 5), t1),
-			       col_text(st, 1));
+			       cli_col_text(st, 1));
 		}
 		first = false;
 	}
@@ -148,27 +123,13 @@ int cmd_classes(int argc, char **argv)
 	return ret;
 }
 
-/* Print newline-separated @frames as a JSON array. */
-void json_frames(const char *frames)
-{
-	const char *p = frames;
-
-	printf("[");
-	while (p && *p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char *one = strndup(p, n);
-
-		json_str(stdout, one ? one : "");
-		free(one);
-		p += n;
-		if (*p == '\n') {
-			p++;
-			printf(",");
-		}
-	}
-	printf("]");
-}
+/* The columns of edges, as JSON. */
+static const struct json_col edge_json[] = {
+	{ "id", NULL }, { "from", NULL }, { "to", NULL }, { "modes", NULL },
+	{ "count", NULL }, { "boots", NULL }, { "hosts", NULL },
+	{ "first_seen", NULL }, { "last_seen", NULL }, { "to_task", NULL },
+	{ "to_stack", json_col_frames }, { "from_stack", json_col_frames },
+};
 
 int cmd_edges(int argc, char **argv)
 {
@@ -201,17 +162,17 @@ int cmd_edges(int argc, char **argv)
 		return EXIT_FAILURE;
 	if ((from && !class_row(s, from)) || (to && !class_row(s, to)))
 		goto cleanup;
-	st = query(s, "SELECT e.id, f.name, t.name, e.modes, e.count, "
-		      "(SELECT count(*) FROM edge_boots WHERE edge_id = e.id), "
-		      "(SELECT count(DISTINCT b.host_id) FROM edge_boots eb "
-		      " JOIN boots b ON b.id = eb.boot_id WHERE eb.edge_id = e.id), "
-		      "e.first_seen, e.last_seen, e.to_task, ts.frames, fs.frames "
-		      "FROM edges e JOIN classes f ON f.id = e.from_class "
-		      "JOIN classes t ON t.id = e.to_class "
-		      "LEFT JOIN stacks ts ON ts.id = e.to_stack "
-		      "LEFT JOIN stacks fs ON fs.id = e.from_stack "
-		      "WHERE (?1 IS NULL OR f.name = ?1) AND (?2 IS NULL OR t.name = ?2) "
-		      "ORDER BY e.id");
+	st = cli_prepare(s, "SELECT e.id, f.name, t.name, e.modes, e.count, "
+			 "(SELECT count(*) FROM edge_boots WHERE edge_id = e.id), "
+			 "(SELECT count(DISTINCT b.host_id) FROM edge_boots eb "
+			 " JOIN boots b ON b.id = eb.boot_id WHERE eb.edge_id = e.id), "
+			 "e.first_seen, e.last_seen, e.to_task, ts.frames, fs.frames "
+			 "FROM edges e JOIN classes f ON f.id = e.from_class "
+			 "JOIN classes t ON t.id = e.to_class "
+			 "LEFT JOIN stacks ts ON ts.id = e.to_stack "
+			 "LEFT JOIN stacks fs ON fs.id = e.from_stack "
+			 "WHERE (?1 IS NULL OR f.name = ?1) AND (?2 IS NULL OR t.name = ?2) "
+			 "ORDER BY e.id", NULL);
 	if (!st)
 		goto cleanup;
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
@@ -226,36 +187,16 @@ int cmd_edges(int argc, char **argv)
 			bool f = true;
 
 			printf("%s{", first ? "" : ",");
-			json_key(stdout, "id", &f);
-			printf("%lld", sqlite3_column_int64(st, 0));
-			json_key(stdout, "from", &f);
-			json_str(stdout, col_text(st, 1));
-			json_key(stdout, "to", &f);
-			json_str(stdout, col_text(st, 2));
-			json_key(stdout, "modes", &f);
-			json_str(stdout, col_text(st, 3));
-			printf(",\"count\":%lld,\"boots\":%lld,\"hosts\":%lld,"
-			       "\"first_seen\":%lld,\"last_seen\":%lld",
-			       sqlite3_column_int64(st, 4),
-			       sqlite3_column_int64(st, 5),
-			       sqlite3_column_int64(st, 6),
-			       sqlite3_column_int64(st, 7),
-			       sqlite3_column_int64(st, 8));
-			json_key(stdout, "to_task", &f);
-			json_str(stdout, col_text(st, 9));
-			json_key(stdout, "to_stack", &f);
-			json_frames(col_text(st, 10));
-			json_key(stdout, "from_stack", &f);
-			json_frames(col_text(st, 11));
+			json_row(st, edge_json, JSON_COLS(edge_json), &f);
 			printf("}");
 		} else {
 			printf("%5lld  %-12s %6lld %5lld %5lld  %-19s  %s -> %s\n",
-			       sqlite3_column_int64(st, 0), col_text(st, 3),
+			       sqlite3_column_int64(st, 0), cli_col_text(st, 3),
 			       sqlite3_column_int64(st, 4),
 			       sqlite3_column_int64(st, 5),
 			       sqlite3_column_int64(st, 6),
 			       cli_time(sqlite3_column_int64(st, 7), t1),
-			       col_text(st, 1), col_text(st, 2));
+			       cli_col_text(st, 1), cli_col_text(st, 2));
 		}
 		first = false;
 	}
@@ -274,10 +215,10 @@ static int print_cycle_classes(struct lg_store *s, int64_t id, bool json)
 	sqlite3_stmt *st;
 	int rc, n = 0;
 
-	st = query(s, "SELECT c.name FROM cycle_edges ce "
-		      "JOIN edges e ON e.id = ce.edge_id "
-		      "JOIN classes c ON c.id = e.from_class "
-		      "WHERE ce.cycle_id = ?1 ORDER BY ce.pos");
+	st = cli_prepare(s, "SELECT c.name FROM cycle_edges ce "
+			 "JOIN edges e ON e.id = ce.edge_id "
+			 "JOIN classes c ON c.id = e.from_class "
+			 "WHERE ce.cycle_id = ?1 ORDER BY ce.pos", NULL);
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
@@ -286,9 +227,9 @@ static int print_cycle_classes(struct lg_store *s, int64_t id, bool json)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (json) {
 			printf("%s", n ? "," : "");
-			json_str(stdout, col_text(st, 0));
+			json_str(stdout, cli_col_text(st, 0));
 		} else {
-			printf("%s%s", n ? " -> " : "", col_text(st, 0));
+			printf("%s%s", n ? " -> " : "", cli_col_text(st, 0));
 		}
 		n++;
 	}
@@ -297,6 +238,12 @@ static int print_cycle_classes(struct lg_store *s, int64_t id, bool json)
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
+
+/* The columns of cycles, as JSON (the length is not printed). */
+static const struct json_col cycle_json[] = {
+	{ "id", NULL }, { "status", NULL }, { "origin", NULL }, { NULL, NULL },
+	{ "first_seen", NULL }, { "last_seen", NULL },
+};
 
 int cmd_cycles(int argc, char **argv)
 {
@@ -325,19 +272,11 @@ int cmd_cycles(int argc, char **argv)
 			bool f = true;
 
 			printf("%s{", first ? "" : ",");
-			json_key(stdout, "id", &f);
-			printf("%lld", (long long)id);
-			json_key(stdout, "status", &f);
-			json_str(stdout, col_text(st, 1));
-			json_key(stdout, "origin", &f);
-			json_str(stdout, col_text(st, 2));
-			printf(",\"first_seen\":%lld,\"last_seen\":%lld",
-			       sqlite3_column_int64(st, 4),
-			       sqlite3_column_int64(st, 5));
+			json_row(st, cycle_json, JSON_COLS(cycle_json), &f);
 			json_key(stdout, "classes", &f);
 		} else {
 			printf("%4lld  %-7s %-8s %3lld  %-19s  ", (long long)id,
-			       col_text(st, 1), col_text(st, 2),
+			       cli_col_text(st, 1), cli_col_text(st, 2),
 			       sqlite3_column_int64(st, 3),
 			       cli_time(sqlite3_column_int64(st, 4), t1));
 		}
@@ -395,13 +334,13 @@ int cmd_report(int argc, char **argv)
 		goto cleanup;
 	}
 	if (original) {
-		if (!col_text(st, 0)) {
+		if (!cli_col_text(st, 0)) {
 			cli_err("cycle %lld was found by lockgraph, not imported "
 				"from a lockdep report: it has no original text",
 				(long long)id);
 			goto cleanup;
 		}
-		printf("%s\n", col_text(st, 0));
+		printf("%s\n", cli_col_text(st, 0));
 		ret = EXIT_SUCCESS;
 		goto cleanup;
 	}
@@ -440,6 +379,12 @@ cleanup:
 	return ret;
 }
 
+/* The columns of a path's dependencies, as JSON. */
+static const struct json_col path_json[] = {
+	{ "from", NULL }, { "to", NULL }, { "modes", NULL }, { "count", NULL },
+	{ "to_task", NULL }, { "to_stack", json_col_frames },
+};
+
 int cmd_path(int argc, char **argv)
 {
 	struct lg_graph *g = NULL;
@@ -459,16 +404,9 @@ int cmd_path(int argc, char **argv)
 		return EXIT_FAILURE;
 	if (!class_row(s, argv[1]) || !class_row(s, argv[2]))
 		goto cleanup;
-	g = lg_graph_new();
-	if (!g) {
-		cli_err("out of memory");
+	g = cli_load_graph(s, &class_rows, &edge_rows);
+	if (!g)
 		goto cleanup;
-	}
-	err = lg_store_load_graph(s, g, &class_rows, &edge_rows);
-	if (err) {
-		cli_err("%s: %s", cli.db_path, lg_store_errmsg(s));
-		goto cleanup;
-	}
 	if (lg_graph_class(g, argv[1], false, &a) ||
 	    lg_graph_class(g, argv[2], false, &b))
 		goto cleanup;
@@ -485,11 +423,12 @@ int cmd_path(int argc, char **argv)
 			       "locks, when %s is taken\n", argv[1], argv[2]);
 		goto cleanup;
 	}
-	st = query(s, "SELECT f.name, t.name, e.modes, e.count, e.to_task, "
-		      "ts.frames FROM edges e "
-		      "JOIN classes f ON f.id = e.from_class "
-		      "JOIN classes t ON t.id = e.to_class "
-		      "LEFT JOIN stacks ts ON ts.id = e.to_stack WHERE e.id = ?1");
+	st = cli_prepare(s, "SELECT f.name, t.name, e.modes, e.count, e.to_task, "
+			 "ts.frames FROM edges e "
+			 "JOIN classes f ON f.id = e.from_class "
+			 "JOIN classes t ON t.id = e.to_class "
+			 "LEFT JOIN stacks ts ON ts.id = e.to_stack WHERE e.id = ?1",
+			 NULL);
 	if (!st)
 		goto cleanup;
 	if (cli.json)
@@ -509,36 +448,17 @@ int cmd_path(int argc, char **argv)
 			bool f = true;
 
 			printf("%s{", i ? "," : "");
-			json_key(stdout, "from", &f);
-			json_str(stdout, col_text(st, 0));
-			json_key(stdout, "to", &f);
-			json_str(stdout, col_text(st, 1));
-			json_key(stdout, "modes", &f);
-			json_str(stdout, col_text(st, 2));
-			printf(",\"count\":%lld", sqlite3_column_int64(st, 3));
-			json_key(stdout, "to_task", &f);
-			json_str(stdout, col_text(st, 4));
-			json_key(stdout, "to_stack", &f);
-			json_frames(col_text(st, 5));
+			json_row(st, path_json, JSON_COLS(path_json), &f);
 			printf("}");
 			continue;
 		}
-		printf("\n#%zu %s -> %s [%s] seen %lld time%s%s%s:\n", i, col_text(st, 0),
-		       col_text(st, 1), col_text(st, 2), sqlite3_column_int64(st, 3),
+		printf("\n#%zu %s -> %s [%s] seen %lld time%s%s%s:\n", i,
+		       cli_col_text(st, 0), cli_col_text(st, 1), cli_col_text(st, 2),
+		       sqlite3_column_int64(st, 3),
 		       sqlite3_column_int64(st, 3) == 1 ? "" : "s",
-		       col_text(st, 4) ? ", by " : "",
-		       col_text(st, 4) ? col_text(st, 4) : "");
-		if (!col_text(st, 5)) {
-			printf("       (no stack recorded)\n");
-			continue;
-		}
-		for (const char *q = col_text(st, 5); *q;) {
-			const char *nl = strchr(q, '\n');
-			int len = nl ? (int)(nl - q) : (int)strlen(q);
-
-			printf("       %.*s\n", len, q);
-			q += len + (nl ? 1 : 0);
-		}
+		       cli_col_text(st, 4) ? ", by " : "",
+		       cli_col_text(st, 4) ? cli_col_text(st, 4) : "");
+		cli_print_frames(cli_col_text(st, 5));
 	}
 	if (cli.json)
 		printf("]\n");
@@ -553,6 +473,34 @@ cleanup:
 	return ret;
 }
 
+/* The columns of export's edges, as JSON. */
+static const struct json_col export_edge_json[] = {
+	{ "id", NULL }, { "from", NULL }, { "to", NULL }, { "modes", NULL },
+	{ "count", NULL }, { "first_seen", NULL }, { "last_seen", NULL },
+};
+
+/* Every row of @sql as a JSON object of @n @cols, comma-separated. */
+static int export_rows(struct lg_store *s, const char *sql,
+		       const struct json_col *cols, size_t n)
+{
+	sqlite3_stmt *st = cli_prepare(s, sql, NULL);
+	bool first = true;
+	int rc;
+
+	if (!st)
+		return EXIT_FAILURE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool f = true;
+
+		printf("%s{", first ? "" : ",");
+		json_row(st, cols, n, &f);
+		printf("}");
+		first = false;
+	}
+	sqlite3_finalize(st);
+	return query_done(s, rc);
+}
+
 static int export_json(struct lg_store *s)
 {
 	sqlite3_stmt *st;
@@ -560,63 +508,23 @@ static int export_json(struct lg_store *s)
 	int rc;
 
 	printf("{\"schema\":%d,\"classes\":[", lg_store_schema_version());
-	st = query(s, "SELECT id, name, usage FROM classes ORDER BY id");
-	if (!st)
+	if (export_rows(s, "SELECT id, name, usage FROM classes ORDER BY id",
+			class_json, 3))
 		return EXIT_FAILURE;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		bool f = true;
-
-		printf("%s{", first ? "" : ",");
-		json_key(stdout, "id", &f);
-		printf("%lld", sqlite3_column_int64(st, 0));
-		json_key(stdout, "name", &f);
-		json_str(stdout, col_text(st, 1));
-		json_key(stdout, "usage", &f);
-		json_str(stdout, col_text(st, 2));
-		printf("}");
-		first = false;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return query_done(s, rc);
 	printf("],\"edges\":[");
-	first = true;
-	st = query(s, "SELECT id, from_class, to_class, modes, count, first_seen, "
-		      "last_seen FROM edges ORDER BY id");
-	if (!st)
+	if (export_rows(s, "SELECT id, from_class, to_class, modes, count, "
+			"first_seen, last_seen FROM edges ORDER BY id",
+			export_edge_json, JSON_COLS(export_edge_json)))
 		return EXIT_FAILURE;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		bool f = true;
-
-		printf("%s{", first ? "" : ",");
-		json_key(stdout, "id", &f);
-		printf("%lld,\"from\":%lld,\"to\":%lld", sqlite3_column_int64(st, 0),
-		       sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
-		json_key(stdout, "modes", &f);
-		json_str(stdout, col_text(st, 3));
-		printf(",\"count\":%lld,\"first_seen\":%lld,\"last_seen\":%lld}",
-		       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-		       sqlite3_column_int64(st, 6));
-		first = false;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return query_done(s, rc);
 	printf("],\"cycles\":[");
-	first = true;
-	st = query(s, "SELECT id, status, origin FROM cycles ORDER BY id");
+	st = cli_prepare(s, "SELECT id, status, origin FROM cycles ORDER BY id", NULL);
 	if (!st)
 		return EXIT_FAILURE;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		bool f = true;
 
 		printf("%s{", first ? "" : ",");
-		json_key(stdout, "id", &f);
-		printf("%lld", sqlite3_column_int64(st, 0));
-		json_key(stdout, "status", &f);
-		json_str(stdout, col_text(st, 1));
-		json_key(stdout, "origin", &f);
-		json_str(stdout, col_text(st, 2));
+		json_row(st, cycle_json, 3, &f);
 		json_key(stdout, "classes", &f);
 		if (print_cycle_classes(s, sqlite3_column_int64(st, 0), true)) {
 			rc = SQLITE_ERROR;

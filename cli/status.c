@@ -13,24 +13,6 @@
 
 #include "cli.h"
 
-static int64_t count_rows(struct lg_store *s, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	if (sqlite3_prepare_v2(lg_store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-static const char *text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 /* On a terminal, a boot's sources and its drops are tables. */
 static const struct cli_col source_cols[] = {
 	{ "SOURCE", 0, false, "" },
@@ -42,6 +24,15 @@ static const struct cli_col drop_cols[] = {
 	{ "DROPPED", 0, true, "" },
 	{ "SOURCE", 0, false, "" },
 	{ "REASON", 0, false, "" },
+};
+
+/* The same, as JSON. */
+static const struct json_col source_json[] = {
+	{ "source", NULL }, { "loaded", json_col_bool }, { "reason", NULL },
+	{ "events", NULL },
+};
+static const struct json_col drop_json[] = {
+	{ "source", NULL }, { "reason", NULL }, { "count", NULL },
 };
 
 /* Print @t if it has rows; 0 or -ENOMEM. */
@@ -72,34 +63,31 @@ static int boot_details(struct lg_store *s, int64_t boot)
 	sqlite3_bind_int64(st, 1, boot);
 	printf(cli.json ? ",\"sources\":[" : "");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *why = cli_col_text(st, 2) ? cli_col_text(st, 2) :
+				  "(no reason recorded)";
+
 		if (cli.json) {
 			bool f = true;
 
 			printf("%s{", first ? "" : ",");
-			json_key(stdout, "source", &f);
-			json_str(stdout, text(st, 0));
-			printf(",\"loaded\":%s", sqlite3_column_int(st, 1) ?
-						  "true" : "false");
-			json_key(stdout, "reason", &f);
-			json_str(stdout, text(st, 2));
-			printf(",\"events\":%lld}", sqlite3_column_int64(st, 3));
+			json_row(st, source_json, JSON_COLS(source_json), &f);
+			printf("}");
 		} else if (tty) {
 			bool loaded = sqlite3_column_int(st, 1);
 
-			cli_table_cell(&t, "%s", text(st, 0));
+			cli_table_cell(&t, "%s", cli_col_text(st, 0));
 			cli_table_cell(&t, "%s", loaded ? "loaded" : "not loaded");
 			if (loaded)
 				cli_table_cell(&t, "%lld", sqlite3_column_int64(st, 3));
 			else
 				cli_table_cell(&t, "-");
-			cli_table_cell(&t, "%s", loaded ? "" : text(st, 2) ? text(st, 2) :
-						 "(no reason recorded)");
+			cli_table_cell(&t, "%s", loaded ? "" : why);
 		} else if (sqlite3_column_int(st, 1)) {
 			printf("    source %-11s loaded, %lld events\n",
-			       text(st, 0), sqlite3_column_int64(st, 3));
+			       cli_col_text(st, 0), sqlite3_column_int64(st, 3));
 		} else {
-			printf("    source %-11s not loaded: %s\n", text(st, 0),
-			       text(st, 2) ? text(st, 2) : "(no reason recorded)");
+			printf("    source %-11s not loaded: %s\n",
+			       cli_col_text(st, 0), why);
 		}
 		first = false;
 	}
@@ -121,19 +109,16 @@ static int boot_details(struct lg_store *s, int64_t boot)
 			bool f = true;
 
 			printf("%s{", first ? "" : ",");
-			json_key(stdout, "source", &f);
-			json_str(stdout, text(st, 0));
-			json_key(stdout, "reason", &f);
-			json_str(stdout, text(st, 1));
-			printf(",\"count\":%lld}", sqlite3_column_int64(st, 2));
+			json_row(st, drop_json, JSON_COLS(drop_json), &f);
+			printf("}");
 		} else if (tty) {
 			cli_table_cell(&t, "%lld", sqlite3_column_int64(st, 2));
-			cli_table_cell(&t, "%s", text(st, 0));
-			cli_table_cell(&t, "%s", text(st, 1));
+			cli_table_cell(&t, "%s", cli_col_text(st, 0));
+			cli_table_cell(&t, "%s", cli_col_text(st, 1));
 		} else {
 			printf("    DROPPED %lld: %s %s\n",
-			       sqlite3_column_int64(st, 2), text(st, 0),
-			       text(st, 1));
+			       sqlite3_column_int64(st, 2), cli_col_text(st, 0),
+			       cli_col_text(st, 1));
 		}
 		first = false;
 	}
@@ -156,12 +141,29 @@ static void status_line(const char *indent, const char *text)
 		printf("%s%s\n", indent, text);
 }
 
+/* A boot's columns, as JSON (its row id is not). */
+static const struct json_col boot_json[] = {
+	{ NULL, NULL }, { "host", NULL }, { "boot", NULL }, { "kernel", NULL },
+	{ "origin", NULL }, { "first_seen", NULL }, { "last_seen", NULL },
+	{ "edges", NULL },
+};
+
+/* The graph's size: classes, edges, chains, cycles and open cycles. */
+static const char *const size_sql[] = {
+	"SELECT count(*) FROM classes",
+	"SELECT count(*) FROM edges",
+	"SELECT count(*) FROM chains",
+	"SELECT count(*) FROM cycles",
+	"SELECT count(*) FROM cycles WHERE status = 'open'",
+};
+
 int cmd_status(int argc, char **argv)
 {
 	struct lg_store *s;
 	sqlite3_stmt *st = NULL;
 	bool first = true;
 	char t1[24], t2[24], line[1024];
+	long long n[5];
 	int rc, ret = EXIT_FAILURE;
 
 	if (argc > 1) {
@@ -171,36 +173,24 @@ int cmd_status(int argc, char **argv)
 	s = cli_open_store(false);
 	if (!s)
 		return EXIT_FAILURE;
+	for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++)
+		n[i] = lg_store_count(s, size_sql[i]);
 	if (cli.json) {
 		printf("{\"classes\":%lld,\"edges\":%lld,\"chains\":%lld,"
 		       "\"cycles\":%lld,\"open_cycles\":%lld,\"boots\":[",
-		       (long long)count_rows(s, "SELECT count(*) FROM classes"),
-		       (long long)count_rows(s, "SELECT count(*) FROM edges"),
-		       (long long)count_rows(s, "SELECT count(*) FROM chains"),
-		       (long long)count_rows(s, "SELECT count(*) FROM cycles"),
-		       (long long)count_rows(s, "SELECT count(*) FROM cycles "
-						"WHERE status = 'open'"));
+		       n[0], n[1], n[2], n[3], n[4]);
 	} else {
 		snprintf(line, sizeof(line), "%s: %lld classes, %lld edges, "
 			 "%lld chains, %lld cycles (%lld open)", cli.db_path,
-			 (long long)count_rows(s, "SELECT count(*) FROM classes"),
-			 (long long)count_rows(s, "SELECT count(*) FROM edges"),
-			 (long long)count_rows(s, "SELECT count(*) FROM chains"),
-			 (long long)count_rows(s, "SELECT count(*) FROM cycles"),
-			 (long long)count_rows(s, "SELECT count(*) FROM cycles "
-						  "WHERE status = 'open'"));
+			 n[0], n[1], n[2], n[3], n[4]);
 		status_line("", line);
 	}
-	if (sqlite3_prepare_v2(lg_store_db(s),
-			       "SELECT b.id, h.name, b.boot_id, b.kernel, b.origin, "
-			       "b.first_seen, b.last_seen, (SELECT count(*) FROM "
-			       "edge_boots WHERE boot_id = b.id) FROM boots b "
-			       "JOIN hosts h ON h.id = b.host_id ORDER BY b.id",
-			       -1, &st, NULL) != SQLITE_OK) {
-		cli_err("%s: query failed: %s", cli.db_path,
-			sqlite3_errmsg(lg_store_db(s)));
+	st = cli_prepare(s, "SELECT b.id, h.name, b.boot_id, b.kernel, b.origin, "
+			 "b.first_seen, b.last_seen, (SELECT count(*) FROM "
+			 "edge_boots WHERE boot_id = b.id) FROM boots b "
+			 "JOIN hosts h ON h.id = b.host_id ORDER BY b.id", NULL);
+	if (!st)
 		goto cleanup;
-	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t boot = sqlite3_column_int64(st, 0);
 
@@ -208,23 +198,12 @@ int cmd_status(int argc, char **argv)
 			bool f = true;
 
 			printf("%s{", first ? "" : ",");
-			json_key(stdout, "host", &f);
-			json_str(stdout, text(st, 1));
-			json_key(stdout, "boot", &f);
-			json_str(stdout, text(st, 2));
-			json_key(stdout, "kernel", &f);
-			json_str(stdout, text(st, 3));
-			json_key(stdout, "origin", &f);
-			json_str(stdout, text(st, 4));
-			printf(",\"first_seen\":%lld,\"last_seen\":%lld,"
-			       "\"edges\":%lld", sqlite3_column_int64(st, 5),
-			       sqlite3_column_int64(st, 6),
-			       sqlite3_column_int64(st, 7));
+			json_row(st, boot_json, JSON_COLS(boot_json), &f);
 		} else {
 			snprintf(line, sizeof(line), "boot %s on %s (%s, %s)",
-				 text(st, 2), text(st, 1),
-				 text(st, 3) ? text(st, 3) : "kernel unknown",
-				 text(st, 4));
+				 cli_col_text(st, 2), cli_col_text(st, 1),
+				 cli_col_text(st, 3) ? cli_col_text(st, 3) : "kernel unknown",
+				 cli_col_text(st, 4));
 			putchar('\n');
 			status_line("", line);
 			snprintf(line, sizeof(line), "%s .. %s UTC, %lld edges seen",
@@ -243,11 +222,8 @@ int cmd_status(int argc, char **argv)
 	}
 	if (cli.json)
 		printf("]}\n");
-	if (rc != SQLITE_DONE) {
-		cli_err("%s: query failed: %s", cli.db_path,
-			sqlite3_errmsg(lg_store_db(s)));
+	if (cli_step_done(s, rc, NULL))
 		goto cleanup;
-	}
 	ret = EXIT_SUCCESS;
 cleanup:
 	sqlite3_finalize(st);
@@ -263,6 +239,12 @@ static const struct cli_col top_cols[] = {
 	{ "AVG WAIT", 12, true, " " },
 	{ "BOOTS", 5, true, " " },
 	{ "CLASS", 0, false, "  " },
+};
+
+/* top's columns as JSON: the average is the integer one, total / count. */
+static const struct json_col top_json[] = {
+	{ "class", NULL }, { "count", NULL }, { "total_wait_ns", NULL },
+	{ "max_wait_ns", NULL }, { "avg_wait_ns", NULL }, { "boots", NULL },
 };
 
 int cmd_top(int argc, char **argv)
@@ -295,16 +277,15 @@ int cmd_top(int argc, char **argv)
 	s = cli_open_store(false);
 	if (!s)
 		return EXIT_FAILURE;
-	if (sqlite3_prepare_v2(lg_store_db(s),
-			       "SELECT c.name, sum(t.count), sum(t.total_wait_ns), "
-			       "max(t.max_wait_ns), count(DISTINCT t.boot_id) "
-			       "FROM contention t JOIN classes c ON c.id = t.class_id "
-			       "GROUP BY t.class_id ORDER BY sum(t.total_wait_ns) DESC "
-			       "LIMIT ?1", -1, &st, NULL) != SQLITE_OK) {
-		cli_err("%s: query failed: %s", cli.db_path,
-			sqlite3_errmsg(lg_store_db(s)));
+	st = cli_prepare(s, "SELECT c.name, sum(t.count), sum(t.total_wait_ns), "
+			 "max(t.max_wait_ns), CASE WHEN sum(t.count) THEN "
+			 "sum(t.total_wait_ns) / sum(t.count) ELSE 0 END, "
+			 "count(DISTINCT t.boot_id) "
+			 "FROM contention t JOIN classes c ON c.id = t.class_id "
+			 "GROUP BY t.class_id ORDER BY sum(t.total_wait_ns) DESC "
+			 "LIMIT ?1", NULL);
+	if (!st)
 		goto cleanup;
-	}
 	sqlite3_bind_int64(st, 1, limit);
 	cli_table_init(&t, top_cols, sizeof(top_cols) / sizeof(top_cols[0]), "",
 		       false);
@@ -319,21 +300,15 @@ int cmd_top(int argc, char **argv)
 			bool f = true;
 
 			printf("%s{", first ? "" : ",");
-			json_key(stdout, "class", &f);
-			json_str(stdout, text(st, 0));
-			printf(",\"count\":%lld,\"total_wait_ns\":%lld,"
-			       "\"max_wait_ns\":%lld,\"avg_wait_ns\":%lld,"
-			       "\"boots\":%lld}", n, sqlite3_column_int64(st, 2),
-			       sqlite3_column_int64(st, 3),
-			       n ? sqlite3_column_int64(st, 2) / n : 0,
-			       sqlite3_column_int64(st, 4));
+			json_row(st, top_json, JSON_COLS(top_json), &f);
+			printf("}");
 		} else {
 			cli_table_cell(&t, "%lld", n);
 			cli_table_cell(&t, "%.1f us", total);
 			cli_table_cell(&t, "%.1f us", max);
 			cli_table_cell(&t, "%.2f us", n ? total / (double)n : 0.0);
-			cli_table_cell(&t, "%lld", sqlite3_column_int64(st, 4));
-			cli_table_cell(&t, "%s", text(st, 0));
+			cli_table_cell(&t, "%lld", sqlite3_column_int64(st, 5));
+			cli_table_cell(&t, "%s", cli_col_text(st, 0));
 		}
 		first = false;
 	}
@@ -345,11 +320,8 @@ int cmd_top(int argc, char **argv)
 	}
 	if (!cli.json && first)
 		printf("(no contention recorded)\n");
-	if (rc != SQLITE_DONE) {
-		cli_err("%s: query failed: %s", cli.db_path,
-			sqlite3_errmsg(lg_store_db(s)));
+	if (cli_step_done(s, rc, NULL))
 		goto cleanup;
-	}
 	ret = EXIT_SUCCESS;
 cleanup:
 	sqlite3_finalize(st);

@@ -135,17 +135,9 @@ int cmd_whatif(int argc, char **argv)
 	s = cli_open_store(false);
 	if (!s)
 		goto cleanup;
-	g = lg_graph_new();
-	if (!g) {
-		cli_err("out of memory");
+	g = cli_load_graph(s, &class_rows, &edge_rows);
+	if (!g)
 		goto cleanup;
-	}
-	err = lg_store_load_graph(s, g, &class_rows, &edge_rows);
-	if (err) {
-		cli_err("%s: %s", cli.db_path, err == -ENOMEM ? "out of memory" :
-			lg_store_errmsg(s));
-		goto cleanup;
-	}
 	for (int k = 0; k < 2; k++) {
 		const char *name = k ? want.name : held.name;
 

@@ -294,18 +294,6 @@ static const char *const merge_sql[] = {
 };
 
 /* One integer from @sql (which has no parameters), or -1. */
-static int64_t scalar(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* "<rows>:<fnv-1a 64>" over every row of fingerprint_sql into @out. */
 static int fingerprint(sqlite3 *db, char out[48], char *err)
 {
@@ -431,17 +419,17 @@ int lg_store_merge(struct lg_store *s, const char *path, int64_t now,
 		ret = found;
 		goto rollback;
 	}
-	ms->hosts = scalar(db, "SELECT count(*) FROM src.hosts");
-	ms->boots = scalar(db, "SELECT count(*) FROM src.boots");
-	ms->edges = scalar(db, "SELECT count(*) FROM src.edges");
+	ms->hosts = lg_store_count(s, "SELECT count(*) FROM src.hosts");
+	ms->boots = lg_store_count(s, "SELECT count(*) FROM src.boots");
+	ms->edges = lg_store_count(s, "SELECT count(*) FROM src.edges");
 	if (found) {
 		ms->already = true;
 		lg_store_rollback(s);
 		goto detach;
 	}
-	classes0 = scalar(db, "SELECT count(*) FROM main.classes");
-	edges0 = scalar(db, "SELECT count(*) FROM main.edges");
-	cycles0 = scalar(db, "SELECT count(*) FROM main.cycles");
+	classes0 = lg_store_count(s, "SELECT count(*) FROM main.classes");
+	edges0 = lg_store_count(s, "SELECT count(*) FROM main.edges");
+	cycles0 = lg_store_count(s, "SELECT count(*) FROM main.cycles");
 	for (size_t i = 0; i < sizeof(merge_sql) / sizeof(*merge_sql); i++) {
 		ret = exec_sql(db, merge_sql[i], "merging", err);
 		if (ret)
@@ -451,7 +439,8 @@ int lg_store_merge(struct lg_store *s, const char *path, int64_t now,
 	/* Circles whose edges came from different inputs. */
 	ret = lg_recorder_open(s, &rec);
 	if (!ret) {
-		newest = scalar(db, "SELECT coalesce(max(last_seen), 0) FROM main.edges");
+		newest = lg_store_count(s, "SELECT coalesce(max(last_seen), 0) "
+					"FROM main.edges");
 		ret = lg_recorder_find_all(rec, NULL, newest, &ms->search);
 	}
 	if (ret) {
@@ -460,9 +449,12 @@ int lg_store_merge(struct lg_store *s, const char *path, int64_t now,
 			 lg_store_errmsg(s));
 		goto rollback;
 	}
-	ms->classes_added = scalar(db, "SELECT count(*) FROM main.classes") - classes0;
-	ms->edges_added = scalar(db, "SELECT count(*) FROM main.edges") - edges0;
-	ms->cycles_added = scalar(db, "SELECT count(*) FROM main.cycles") - cycles0;
+	ms->classes_added = lg_store_count(s, "SELECT count(*) FROM main.classes") -
+			    classes0;
+	ms->edges_added = lg_store_count(s, "SELECT count(*) FROM main.edges") -
+			  edges0;
+	ms->cycles_added = lg_store_count(s, "SELECT count(*) FROM main.cycles") -
+			   cycles0;
 	ret = record_merge(db, path, fp, now, ms);
 	if (ret) {
 		snprintf(err, LG_STORE_ERR_MAX, "recording the merge: %s",

@@ -185,7 +185,8 @@ int lg_store_schema_version(void)
 	return (int)lg_schema_nmigrations;
 }
 
-static int pragma_int(struct lg_store *s, const char *sql, int *value)
+/* The first column of @sql's first row into *@value; 0 or -errno. */
+static int query_int(struct lg_store *s, const char *sql, int64_t *value)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -195,11 +196,28 @@ static int pragma_int(struct lg_store *s, const char *sql, int *value)
 		return db_err(s, rc, sql);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*value = sqlite3_column_int(st, 0);
+		*value = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return db_err(s, rc, sql);
 	return 0;
+}
+
+static int pragma_int(struct lg_store *s, const char *sql, int *value)
+{
+	int64_t v;
+	int err = query_int(s, sql, &v);
+
+	if (!err)
+		*value = (int)v;
+	return err;
+}
+
+int64_t lg_store_count(struct lg_store *s, const char *sql)
+{
+	int64_t v;
+
+	return query_int(s, sql, &v) ? -1 : v;
 }
 
 int lg_store_user_version(struct lg_store *s, int *version)

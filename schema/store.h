@@ -57,6 +57,13 @@ const char *lg_store_errmsg(const struct lg_store *s);
 int lg_store_schema_version(void);
 int lg_store_user_version(struct lg_store *s, int *version);
 
+/*
+ * The integer in the first column of the first row of @sql (a count, for
+ * one), or -1 when the query fails or has no row (lg_store_errmsg() says
+ * why).
+ */
+int64_t lg_store_count(struct lg_store *s, const char *sql);
+
 /* The SQLite handle, for read queries (the CLI).  Owned by @s. */
 struct sqlite3 *lg_store_db(struct lg_store *s);
 

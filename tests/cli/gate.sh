@@ -58,6 +58,7 @@ if [ $replay = yes ]; then
 	# The seed's circle is new against the live graph: a lockdep-style
 	# report of it and its four dependencies, exit 1.
 	golden check-new-cycle "$LG" --db "$DB" check --baseline "$RDB"
+	golden check-new-cycle-json "$LG" --db "$DB" -j check --baseline "$RDB"
 	check_exit 1 "check: new cycle fails --fail-on cycle" \
 		"$LG" --db "$DB" check --baseline "$RDB" --fail-on cycle
 	check_exit 1 "check: the live run has new dependencies against the seed" \

@@ -75,12 +75,15 @@ mkdir -p "$GOLDEN"
 # --- the seed 003 report, end to end -----------------------------------
 golden ingest-003 "$LG" --db "$DB" ingest "$SEED"
 golden classes "$LG" --db "$DB" classes
+golden classes-json "$LG" --db "$DB" -j classes
 golden edges "$LG" --db "$DB" edges
+golden edges-json "$LG" --db "$DB" -j edges
 golden edges-to "$LG" --db "$DB" edges --to fs_reclaim
 golden cycles "$LG" --db "$DB" cycles
 golden cycles-json "$LG" --db "$DB" -j cycles
 golden report-1 "$LG" --db "$DB" report 1
 golden path "$LG" --db "$DB" path '&mapping->i_mmap_rwsem' fs_reclaim
+golden path-json "$LG" --db "$DB" -j path '&mapping->i_mmap_rwsem' fs_reclaim
 golden export-dot "$LG" --db "$DB" export --format dot
 golden export-json "$LG" --db "$DB" export --format json
 golden show-cycle-1 "$LG" --db "$DB" show-cycle 1

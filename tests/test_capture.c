@@ -362,6 +362,38 @@ static void test_lockdep_names_per_fs_type(void **state)
 	lg_kallsyms_free(ks);
 }
 
+/*
+ * An address far past the last symbol is no symbol's: the Debian cloud
+ * kernel with no module loaded ends with __init_scratch_end, and BPF JIT
+ * code in module space read as "__init_scratch_end+0x25e141e5".
+ */
+static void test_kallsyms_past_last_symbol(void **state)
+{
+	struct lg_kallsyms *ks;
+	char buf[160];
+	FILE *f;
+
+	(void)state;
+	f = fopen(tmpdir_path("kallsyms"), "w");
+	assert_non_null(f);
+	fputs("ffffffff81000000 T _text\n"
+	      "ffffffff81000100 T down_write\n"
+	      "ffffffff81000170 T down_read\n"
+	      "ffffffff83400000 B __init_scratch_end\n", f);
+	fclose(f);
+	assert_int_equal(lg_kallsyms_load(tmpdir_path("kallsyms"), &ks), 0);
+	assert_string_equal(lg_kallsyms_format(ks, 0xffffffff81000105ULL, buf,
+					       sizeof(buf)), "down_write");
+	assert_string_equal(buf, "down_write+0x5/0x70");
+	assert_non_null(lg_kallsyms_format(ks, 0xffffffff83400010ULL, buf,
+					   sizeof(buf)));
+	assert_string_equal(buf, "__init_scratch_end+0x10");
+	assert_null(lg_kallsyms_format(ks, 0xffffffffc0a1e1e5ULL, buf,
+				       sizeof(buf)));
+	assert_string_equal(buf, "0xffffffffc0a1e1e5");
+	lg_kallsyms_free(ks);
+}
+
 static int count_only(const void *data, size_t size, size_t offset, void *ctx)
 {
 	(void)data;
@@ -425,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_bad_events_refused),
 		cmocka_unit_test(test_unnamed_locks_left_out),
 		cmocka_unit_test(test_lockdep_names_per_fs_type),
+		cmocka_unit_test(test_kallsyms_past_last_symbol),
 		cmocka_unit_test(test_corrupt_recordings),
 	};
 

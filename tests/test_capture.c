@@ -363,6 +363,34 @@ static void test_lockdep_names_per_fs_type(void **state)
 }
 
 /*
+ * Five lockdep keys are named "lock" on the 6.1 lockdep kernel (the static
+ * mutex of __lru_add_drain_all(), per-cpu local_locks, ...): merged into one
+ * class they made a false "(work_completion)(work) -> lock -> ..." cycle.
+ */
+static void test_lockdep_same_name_other_key(void **state)
+{
+	struct lg_class_ref a = ref(LG_CLASS_LOCKDEP, 0xffff88807d7e9700ULL, 0, 0);
+	struct lg_class_ref b = ref(LG_CLASS_LOCKDEP, 0xffffffff81eea838ULL, 0, 0);
+	struct lg_class_ref c = ref(LG_CLASS_LOCKDEP, 0xffffffff81edaab0ULL, 1, 0);
+	struct lg_names *n = lg_names_new();
+	char buf[160];
+
+	(void)state;
+	assert_int_equal(lg_names_set(n, &a, "lock"), 0);
+	assert_int_equal(lg_names_set(n, &b, "lock"), 0);
+	assert_int_equal(lg_names_set(n, &c, "lock"), 0);
+	/* the same key named again keeps its place */
+	assert_int_equal(lg_names_set(n, &b, "lock"), 0);
+	assert_int_equal(lg_class_name(&a, n, NULL, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "lock");
+	assert_int_equal(lg_class_name(&b, n, NULL, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "lock#2");
+	assert_int_equal(lg_class_name(&c, n, NULL, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "lock#3/1");
+	lg_names_free(n);
+}
+
+/*
  * An address far past the last symbol is no symbol's: the Debian cloud
  * kernel with no module loaded ends with __init_scratch_end, and BPF JIT
  * code in module space read as "__init_scratch_end+0x25e141e5".
@@ -458,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_unnamed_locks_left_out),
 		cmocka_unit_test(test_lockdep_names_per_fs_type),
 		cmocka_unit_test(test_kallsyms_past_last_symbol),
+		cmocka_unit_test(test_lockdep_same_name_other_key),
 		cmocka_unit_test(test_corrupt_recordings),
 	};
 

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Run every unit test binary (cmocka) and the CLI golden tests for each build
-# directory given (build, build-asan), the live capture test once, then print
-# one summary line:
+# directory given (build, build-asan), the live capture test and the QEMU
+# guest tests once, then print one summary line:
 #   "tests: N passed, N failed, N skipped"
 # Exits non-zero when anything failed.
 set -u
@@ -16,6 +16,13 @@ count() { # $1 = label, output in $log
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+run_tap() { # a test script printing "ok N", "not ok N", "skip N" lines
+	"$@" >"$log" 2>&1
+	cat "$log"
+	p=$(grep -c '^ok ' "$log") f=$(grep -c '^not ok ' "$log") s=$(grep -c '^skip ' "$log")
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
@@ -34,17 +41,15 @@ for build in "$@"; do
 		fi
 	done
 	echo "== CLI golden tests ($build)"
-	tests/cli/run.sh "$build/lockgraph" >"$log" 2>&1
-	cat "$log"
-	p=$(grep -c '^ok ' "$log") f=$(grep -c '^not ok ' "$log") s=$(grep -c '^skip ' "$log")
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	run_tap tests/cli/run.sh "$build/lockgraph"
 done
 # The live capture test needs the real kernel and BPF: run it once, with
 # the first build (it skips, saying why, where it cannot run).
 echo "== live capture test ($1)"
-tests/live/run.sh "$1/lockgraphd" "$1/lockgraph" >"$log" 2>&1
-cat "$log"
-p=$(grep -c '^ok ' "$log") f=$(grep -c '^not ok ' "$log") s=$(grep -c '^skip ' "$log")
-passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+run_tap tests/live/run.sh "$1/lockgraphd" "$1/lockgraph"
+# The QEMU guest tests (real kernels; skip, saying why, where no kernel
+# image or QEMU is found): once, with the first build's static binaries.
+echo "== guest tests ($1)"
+run_tap tests/vm/run.sh "$1"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

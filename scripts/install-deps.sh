@@ -9,8 +9,10 @@
 set -eu
 
 pkgs="gcc make pkg-config libsqlite3-dev sqlite3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev"
-# The guests: static links need libc6-dev's libc.a and the -dev archives above.
-vm="libc6-dev qemu-system-x86 busybox-static cpio"
+# The guests: static links need libc6-dev's libc.a and the -dev archives
+# above; the lockdep guest's test module (tests/vm/build-abba.sh) the
+# kernel source and what `make modules_prepare` runs.
+vm="libc6-dev qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc libssl-dev xz-utils"
 case "${1:-build}" in
 build | run) ;;
 test) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev $vm" ;;

@@ -71,6 +71,12 @@ edges_of() {
 MISSION='^(&mm->mmap_lock|&mm->mmap_lock/1|&vma_lock->rw_sema|&hugetlbfs_i_mmap_rwsem_key|&sb->s_type->i_mutex_key\[hugetlbfs\]|&hugetlb_fault_mutex_table\[i\]|fs_reclaim)$'
 mission() { awk -F' -> ' -v re="$MISSION" '$1 ~ re && $2 ~ re'; }
 has_line() { grep -Fxq -- "$1" "$2"; }
+# only_abba_cycle JSON: `lockgraph -j cycles` holds one cycle, the two
+# mutexes of tests/vm/abba/lockgraph_abba.c.
+only_abba_cycle() {
+	[ "$(grep -o '"id":' "$1" | wc -l)" = 1 ] &&
+		grep -Eq '"classes":\["lockgraph_abba_(a","lockgraph_abba_b|b","lockgraph_abba_a)"\]' "$1"
+}
 # A guest's LGRUN line value: lgrun VALUE-PATTERN (sed) on $out/console.log.
 lgrun() { tr -d '\r' <"$out/console.log" | sed -n "s/^LGRUN: $1.*/\\1/p" | head -n 1; }
 # The guest uptime between two LGRUN lines.
@@ -209,8 +215,24 @@ lockdep() {
 		skip "guest lockdep: $kernel"
 		return
 	fi
+	# The injected inversion: a module built for this kernel's config.
+	abba= abba_why=
+	config=${kernel%.bzImage}.config
+	mkdir -p "$BUILD/vm"
+	if ! [ -f "$config" ]; then
+		abba_why="no $config to build the test module against"
+	elif ko=$(tests/vm/build-abba.sh "$config" "$BUILD/vm/abba" 2>"$BUILD/vm/abba.err"); then
+		abba="-f $ko"
+	elif [ $? = 77 ]; then
+		abba_why=$ko
+	else
+		abba_why="the test module did not build"
+		fail "lockdep guest: building tests/vm/abba for $config; the end of its log:"
+		sed 's/^/#   /' "$BUILD/vm/abba.err"
+	fi
+	# shellcheck disable=SC2086
 	guest lockdep "$kernel" 1200 -m 2048 -c 2 -a brd.rd_size=65536 \
-		-s tests/vm/scenarios/lockdep.sh || return
+		-s tests/vm/scenarios/lockdep.sh $abba || return
 	for s in lockdep primitives; do
 		figure "lockdep guest: source $s loaded in $(span "daemon $s: loading" "daemon $s: loaded") s"
 	done
@@ -277,14 +299,31 @@ lockdep() {
 	check "lockdep guest: recall of lock-to-lock edges is 80% or more ($bl/$nll)" \
 		[ "$(echo "$bl $nll" | awk '{ print ($2 > 0 && $1 / $2 >= 0.8) }')" = 1 ]
 
-	cycles=$("$LG" --db "$out/primitives.db" -j cycles)
-	check "lockdep guest: no cycle from the primitives source ($cycles)" [ "$cycles" = "[]" ]
 	c=$("$LG" --db "$out/lockdep.db" -j cycles)
 	check "lockdep guest: no cycle from the lockdep source ($c)" [ "$c" = "[]" ]
-	check "lockdep guest: lockdep reported no circular dependency" \
-		sh -c "! grep -q 'possible circular locking' '$out/console.log'"
-	check "lockdep guest: lockdep stayed on (debug_locks 1)" \
+	# The console up to the injected inversion.
+	tr -d '\r' <"$out/console.log" | sed '/^LGRUN: workload inversion:/,$d' >"$out/console-before.txt"
+	check "lockdep guest: lockdep reported no circular dependency before the inversion" \
+		sh -c "! grep -q 'possible circular locking' '$out/console-before.txt'"
+	check "lockdep guest: lockdep stayed on through the workloads (debug_locks 1)" \
 		grep -Eq 'debug_locks: +1' "$out/lockdep_stats-final.txt"
+
+	# 3. The injected inversion: lockgraph_abba_a then _b, then _b then _a.
+	if [ -n "$abba_why" ]; then
+		skip "lockdep guest: injected inversion ($abba_why)"
+		return
+	fi
+	tr -d '\r' <"$out/console.log" | sed -n '/^LGRUN: workload inversion:/,$p' >"$out/console-inversion.txt"
+	sed -n '/possible circular locking/,/DEADLOCK/p' "$out/console-inversion.txt" | sed 's/^/#   /'
+	check "lockdep guest: lockdep reports the injected inversion as a circular dependency" \
+		sh -c "grep -A12 'possible circular locking' '$out/console-inversion.txt' | grep -q lockgraph_abba_"
+	for src in inversion primitives; do
+		"$LG" --db "$out/$src.db" -j cycles >"$out/cycles-$src.json"
+		echo "# $src.db cycles: $(cat "$out/cycles-$src.json")"
+		check "lockdep guest: lockgraph ($src source's database) reports the injected inversion and no other cycle" \
+			only_abba_cycle "$out/cycles-$src.json"
+	done
+	"$LG" --db "$out/inversion.db" report 1 2>&1 | sed 's/^/#   /' | head -n 40
 }
 
 for s in $scenarios; do

@@ -256,8 +256,10 @@ int lg_event_validate(const void *data, size_t size, char *why, size_t whylen)
 /*
  * The first frames of a probe's stack are the probe itself: the BPF
  * program (JIT code), the tracepoint's bpf_trace_run*() or
- * __traceiter_*(), and for mmap_lock its trace helper.  Return how many
- * lead frames to drop.
+ * __traceiter_*(), and for mmap_lock its trace helper.  JIT code and
+ * trampolines loaded after /proc/kallsyms was read have no symbol: raw
+ * "0x..." frames at the top of the stack are the probe too.  Return how
+ * many lead frames to drop.
  */
 static size_t probe_frames(char *const *fp, size_t n)
 {
@@ -267,10 +269,13 @@ static size_t probe_frames(char *const *fp, size_t n)
 	};
 	size_t start = 0;
 
-	for (size_t i = 0; i < n && i < 8; i++)
+	for (size_t i = 0; i < n && i < 8; i++) {
+		if (i == start && !strncmp(fp[i], "0x", 2))
+			start = i + 1;
 		for (size_t k = 0; k < sizeof(probe) / sizeof(probe[0]); k++)
 			if (strstr(fp[i], probe[k]))
 				start = i + 1;
+	}
 	return start;
 }
 

@@ -10,10 +10,17 @@
 
 #include "classes.h"
 
-/* A name belongs to a key: lockdep's subclass only appends "/N". */
+/*
+ * A name belongs to a key: lockdep's subclass only appends "/N".  lockdep
+ * gives one name to several keys ("lock": five of them on a 6.1 kernel)
+ * and prints the later ones as "lock#2", "lock#3" in registration order;
+ * @nth counts the keys that had this lockdep name before this one, in the
+ * order lockgraphd saw them, so that they stay apart.
+ */
 struct name_entry {
 	__u64 key;
 	__u16 kind;
+	unsigned int nth;
 	char *name;
 };
 
@@ -70,8 +77,12 @@ int lg_names_set(struct lg_names *n, const struct lg_class_ref *ref,
 		n->v = nv;
 		n->cap = ncap;
 	}
-	n->v[n->n++] = (struct name_entry){ .key = ref->key, .kind = ref->kind,
-					    .name = copy };
+	n->v[n->n] = (struct name_entry){ .key = ref->key, .kind = ref->kind,
+					  .name = copy };
+	for (size_t i = 0; i < n->n; i++)
+		n->v[n->n].nth += n->v[i].kind == ref->kind &&
+				  !strcmp(n->v[i].name, copy);
+	n->n++;
 	return 0;
 }
 
@@ -147,6 +158,9 @@ int lg_class_name(const struct lg_class_ref *ref, const struct lg_names *names,
 			if (len > 8 && !strncmp(in + len - 8, "_fs_type", 8))
 				snprintf(fs, sizeof(fs), "[%.*s]", (int)(len - 8), in);
 		}
+		/* a file system's key is told apart by its type already */
+		if (e && e->nth && !fs[0])
+			snprintf(fs, sizeof(fs), "#%u", e->nth + 1);
 		if (e && ref->subclass)
 			snprintf(buf, size, "%s%s/%u", e->name, fs, ref->subclass);
 		else if (e)

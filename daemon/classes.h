@@ -19,7 +19,12 @@ struct lg_names;
 struct lg_names *lg_names_new(void);
 void lg_names_free(struct lg_names *n);
 
-/* Remember @name for @ref's (kind, key); the subclass does not matter. */
+/*
+ * Remember @name for @ref's (kind, key); the subclass does not matter.  A
+ * name already given to other keys of the same kind is told apart as
+ * lockdep does, "#N" (N-1 keys had it before), unless the key lies in a
+ * file_system_type (lg_class_name()).
+ */
 int lg_names_set(struct lg_names *n, const struct lg_class_ref *ref,
 		 const char *name);
 

@@ -18,6 +18,9 @@ struct sym {
 	size_t name_len; /* of "func" alone */
 };
 
+/* How far past the last symbol an address may still be that symbol's. */
+#define LAST_SYM_SPAN 0x10000
+
 struct lg_kallsyms {
 	struct sym *v;
 	size_t n;
@@ -153,8 +156,14 @@ const char *lg_kallsyms_format(const struct lg_kallsyms *ks, uint64_t addr,
 	}
 	s = &ks->v[i];
 	next = (size_t)i + 1 < ks->n ? ks->v[i + 1].addr : s->addr;
-	/* Past the last symbol, or in a gap of a megabyte: not a symbol. */
-	if (next <= addr && (size_t)i + 1 < ks->n) {
+	/*
+	 * Past the last symbol nothing says where it ends: further than
+	 * LAST_SYM_SPAN is not that symbol (BPF programs and trampolines
+	 * loaded after the table was read, module space with no module
+	 * loaded: a kernel without modules ends with __init_scratch_end).
+	 */
+	if ((next <= addr && (size_t)i + 1 < ks->n) ||
+	    ((size_t)i + 1 == ks->n && addr - s->addr >= LAST_SYM_SPAN)) {
 		snprintf(buf, size, "0x%" PRIx64, addr);
 		return NULL;
 	}

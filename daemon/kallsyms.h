@@ -23,8 +23,9 @@ void lg_kallsyms_free(struct lg_kallsyms *ks);
 
 /*
  * Write "sym+0xoff/0xsize" (or "sym+0xoff [module]") for @addr into @buf;
- * "0x<addr>" when no symbol covers it.  Returns the symbol's name (owned by
- * @ks) or NULL.
+ * "0x<addr>" when no symbol covers it (below the first symbol, or 64 KiB
+ * and more past the last, whose size is unknown).  Returns the symbol's
+ * name (owned by @ks) or NULL.
  */
 const char *lg_kallsyms_format(const struct lg_kallsyms *ks, uint64_t addr,
 			       char *buf, size_t size);

@@ -4,6 +4,7 @@
  * persistent lock-order graph.
  *
  *   lockgraphd [--db PATH] [--duration S] [--record FILE] [--host NAME]
+ *              [--sources LIST]
  *   lockgraphd --replay FILE [--db PATH] [--host NAME]
  *
  * Exit status (for systemd's RestartPreventExitStatus=):
@@ -54,6 +55,7 @@ struct opts {
 	const char *host;
 	double duration;
 	int flush_ms;
+	unsigned int sources;	/* mask of 1 << enum lg_source */
 };
 
 static double now_s(void)
@@ -482,7 +484,7 @@ static int run_live(const struct opts *o)
 		snprintf(host, sizeof(host), "unknown");
 	uname(&uts);
 
-	err = lg_probes_open(ks, on_live_event, &r, status, &p);
+	err = lg_probes_open(ks, o->sources, on_live_event, &r, status, &p);
 	for (unsigned int s = 0; s < LG_SRC_COUNT; s++) {
 		if (status[s].loaded) {
 			fprintf(stderr, "<6>lockgraphd: source %s: loaded\n",
@@ -593,6 +595,28 @@ cleanup:
 	return ret;
 }
 
+/* "lockdep,primitives" -> a mask of sources; 0 when a name is unknown. */
+static unsigned int parse_sources(const char *list)
+{
+	unsigned int mask = 0;
+	const char *p = list;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		unsigned int s;
+
+		for (s = 0; s < LG_SRC_COUNT; s++)
+			if (strlen(lg_source_name(s)) == len &&
+			    !strncmp(p, lg_source_name(s), len))
+				break;
+		if (s == LG_SRC_COUNT)
+			return 0;
+		mask |= 1u << s;
+		p += len + (p[len] == ',');
+	}
+	return mask;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -607,6 +631,9 @@ static void usage(FILE *f)
 		"  -R, --replay FILE   read a recorded stream instead of the kernel\n"
 		"  -H, --host NAME     host name to record (default: this host's)\n"
 		"  -f, --flush-ms N    write a batch every N ms (default 1000)\n"
+		"  -s, --sources LIST  load only these probe sources (comma-separated:\n"
+		"                      lockdep, primitives, context, contention;\n"
+		"                      default: every one that works here)\n"
 		"  -h, --help\n"
 		"\n"
 		"Exit status: 0 stopped, 1 error, 2 usage, 3 no probe source can run\n"
@@ -623,15 +650,17 @@ int main(int argc, char **argv)
 		{ "replay", required_argument, NULL, 'R' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "flush-ms", required_argument, NULL, 'f' },
+		{ "sources", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct opts o = { .db = LG_STORE_DEFAULT_PATH, .flush_ms = 1000 };
+	struct opts o = { .db = LG_STORE_DEFAULT_PATH, .flush_ms = 1000,
+			  .sources = LG_SRC_ALL };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:t:r:R:H:f:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:t:r:R:H:f:s:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o.db = optarg;
@@ -658,6 +687,15 @@ int main(int argc, char **argv)
 			if (*end || o.flush_ms <= 0) {
 				fprintf(stderr, "<3>lockgraphd: --flush-ms: '%s' is "
 					"not a positive number\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			o.sources = parse_sources(optarg);
+			if (!o.sources) {
+				fprintf(stderr, "<3>lockgraphd: --sources: '%s' is "
+					"not a list of lockdep, primitives, context, "
+					"contention\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;

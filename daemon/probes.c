@@ -187,8 +187,9 @@ DEFINE_SOURCE(primitives)
 DEFINE_SOURCE(context)
 DEFINE_SOURCE(contention)
 
-int lg_probes_open(const struct lg_kallsyms *ks, lg_probe_event_fn fn,
-		   void *ctx, struct lg_probe_status status[LG_SRC_COUNT],
+int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
+		   lg_probe_event_fn fn, void *ctx,
+		   struct lg_probe_status status[LG_SRC_COUNT],
 		   struct lg_probes **out)
 {
 	static int (*const open_source[LG_SRC_COUNT])(struct source *,
@@ -216,6 +217,11 @@ int lg_probes_open(const struct lg_kallsyms *ks, lg_probe_event_fn fn,
 	}
 	libbpf_set_print(libbpf_print);
 	for (unsigned int s = 0; s < LG_SRC_COUNT; s++) {
+		if (!(want & (1u << s))) {
+			snprintf(status[s].reason, sizeof(status[s].reason),
+				 "not requested (--sources)");
+			continue;
+		}
 		libbpf_last[0] = '\0';
 		err = open_source[s](&p->src[s], &status[s]);
 		eperm |= err == -EPERM || err == -EACCES;

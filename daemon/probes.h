@@ -25,14 +25,20 @@ struct lg_probes;
 /* Called for each ring buffer event; non-zero stops lg_probes_poll(). */
 typedef int (*lg_probe_event_fn)(const void *data, size_t size, void *ctx);
 
+/* Every source, for lg_probes_open()'s @want. */
+#define LG_SRC_ALL ((1u << LG_SRC_COUNT) - 1)
+
 /*
- * Load and attach every source that works on this kernel; @status gets one
- * entry per enum lg_source.  Returns 0 when at least one source runs,
- * -ENOTSUP when none does (nothing to do on this kernel), -EPERM when the
- * kernel refused for want of privileges (CAP_BPF, CAP_PERFMON), -ENOMEM.
+ * Load and attach every source in @want (a mask of 1 << enum lg_source)
+ * that works on this kernel; @status gets one entry per enum lg_source (a
+ * source left out of @want is "not requested").  Returns 0 when at least
+ * one source runs, -ENOTSUP when none does (nothing to do on this kernel),
+ * -EPERM when the kernel refused for want of privileges (CAP_BPF,
+ * CAP_PERFMON), -ENOMEM.
  */
-int lg_probes_open(const struct lg_kallsyms *ks, lg_probe_event_fn fn,
-		   void *ctx, struct lg_probe_status status[LG_SRC_COUNT],
+int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
+		   lg_probe_event_fn fn, void *ctx,
+		   struct lg_probe_status status[LG_SRC_COUNT],
 		   struct lg_probes **out);
 
 void lg_probes_close(struct lg_probes *p);

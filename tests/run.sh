@@ -3,7 +3,7 @@
 #
 # Run every unit test binary (cmocka) and the CLI golden tests for each build
 # directory given (build, build-asan), the live capture, service and install
-# tests once, then print one summary line:
+# tests and the QEMU guest tests once, then print one summary line:
 #   "tests: N passed, N failed, N skipped"
 # Exits non-zero when anything failed.
 set -u
@@ -51,5 +51,8 @@ tap "live capture test ($1)" tests/live/run.sh "$1/lockgraphd" "$1/lockgraph"
 # The service as its unit runs it, and the installed tree: once too.
 tap "service test ($1)" tests/live/service.sh "$1/lockgraphd" "$1/lockgraph"
 tap "install test ($1)" tests/install/run.sh "$1"
+# The QEMU guest tests (real kernels; skip, saying why, where no kernel
+# image or QEMU is found): once, with the first build's static binaries.
+tap "guest tests ($1)" tests/vm/run.sh "$1"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

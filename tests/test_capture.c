@@ -426,6 +426,66 @@ static void test_lockdep_names_per_fs_type(void **state)
 	lg_kallsyms_free(ks);
 }
 
+/*
+ * Five lockdep keys are named "lock" on the 6.1 lockdep kernel (the static
+ * mutex of __lru_add_drain_all(), per-cpu local_locks, ...): merged into one
+ * class they made a false "(work_completion)(work) -> lock -> ..." cycle.
+ */
+static void test_lockdep_same_name_other_key(void **state)
+{
+	struct lg_class_ref a = ref(LG_CLASS_LOCKDEP, 0xffff88807d7e9700ULL, 0, 0);
+	struct lg_class_ref b = ref(LG_CLASS_LOCKDEP, 0xffffffff81eea838ULL, 0, 0);
+	struct lg_class_ref c = ref(LG_CLASS_LOCKDEP, 0xffffffff81edaab0ULL, 1, 0);
+	struct lg_names *n = lg_names_new();
+	char buf[160];
+
+	(void)state;
+	assert_int_equal(lg_names_set(n, &a, "lock"), 0);
+	assert_int_equal(lg_names_set(n, &b, "lock"), 0);
+	assert_int_equal(lg_names_set(n, &c, "lock"), 0);
+	/* the same key named again keeps its place */
+	assert_int_equal(lg_names_set(n, &b, "lock"), 0);
+	assert_int_equal(lg_class_name(&a, n, NULL, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "lock");
+	assert_int_equal(lg_class_name(&b, n, NULL, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "lock#2");
+	assert_int_equal(lg_class_name(&c, n, NULL, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "lock#3/1");
+	lg_names_free(n);
+}
+
+/*
+ * An address far past the last symbol is no symbol's: the Debian cloud
+ * kernel with no module loaded ends with __init_scratch_end, and BPF JIT
+ * code in module space read as "__init_scratch_end+0x25e141e5".
+ */
+static void test_kallsyms_past_last_symbol(void **state)
+{
+	struct lg_kallsyms *ks;
+	char buf[160];
+	FILE *f;
+
+	(void)state;
+	f = fopen(tmpdir_path("kallsyms"), "w");
+	assert_non_null(f);
+	fputs("ffffffff81000000 T _text\n"
+	      "ffffffff81000100 T down_write\n"
+	      "ffffffff81000170 T down_read\n"
+	      "ffffffff83400000 B __init_scratch_end\n", f);
+	fclose(f);
+	assert_int_equal(lg_kallsyms_load(tmpdir_path("kallsyms"), &ks), 0);
+	assert_string_equal(lg_kallsyms_format(ks, 0xffffffff81000105ULL, buf,
+					       sizeof(buf)), "down_write");
+	assert_string_equal(buf, "down_write+0x5/0x70");
+	assert_non_null(lg_kallsyms_format(ks, 0xffffffff83400010ULL, buf,
+					   sizeof(buf)));
+	assert_string_equal(buf, "__init_scratch_end+0x10");
+	assert_null(lg_kallsyms_format(ks, 0xffffffffc0a1e1e5ULL, buf,
+				       sizeof(buf)));
+	assert_string_equal(buf, "0xffffffffc0a1e1e5");
+	lg_kallsyms_free(ks);
+}
+
 static int count_only(const void *data, size_t size, size_t offset, void *ctx)
 {
 	(void)data;
@@ -490,6 +550,8 @@ int main(void)
 		cmocka_unit_test(test_unnamed_locks_left_out),
 		cmocka_unit_test(test_counts_across_batches),
 		cmocka_unit_test(test_lockdep_names_per_fs_type),
+		cmocka_unit_test(test_kallsyms_past_last_symbol),
+		cmocka_unit_test(test_lockdep_same_name_other_key),
 		cmocka_unit_test(test_corrupt_recordings),
 	};
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Run a scenario script in a QEMU guest (TCG) and bring back its output.
+# Run a scenario script in a QEMU guest and bring back its output.
 #
 # The guest is a busybox initramfs holding the given static binaries (in
 # /bin) and files (in /data), and SCENARIO as /scenario.  /init mounts
@@ -12,6 +12,7 @@
 # guest computed) and reboots.
 #
 # usage: tests/vm/run-guest.sh [options] -k KERNEL -s SCENARIO [BINARY...]
+#        tests/vm/run-guest.sh -k KERNEL -P
 #   -k KERNEL   bzImage/vmlinuz to boot
 #   -s SCENARIO shell script run in the guest (busybox sh); its exit status
 #               is this script's
@@ -27,6 +28,11 @@
 #   -t SECONDS  scenario timeout inside the guest (default: the QEMU
 #               timeout less 60 s); /out still comes back after it
 #   -w SECONDS  QEMU timeout (default 600)
+#   -A ACCEL    kvm, tcg or auto (default: $LG_VM_ACCEL, else auto): auto
+#               boots KERNEL under KVM once without an initramfs and uses
+#               KVM only when that reaches the kernel's panic (nested KVM
+#               fails on some hosts: "failed to set MSR 0x10a")
+#   -P          only print the accelerator auto would use, and why
 #   -q          do not echo the console while the guest runs
 #
 # In the scenario: $OUT is /out; "lgrun_say TEXT" prints a marked line
@@ -53,6 +59,8 @@ scenario_timeout=
 quiet=0
 files=
 envs=
+accel=${LG_VM_ACCEL:-auto}
+probe_only=0
 
 usage() {
 	sed -n '/^# usage:/,/^# image missing/s/^# \{0,1\}//p' "$0"
@@ -65,7 +73,7 @@ die() {
 
 nl='
 '
-while getopts k:s:f:e:o:m:c:a:t:w:qh opt; do
+while getopts k:s:f:e:o:m:c:a:t:w:A:Pqh opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	s) scenario=$OPTARG ;;
@@ -77,6 +85,8 @@ while getopts k:s:f:e:o:m:c:a:t:w:qh opt; do
 	a) append_more=$OPTARG ;;
 	t) scenario_timeout=$OPTARG ;;
 	w) qemu_timeout=$OPTARG ;;
+	A) accel=$OPTARG ;;
+	P) probe_only=1 ;;
 	q) quiet=1 ;;
 	h)
 		usage
@@ -89,7 +99,7 @@ while getopts k:s:f:e:o:m:c:a:t:w:qh opt; do
 	esac
 done
 shift $((OPTIND - 1))
-if [ -z "$kernel" ] || [ -z "$scenario" ]; then
+if [ -z "$kernel" ] || { [ -z "$scenario" ] && [ "$probe_only" = 0 ]; }; then
 	usage >&2
 	exit 2
 fi
@@ -106,8 +116,48 @@ if [ ! -f "$kernel" ]; then
 	echo "$prog: SKIP: kernel image $kernel does not exist"
 	exit 77
 fi
-[ -f "$scenario" ] || { echo "$prog: no scenario $scenario" >&2; exit 2; }
+case $accel in
+kvm | tcg | auto) ;;
+*)
+	echo "$prog: -A takes kvm, tcg or auto, not '$accel'" >&2
+	exit 2
+	;;
+esac
 command -v qemu-system-x86_64 >/dev/null 2>&1 || die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
+
+# kvm_works: boot the kernel under KVM with no initramfs; a working KVM
+# gets to "VFS: Unable to mount root fs" and panic=-1 ends QEMU at once.
+# Sets $accel_why.
+kvm_works() {
+	if ! [ -w /dev/kvm ]; then
+		accel_why="no writable /dev/kvm"
+		return 1
+	fi
+	probe=$(mktemp "${TMPDIR:-/tmp}/run-guest-kvm.XXXXXX")
+	timeout 60 qemu-system-x86_64 -accel kvm -cpu host -m 256 -nodefaults \
+		-display none -no-reboot -kernel "$kernel" \
+		-append "console=ttyS0 panic=-1" -serial "file:$probe" \
+		>"$probe.err" 2>&1
+	prc=$?
+	if grep -q 'Kernel panic' "$probe"; then
+		accel_why="a KVM test boot reached the kernel"
+		rm -f "$probe" "$probe.err"
+		return 0
+	fi
+	accel_why="a KVM test boot failed (exit $prc: $(grep -m1 -i 'error\|assert' "$probe.err" || echo 'no kernel output'))"
+	rm -f "$probe" "$probe.err"
+	return 1
+}
+if [ "$accel" = auto ]; then
+	if kvm_works; then accel=kvm; else accel=tcg; fi
+else
+	accel_why="asked for"
+fi
+if [ "$probe_only" = 1 ]; then
+	echo "$accel: $accel_why"
+	exit 0
+fi
+[ -f "$scenario" ] || { echo "$prog: no scenario $scenario" >&2; exit 2; }
 command -v cpio >/dev/null 2>&1 || die "cpio missing"
 if ! [ -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
 	die "a static /bin/busybox is needed (apt-get install busybox-static)"
@@ -191,16 +241,22 @@ data=$work/data.log
 : >"$data"
 : >"$console"
 append="console=ttyS0 panic=-1 no_hash_pointers${append_more:+ $append_more}"
-echo "$prog: booting $kernel (-m $mem -smp $cpus, -append \"$append\")" >&2
+cpu=
+[ "$accel" = kvm ] && cpu="-cpu host"
+echo "$prog: booting $kernel ($accel: $accel_why; -m $mem -smp $cpus, -append \"$append\")" >&2
 if [ "$quiet" = 0 ]; then
 	tail -f "$console" 2>/dev/null &
 	tailpid=$!
 fi
 rc=0
-timeout "$qemu_timeout" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$cpus" \
+start=$(date +%s.%N)
+# shellcheck disable=SC2086
+timeout "$qemu_timeout" qemu-system-x86_64 -accel "$accel" $cpu -m "$mem" -smp "$cpus" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" -append "$append" \
 	-serial "file:$console" -serial "file:$data" || rc=$?
+end=$(date +%s.%N)
+echo "$prog: QEMU ran $(echo "$start $end" | awk '{ printf "%.1f", $2 - $1 }') s" >&2
 if [ "$quiet" = 0 ]; then
 	sleep 0.3
 	kill "$tailpid" 2>/dev/null || true

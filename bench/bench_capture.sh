@@ -521,16 +521,18 @@ window() {
 			       sc[s] / dt, sc[s] ? sprintf("%.1f", st[s] / sc[s]) : "-",
 			       ntot ? sprintf("%.1f", ttot / ntot) : "-", target
 		}
-		if (mc["lgmin_begin"] && mc["lgmin_end"])
-			printf "  %-10s %-44s %9d %9.0f %7.1f %7s\n  %-10s %-44s %9d %9.0f %7.1f\n",
-			       "reference", "lgmin_begin: a per-CPU start time",
-			       mc["lgmin_begin"], mc["lgmin_begin"] / dt,
-			       mt["lgmin_begin"] / mc["lgmin_begin"],
-			       nc["contention_begin"] ? sprintf("%.1f",
-			       nt["contention_begin"] / nc["contention_begin"]) : "-",
-			       "reference", "lgmin_end: the wait into a per-CPU sum",
-			       mc["lgmin_end"], mc["lgmin_end"] / dt,
-			       mt["lgmin_end"] / mc["lgmin_end"]
+		split("lgmin_begin contention_begin lgmin_end contention_end", m)
+		what["lgmin_begin"] = "lgmin_begin: a per-CPU start time"
+		what["lgmin_end"] = "lgmin_end: the wait into a per-CPU sum"
+		for (k = 1; k < 4; k += 2) {
+			if (!mc[m[k]])
+				continue
+			t = m[k + 1]
+			printf "  %-10s %-44s %9d %9.0f %7.1f %7s\n", "reference",
+			       what[m[k]], mc[m[k]], mc[m[k]] / dt,
+			       mt[m[k]] / mc[m[k]],
+			       nc[t] ? sprintf("%.1f", nt[t] / nc[t]) : "-"
+		}
 		if (idle != "")
 			printf "  no runs: %s\n", idle
 		printf "  CPU in lockgraph programs: %.1f ms per second, %.2f%% of %d CPUs",

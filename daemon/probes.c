@@ -500,6 +500,9 @@ int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 	for (size_t i = 0; i < n && !err; i++) {
 		bool evict;
 
+		/* a key listed twice (an iteration that restarted): once */
+		if (i && !cont_cmp(&cur[i], &cur[i - 1]))
+			continue;
 		prev = p->cont_n ? bsearch(&cur[i], p->cont, p->cont_n,
 					   sizeof(*cur), cont_cmp) : NULL;
 		if (bpf_map__lookup_elem(map, &cur[i].key, sizeof(cur[i].key),

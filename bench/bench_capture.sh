@@ -6,7 +6,8 @@
 # cannot run it prints "bench_capture: skipped: <reason>" and exits 0.
 #
 #  a. BPF cost per run: with kernel.bpf_stats_enabled, lockgraphd attached
-#     and an empty tp_btf program on each tracepoint it uses (same run), the
+#     and an empty tp_btf program on each tracepoint it uses (same run; on
+#     the contention tracepoints also a minimal program timing waits), the
 #     seed 000 hugetlb loop and then mmap_churn run; each program's
 #     run_time_ns / run_cnt is read from `bpftool -j prog show` over each
 #     workload's window, before the daemon exits.  Only lockgraphd's own
@@ -380,6 +381,44 @@ if command -v clang >/dev/null 2>&1 && [ -r /usr/include/bpf/libbpf.h ]; then
 		echo 'char LICENSE[] SEC("license") = "GPL";'
 		awk '{ printf "SEC(\"tp_btf/%s\") int %s(void *ctx) { return 0; }\n", $2, $1 }' \
 			"$T/nops"
+		# The least a program that times waits does: begin keeps its
+		# time in a per-CPU slot, end adds the wait to a per-CPU sum.
+		# Written without headers (map type 6: per-CPU array; helpers
+		# 1: map lookup, 5: ktime_get_ns).
+		if grep -q ' contention_begin$' "$T/nops" &&
+			grep -q ' contention_end$' "$T/nops"; then
+			cat <<-'EOF'
+			typedef unsigned int u32;
+			typedef unsigned long long u64;
+			static void *(*map_lookup)(void *map, const void *key) = (void *)1;
+			static u64 (*ktime_ns)(void) = (void *)5;
+			struct {
+				int (*type)[6];
+				int (*max_entries)[2];
+				u32 *key;
+				u64 *value;
+			} lgmin_slots SEC(".maps");
+			SEC("tp_btf/contention_begin") int lgmin_begin(void *ctx)
+			{
+				u32 k = 0;
+				u64 *t = map_lookup(&lgmin_slots, &k);
+
+				if (t)
+					*t = ktime_ns();
+				return 0;
+			}
+			SEC("tp_btf/contention_end") int lgmin_end(void *ctx)
+			{
+				u32 k = 0, s = 1;
+				u64 *t = map_lookup(&lgmin_slots, &k);
+				u64 *sum = map_lookup(&lgmin_slots, &s);
+
+				if (t && sum)
+					*sum += ktime_ns() - *t;
+				return 0;
+			}
+			EOF
+		fi
 	} >"$T/nop.bpf.c"
 	if clang -g -O2 -target bpf -Wall -Wno-unused-parameter -c "$T/nop.bpf.c" \
 		-o "$T/nop.bpf.o" 2>"$T/nop.err" &&
@@ -436,6 +475,11 @@ window() {
 			nopall += dns
 			next
 		}
+		if ($2 ~ /^lgmin_/) {
+			mc[$2] += dc
+			mt[$2] += dns
+			next
+		}
 		n++
 		name[n] = $2
 		cnt[n] = dc
@@ -477,6 +521,18 @@ window() {
 			       sc[s] / dt, sc[s] ? sprintf("%.1f", st[s] / sc[s]) : "-",
 			       ntot ? sprintf("%.1f", ttot / ntot) : "-", target
 		}
+		split("lgmin_begin contention_begin lgmin_end contention_end", m)
+		what["lgmin_begin"] = "lgmin_begin: a per-CPU start time"
+		what["lgmin_end"] = "lgmin_end: the wait into a per-CPU sum"
+		for (k = 1; k < 4; k += 2) {
+			if (!mc[m[k]])
+				continue
+			t = m[k + 1]
+			printf "  %-10s %-44s %9d %9.0f %7.1f %7s\n", "reference",
+			       what[m[k]], mc[m[k]], mc[m[k]] / dt,
+			       mt[m[k]] / mc[m[k]],
+			       nc[t] ? sprintf("%.1f", nt[t] / nc[t]) : "-"
+		}
 		if (idle != "")
 			printf "  no runs: %s\n", idle
 		printf "  CPU in lockgraph programs: %.1f ms per second, %.2f%% of %d CPUs",
@@ -508,7 +564,10 @@ npid=
 
 echo "(ns/run: the program; empty: an empty tp_btf program on the same" \
 	"tracepoint in the same run, the floor any program pays there with" \
-	"bpf_stats on; the weighted empty figure uses the program's own runs)"
+	"bpf_stats on; the weighted empty figure uses the program's own runs;" \
+	"reference: the least a program timing waits does, one per-CPU map" \
+	"slot and a clock read, on the contention tracepoints; empty and" \
+	"reference programs are attached after lockgraphd's and run after them)"
 if [ $hugetlb = yes ]; then
 	window "seed 000 loop, hugetlb_fault_loop $HFL_ARGS" "$T/s0" "$T/s1" \
 		"$(calc "$t1 - $t0")"

@@ -17,9 +17,11 @@
  * contention of each class records it).
  *
  * Figures: the per-CPU hash "contention", key struct lg_contention_key
- * (stack_id always -1), value struct lg_contention_stats in nanoseconds;
- * user space sums count and total_ns over the CPUs and takes the largest
- * max_ns.  A wait is timed from its first contention_begin to its
+ * (stack_id always -1), value struct lg_contention_stats in nanoseconds,
+ * cumulative: user space sums count and total_ns over the CPUs, takes the
+ * largest max_ns and subtracts what it read last time.  It does not drain
+ * the map, so a class pays one insertion here per run, not one per flush
+ * (a key idle for ten flushes is taken out once the map is half full).  A wait is timed from its first contention_begin to its
  * contention_end: a mutex reports begin twice (optimistic spinning, then
  * sleeping), and the second one is part of the same wait.  The key's
  * flags are the first begin's, except that LCB_F_SPIN is dropped from a
@@ -33,8 +35,9 @@
  * address, so a lost begin or end cannot pair the wrong waits.
  *
  * Costs: only on contended acquisitions, which already wait: a few map
- * operations per wait, and a stack walk when a class first shows up (or
- * shows up again after user space drained its figures).
+ * operations per wait, and a stack walk when a class first shows up.  At
+ * the few hundred waits a second of a busy machine every map touched is a
+ * cache miss: README's capture figures say what that costs.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -284,7 +287,7 @@ static __always_inline void lg_account(void *ctx, __u64 lock, __u32 flags,
 	}
 
 	/*
-	 * A new key (or one user space has drained): make sure the class has
+	 * A new key (or one user space took out, idle): make sure the class has
 	 * its representative stack.  Only here, not on every wait: each map
 	 * touched on this path is a cache miss or two.
 	 */

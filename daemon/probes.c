@@ -32,6 +32,21 @@ struct source {
 	void (*destroy)(void *skel);
 };
 
+/*
+ * A key of the contention map as the last flush read it: the per-CPU
+ * figures summed, and for how many flushes they have not changed.
+ */
+struct cont_seen {
+	struct lg_contention_key key;
+	struct lg_contention_stats sum;
+	unsigned int idle;
+	bool named;	 /* where[] was looked up (unrecognised locks) */
+	char where[128]; /* the waiter: its stack may leave the LRU */
+};
+
+/* Flushes without a wait after which a key may be taken out of the map. */
+#define LG_CONT_IDLE_FLUSHES 10
+
 struct lg_probes {
 	struct source src[LG_SRC_COUNT];
 	struct lg_contention *contention; /* also src[LG_SRC_CONTENTION] */
@@ -41,6 +56,8 @@ struct lg_probes {
 	const struct lg_kallsyms *ks;
 	int ncpus;
 	__u64 last_drops[LG_SRC_COUNT][LG_DROP_COUNT];
+	struct cont_seen *cont; /* contention keys read, sorted by key */
+	size_t cont_n;
 };
 
 static char libbpf_last[200]; /* libbpf's first warning since reset */
@@ -257,6 +274,7 @@ void lg_probes_close(struct lg_probes *p)
 	for (unsigned int s = 0; s < LG_SRC_COUNT; s++)
 		if (p->src[s].skel)
 			p->src[s].destroy(p->src[s].skel);
+	free(p->cont);
 	free(p);
 }
 
@@ -404,58 +422,134 @@ static void contention_where(struct lg_probes *p,
 	}
 }
 
+/* Order of contention keys, for bsearch() and qsort(). */
+static int cont_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct cont_seen *)a)->key,
+		      &((const struct cont_seen *)b)->key,
+		      sizeof(struct lg_contention_key));
+}
+
+/* The per-CPU values of one key, summed (max: the largest). */
+static void cont_sum(const struct lg_contention_stats *vals, int ncpus,
+		     struct lg_contention_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (int c = 0; c < ncpus; c++) {
+		sum->count += vals[c].count;
+		sum->total_ns += vals[c].total_ns;
+		if (vals[c].max_ns > sum->max_ns)
+			sum->max_ns = vals[c].max_ns;
+	}
+}
+
+/*
+ * The figures of @cur since @prev read them (@prev NULL: since the key
+ * was added), to @fn with the waiter's name for an unrecognised lock
+ * (looked up once per key).
+ * max_ns is the largest since the key was added: the store keeps maxima.
+ */
+static int cont_deliver(struct lg_probes *p, lg_probe_contention_fn fn,
+			void *ctx, struct cont_seen *cur,
+			const struct cont_seen *prev)
+{
+	struct lg_contention_stats delta = cur->sum;
+
+	if (prev) {
+		delta.count -= prev->sum.count;
+		delta.total_ns -= prev->sum.total_ns;
+	}
+	if (!delta.count)
+		return 0;
+	if (!cur->named && cur->key.class.kind == LG_CLASS_ADDR) {
+		contention_where(p, &cur->key, cur->where, sizeof(cur->where));
+		cur->named = true;
+	}
+	return fn(&cur->key, &delta, cur->where[0] ? cur->where : NULL, ctx);
+}
+
 int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 			 void *ctx)
 {
 	struct bpf_map *map;
-	struct lg_contention_key *keys = NULL, key, *prev = NULL;
+	struct cont_seen *cur = NULL, *prev;
+	struct lg_contention_key key, *prevk = NULL;
 	struct lg_contention_stats *vals = NULL;
-	size_t nkeys = 0, cap = 0;
+	size_t n = 0, cap = 0, kept = 0;
+	size_t evict_above;
 	int err = 0;
 
 	if (!p->contention)
 		return 0;
 	map = p->contention->maps.contention;
+	evict_above = bpf_map__max_entries(map) / 2;
 	vals = calloc((size_t)p->ncpus, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	/* Collect the keys first: deleting while iterating restarts it. */
-	while (!bpf_map__get_next_key(map, prev, &key, sizeof(key))) {
-		if (nkeys == cap) {
+	while (!bpf_map__get_next_key(map, prevk, &key, sizeof(key))) {
+		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 256;
-			struct lg_contention_key *nk = realloc(keys, ncap * sizeof(*nk));
+			struct cont_seen *nc = realloc(cur, ncap * sizeof(*nc));
 
-			if (!nk) {
+			if (!nc) {
 				err = -ENOMEM;
 				goto cleanup;
 			}
-			keys = nk;
+			cur = nc;
 			cap = ncap;
 		}
-		keys[nkeys] = key;
-		prev = &keys[nkeys++];
+		cur[n].key = key;
+		prevk = &cur[n++].key;
 	}
-	for (size_t i = 0; i < nkeys && !err; i++) {
-		struct lg_contention_stats sum = { 0 };
-		char where[128];
+	if (n)
+		qsort(cur, n, sizeof(*cur), cont_cmp);
+	for (size_t i = 0; i < n && !err; i++) {
+		bool evict;
 
-		if (bpf_map__lookup_and_delete_elem(map, &keys[i], sizeof(keys[i]),
-						    vals, sizeof(*vals) *
-						    (size_t)p->ncpus, 0))
+		/* a key listed twice (an iteration that restarted): once */
+		if (i && !cont_cmp(&cur[i], &cur[i - 1]))
 			continue;
-		for (int c = 0; c < p->ncpus; c++) {
-			sum.count += vals[c].count;
-			sum.total_ns += vals[c].total_ns;
-			if (vals[c].max_ns > sum.max_ns)
-				sum.max_ns = vals[c].max_ns;
-		}
-		where[0] = '\0';
-		if (keys[i].class.kind == LG_CLASS_ADDR)
-			contention_where(p, &keys[i], where, sizeof(where));
-		err = fn(&keys[i], &sum, where[0] ? where : NULL, ctx);
+		prev = p->cont_n ? bsearch(&cur[i], p->cont, p->cont_n,
+					   sizeof(*cur), cont_cmp) : NULL;
+		if (bpf_map__lookup_elem(map, &cur[i].key, sizeof(cur[i].key),
+					 vals, sizeof(*vals) * (size_t)p->ncpus, 0))
+			continue; /* deleted since: never by the programs */
+		cont_sum(vals, p->ncpus, &cur[i].sum);
+		cur[i].idle = prev && prev->sum.count == cur[i].sum.count ?
+			prev->idle + 1 : 0;
+		cur[i].named = prev && prev->named;
+		if (cur[i].named)
+			memcpy(cur[i].where, prev->where, sizeof(cur[i].where));
+		else
+			cur[i].where[0] = '\0';
+		/*
+		 * Keys stay, so a class costs the programs one insertion (and
+		 * one stack walk) per run, not one per flush.  Only when the
+		 * map is half full are keys idle for a while taken out:
+		 * unrecognised locks in dynamic memory make new keys without
+		 * end.  The delete returns the last figures.
+		 */
+		evict = n > evict_above && cur[i].idle >= LG_CONT_IDLE_FLUSHES;
+		if (evict && !bpf_map__lookup_and_delete_elem(map, &cur[i].key,
+							      sizeof(cur[i].key), vals,
+							      sizeof(*vals) *
+							      (size_t)p->ncpus, 0))
+			cont_sum(vals, p->ncpus, &cur[i].sum);
+		else
+			evict = false;
+		err = cont_deliver(p, fn, ctx, &cur[i], prev);
+		if (!evict)
+			cur[kept++] = cur[i];
 	}
+	if (err)
+		goto cleanup;
+	/* What was read this time is what the next flush subtracts. */
+	free(p->cont);
+	p->cont = cur;
+	p->cont_n = kept;
+	cur = NULL;
 cleanup:
-	free(keys);
+	free(cur);
 	free(vals);
 	return err;
 }

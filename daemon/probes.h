@@ -62,9 +62,12 @@ typedef int (*lg_probe_drop_fn)(unsigned int source, unsigned int drop,
 int lg_probes_drops(struct lg_probes *p, lg_probe_drop_fn fn, void *ctx);
 
 /*
- * Called with the contention of one lock since the last call (the map is
- * drained as it is read); @where is the function that waited for an
- * unrecognised lock, or NULL.
+ * Called with the contention of one lock since the last call: count and
+ * total_ns are what was added since, max_ns the largest wait since the
+ * lock's key entered the map (keys stay in the map, and user space keeps
+ * what it read to subtract it; a key idle for ten calls is taken out once
+ * the map is half full, and its last figures delivered).  @where is the
+ * function that waited for an unrecognised lock, or NULL.
  */
 typedef int (*lg_probe_contention_fn)(const struct lg_contention_key *key,
 				      const struct lg_contention_stats *delta,

@@ -205,6 +205,28 @@ cloud() {
 	fi
 	cycles=$("$LG" --db "$db" -j cycles)
 	check "cloud: no cycle on a correct kernel ($cycles)" [ "$cycles" = "[]" ]
+
+	# Seed 004's conclusion from the observed graph: hugetlbfs_file_mmap
+	# takes the inode lock under mmap_lock, so taking mmap_lock under the
+	# inode lock closes a circle; and i_mmap_rwsem comes after the vma
+	# lock (fault_mutex -> vma_lock -> i_mmap_rwsem).
+	"$LG" --db "$db" whatif --holding '&sb->s_type->i_mutex_key[hugetlbfs]' \
+		--acquire '&mm->mmap_lock' >"$out/whatif-inode.txt" 2>&1
+	rc=$?
+	sed 's/^/#   /' "$out/whatif-inode.txt" | head -n 40
+	check "cloud: whatif inode lock then mmap_lock: exit 1, the circle with hugetlbfs_file_mmap's stack (exit $rc)" \
+		sh -c "[ $rc = 1 ] && grep -q 'would close a circle' '$out/whatif-inode.txt' &&
+			grep -q '^ *hugetlbfs_file_mmap+0x' '$out/whatif-inode.txt'"
+	"$LG" --db "$db" whatif --holding '&hugetlbfs_i_mmap_rwsem_key' \
+		--acquire '&vma_lock->rw_sema' >"$out/whatif-vma.txt" 2>&1
+	rc=$?
+	check "cloud: whatif i_mmap_rwsem then vma_lock: exit 1, the inversion of vma_lock -> i_mmap_rwsem (exit $rc)" \
+		sh -c "[ $rc = 1 ] && grep -q 'would close a circle' '$out/whatif-vma.txt' &&
+			grep -Fq '&vma_lock->rw_sema -> &hugetlbfs_i_mmap_rwsem_key [' '$out/whatif-vma.txt'"
+	"$LG" --db "$db" whatif --holding '&hugetlb_fault_mutex_table[i]' \
+		--acquire '&vma_lock->rw_sema' >"$out/whatif-order.txt" 2>&1
+	rc=$?
+	check "cloud: whatif in the documented order fault_mutex -> vma_lock: exit 0 (exit $rc)" [ "$rc" = 0 ]
 }
 
 # --- the lockdep kernel ------------------------------------------------------

@@ -54,5 +54,6 @@ tap "install test ($1)" tests/install/run.sh "$1"
 # The QEMU guest tests (real kernels; skip, saying why, where no kernel
 # image or QEMU is found): once, with the first build's static binaries.
 tap "guest tests ($1)" tests/vm/run.sh "$1"
+tap "early attach in a guest ($1)" tests/install/guest-boot.sh "$1"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

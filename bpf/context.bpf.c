@@ -17,6 +17,9 @@
  *   (__GFP_DIRECT_RECLAIM and __GFP_FS, outside PF_MEMALLOC and
  *   PF_MEMALLOC_NOFS/NOIO scopes) made while locks are held records
  *   held -> fs_reclaim, and pushes nothing: nothing is held afterwards.
+ *   With the primitives source loaded, "held" is its stack (every rwsem
+ *   and mutex: &vma_lock->rw_sema, the fault mutexes, the inode locks...),
+ *   read from its task storage (lg_might_alloc()).
  *
  * Each task's held locks are a stack in task storage.  A chain (the held
  * classes plus the new one) goes to user space through the "events" ring
@@ -43,6 +46,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "lockgraph.h"
+#include "lg_common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -64,12 +68,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define LG_CHAIN_CACHE_ENTRIES	65536
 #define LG_RINGBUF_BYTES	(4U << 20)
-#define LG_CHAIN_SEED		0x6c6f636b67726170ULL	/* "lockgrap" */
-
-/* errno values (not in vmlinux.h) */
-#define LG_E2BIG	7
-#define LG_ENOMEM	12
-#define LG_EEXIST	17
 
 /*
  * The instance of an fs_reclaim entry: which reclaim the task is in, so
@@ -82,31 +80,35 @@ enum lg_reclaim {
 	LG_RECLAIM_KSWAPD = 4,
 };
 
-struct lg_held {
-	struct lg_class_ref class;
-	__u64 instance;		/* the mm for mmap_lock; enum lg_reclaim */
-};
-
 /*
- * Per-task state: only the task itself writes it.  @chain_key is kept
+ * Each task's held locks (struct lg_task, lg_common.bpf.h): mmap_lock and
+ * fs_reclaim, @instance the mm or enum lg_reclaim.  @chain_key is kept
  * rather than recomputed so that the allocation path extends it with one
- * hash step and no indexing (the 6.1 verifier cannot bound held[depth - 1]).
+ * hash step and no indexing (the 6.1 verifier cannot bound
+ * held[depth - 1]); the entries' own chain_key is not kept here.
  */
-struct lg_task {
-	__u32 depth;		/* held[] entries in use, <= LG_HELD_MAX */
-	__u32 overflow;		/* acquisitions beyond LG_HELD_MAX, untracked */
-	__u32 reclaim_nofs;	/* bit per lg_reclaim: began without __GFP_FS */
-	__u32 pad;
-	__u64 chain_key;	/* key of held[0..depth-1] */
-	struct lg_held held[LG_HELD_MAX];
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct lg_task);
 } held_locks SEC(".maps");
+
+/*
+ * The primitives source's held-lock stacks: lockgraphd hands this map the
+ * primitives' "held_locks" before loading (bpf_map__reuse_fd()) and sets
+ * lg_with_primitives; otherwise it is an empty map of its own.  Only read
+ * here, never created or written: the primitives source alone keeps it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lg_task);
+} prim_held_locks SEC(".maps");
+
+/* Set before load: prim_held_locks is the primitives source's. */
+const volatile bool lg_with_primitives;
 
 /*
  * Chain keys already sent.  Preallocated: an insert from the allocation
@@ -137,51 +139,6 @@ static __always_inline void lg_drop(__u32 what)
 
 	if (n)
 		__sync_fetch_and_add(n, 1);
-}
-
-/*
- * Copy a class ref field by field.  clang 14's BPF backend drops some of
- * the stores of a plain struct assignment whose source is a constant-
- * initialised local (seen: ev->acquired = *acq lost key, kind and mode).
- */
-static __always_inline void lg_ref_copy(struct lg_class_ref *dst,
-					const struct lg_class_ref *src)
-{
-	dst->key = src->key;
-	dst->kind = src->kind;
-	dst->subclass = src->subclass;
-	dst->mode = src->mode;
-	dst->trylock = src->trylock;
-	dst->pad[0] = 0;
-	dst->pad[1] = 0;
-	dst->pad[2] = 0;
-}
-
-static __always_inline __u64 lg_mix(__u64 h, __u64 v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return h;
-}
-
-/* The chain key of @prev (a chain's key) extended by class @c. */
-static __always_inline __u64 lg_chain_step(__u64 prev,
-					   const struct lg_class_ref *c)
-{
-	__u64 bits = (__u64)c->kind | (__u64)c->subclass << 16 |
-		     (__u64)c->mode << 24 | (__u64)c->trylock << 32;
-
-	return lg_mix(lg_mix(prev, c->key), bits);
-}
-
-/* The key of the chain held[0..depth-1] (LG_CHAIN_SEED when empty). */
-static __always_inline __u64 lg_top_key(const struct lg_task *t)
-{
-	return t->depth ? t->chain_key : LG_CHAIN_SEED;
 }
 
 /* Recompute the chain key after an entry changed or went. */
@@ -568,10 +525,22 @@ int BPF_PROG(kswapd_sleep, int nid)
 
 /*
  * lockdep's might_alloc(): an allocation that may enter fs reclaim orders
- * every held lock before fs_reclaim.  This runs for every allocation, so
- * the order of the tests matters: gfp bits first (free), then the task's
- * storage without creating it (a task that never took a tracked lock has
- * none), then current->flags.  Only a new chain writes anything.
+ * the held locks before fs_reclaim (the top one and the trylocks above the
+ * first blocking one, as user space's lg_acquire_deps() has it).  This runs
+ * for every allocation, so the order of the tests matters: gfp bits first
+ * (free), then the task's storage without creating it (a task that never
+ * took a tracked lock has none), then current->flags.  Only a new chain
+ * writes anything, and only to the preallocated chain cache, the ring
+ * buffer and the drop counters: nothing that allocates or takes an rwsem
+ * or a mutex.
+ *
+ * Whose stack: with the primitives source loaded (lg_with_primitives) its
+ * stack, which holds every rwsem and mutex the task took, mmap_lock among
+ * them, in the order taken; this source's own then adds nothing an
+ * allocation can see but fs_reclaim, held only inside reclaim, where
+ * PF_MEMALLOC stops the rule anyway.  Using one stack, not both, keeps a
+ * lower mmap_lock from passing for the top one (a false direct
+ * dependency).  Without the primitives source, this source's own stack.
  */
 static __always_inline void lg_might_alloc(void *ctx, gfp_t gfp)
 {
@@ -586,7 +555,10 @@ static __always_inline void lg_might_alloc(void *ctx, gfp_t gfp)
 	if ((gfp & LG_GFP_MAY_FS_RECLAIM) != LG_GFP_MAY_FS_RECLAIM)
 		return;
 	task = bpf_get_current_task_btf();
-	t = bpf_task_storage_get(&held_locks, task, 0, 0);
+	if (lg_with_primitives)
+		t = bpf_task_storage_get(&prim_held_locks, task, 0, 0);
+	else
+		t = bpf_task_storage_get(&held_locks, task, 0, 0);
 	if (!t)
 		return;
 	depth = t->depth;

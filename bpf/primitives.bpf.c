@@ -70,18 +70,13 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "lockgraph.h"
+#include "lg_common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define LG_CHAIN_CACHE_ENTRIES	65536
 #define LG_NAMED_TYPES		1024
 #define LG_RINGBUF_BYTES	(4U << 20)
-#define LG_CHAIN_SEED		0x6c6f636b67726170ULL	/* "lockgrap" */
-
-/* errno values (not in vmlinux.h) */
-#define LG_E2BIG	7
-#define LG_ENOMEM	12
-#define LG_EEXIST	17
 
 /* include/linux/sched.h: a task being created (copy_process()) */
 #define LG_TASK_NEW	0x00000800
@@ -127,23 +122,10 @@ __u64 lg_fault_mutex_lo, lg_fault_mutex_hi; /* the fault mutex table */
  */
 __u32 lg_armed_up_read, lg_armed_up_write, lg_armed_mutex_unlock;
 
-struct lg_held {
-	struct lg_class_ref class;
-	__u64 instance;		/* the lock's address */
-	__u64 chain_key;	/* key of held[0..this one]: a pop of the
-				 * top restores the key without rehashing */
-};
-
-/* Per-task state: only the task itself writes it. */
-struct lg_task {
-	__u32 depth;		/* held[] entries in use, <= LG_HELD_MAX */
-	__u32 overflow;		/* acquisitions beyond LG_HELD_MAX, untracked */
-	__u64 chain_key;	/* key of held[0..depth-1] */
-	__u64 scratch;		/* see lg_number() */
-	__u64 mm, prev_mm;	/* the task's mm, and the one before (exec) */
-	struct lg_held held[LG_HELD_MAX];
-};
-
+/*
+ * The held-lock stacks (struct lg_task, lg_common.bpf.h).  The context
+ * source reads them too, through the same map (see context.bpf.c).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -220,45 +202,6 @@ static __always_inline bool lg_in_task(void)
 		return !(hot->preempt_count & LG_PC_NOT_TASK);
 	}
 	return true;
-}
-
-/* Field-by-field copy: clang 14 (see context.bpf.c). */
-static __always_inline void lg_ref_copy(struct lg_class_ref *dst,
-					const struct lg_class_ref *src)
-{
-	dst->key = src->key;
-	dst->kind = src->kind;
-	dst->subclass = src->subclass;
-	dst->mode = src->mode;
-	dst->trylock = src->trylock;
-	dst->pad[0] = 0;
-	dst->pad[1] = 0;
-	dst->pad[2] = 0;
-}
-
-static __always_inline __u64 lg_mix(__u64 h, __u64 v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return h;
-}
-
-static __always_inline __u64 lg_chain_step(__u64 prev,
-					   const struct lg_class_ref *c)
-{
-	__u64 bits = (__u64)c->kind | (__u64)c->subclass << 16 |
-		     (__u64)c->mode << 24 | (__u64)c->trylock << 32;
-
-	return lg_mix(lg_mix(prev, c->key), bits);
-}
-
-static __always_inline __u64 lg_top_key(const struct lg_task *t)
-{
-	return t->depth ? t->chain_key : LG_CHAIN_SEED;
 }
 
 /* Recompute every entry's chain key after a class changed. */

@@ -158,14 +158,36 @@ static int prepare_programs(struct bpf_object *obj, struct lg_probe_status *st)
 	return 0;
 }
 
-/* open_<name>(): open, prepare, load and attach one skeleton. */
-#define DEFINE_SOURCE(name)						\
+/* Before loading the source @skel: nothing for most. */
+static int no_setup(void *skel, const struct lg_probes *p,
+		    struct lg_probe_status *st)
+{
+	(void)skel;
+	(void)p;
+	(void)st;
+	return 0;
+}
+
+/*
+ * The context source's allocation programs read the primitives source's
+ * held-lock stacks when that source loaded (it is opened first): its
+ * prim_held_locks map becomes the primitives' held_locks.
+ */
+static int context_setup(void *skel, const struct lg_probes *p,
+			 struct lg_probe_status *st);
+
+/*
+ * open_<name>(): open, prepare, set up (@setup), load and attach one
+ * skeleton.
+ */
+#define DEFINE_SOURCE(name, setup)					\
 static void destroy_##name(void *skel)					\
 {									\
 	lg_##name##__destroy(skel);					\
 }									\
 									\
-static int open_##name(struct source *src, struct lg_probe_status *st)	\
+static int open_##name(const struct lg_probes *p, struct source *src,	\
+		       struct lg_probe_status *st)			\
 {									\
 	struct lg_##name *skel = lg_##name##__open();			\
 	int err;							\
@@ -176,6 +198,8 @@ static int open_##name(struct source *src, struct lg_probe_status *st)	\
 		return err;						\
 	}								\
 	err = prepare_programs(skel->obj, st);				\
+	if (!err)							\
+		err = setup(skel, p, st);				\
 	if (!err) {							\
 		err = lg_##name##__load(skel);				\
 		if (err)						\
@@ -199,17 +223,38 @@ static int open_##name(struct source *src, struct lg_probe_status *st)	\
 	return 0;							\
 }
 
-DEFINE_SOURCE(lockdep)
-DEFINE_SOURCE(primitives)
-DEFINE_SOURCE(context)
-DEFINE_SOURCE(contention)
+DEFINE_SOURCE(lockdep, no_setup)
+DEFINE_SOURCE(primitives, no_setup)
+DEFINE_SOURCE(context, context_setup)
+DEFINE_SOURCE(contention, no_setup)
+
+static int context_setup(void *skel, const struct lg_probes *p,
+			 struct lg_probe_status *st)
+{
+	const struct lg_primitives *prim = p->src[LG_SRC_PRIMITIVES].skel;
+	struct lg_context *ctx = skel;
+	int err;
+
+	if (!prim)
+		return 0;
+	err = bpf_map__reuse_fd(ctx->maps.prim_held_locks,
+				bpf_map__fd(prim->maps.held_locks));
+	if (err) {
+		set_reason(st, "sharing the primitives source's held locks",
+			   err);
+		return err;
+	}
+	ctx->rodata->lg_with_primitives = true;
+	return 0;
+}
 
 int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 		   lg_probe_event_fn fn, void *ctx,
 		   struct lg_probe_status status[LG_SRC_COUNT],
 		   struct lg_probes **out)
 {
-	static int (*const open_source[LG_SRC_COUNT])(struct source *,
+	static int (*const open_source[LG_SRC_COUNT])(const struct lg_probes *,
+						       struct source *,
 						       struct lg_probe_status *) = {
 		[LG_SRC_LOCKDEP] = open_lockdep,
 		[LG_SRC_PRIMITIVES] = open_primitives,
@@ -240,7 +285,7 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 			continue;
 		}
 		libbpf_last[0] = '\0';
-		err = open_source[s](&p->src[s], &status[s]);
+		err = open_source[s](p, &p->src[s], &status[s]);
 		eperm |= err == -EPERM || err == -EACCES;
 		nloaded += !err;
 		if (err || !p->src[s].events)

@@ -31,7 +31,9 @@ typedef int (*lg_probe_event_fn)(const void *data, size_t size, void *ctx);
 /*
  * Load and attach every source in @want (a mask of 1 << enum lg_source)
  * that works on this kernel; @status gets one entry per enum lg_source (a
- * source left out of @want is "not requested").  Returns 0 when at least
+ * source left out of @want is "not requested").  When the primitives
+ * source loads, the context source reads its held-lock stacks (for the
+ * allocations' held -> fs_reclaim).  Returns 0 when at least
  * one source runs, -ENOTSUP when none does (nothing to do on this kernel),
  * -EPERM when the kernel refused for want of privileges (CAP_BPF,
  * CAP_PERFMON), -ENOMEM.

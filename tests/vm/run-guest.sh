@@ -242,8 +242,20 @@ data=$work/data.log
 : >"$console"
 append="console=ttyS0 panic=-1 no_hash_pointers${append_more:+ $append_more}"
 cpu=
+accel_opts=$accel
 [ "$accel" = kvm ] && cpu="-cpu host"
-echo "$prog: booting $kernel ($accel: $accel_why; -m $mem -smp $cpus, -append \"$append\")" >&2
+# TCG runs its vCPUs in one host thread, not one each (MTTCG, QEMU's
+# default): QEMU 7.2's MTTCG can keep running a stale translation of
+# code another vCPU has just patched.  Attaching or detaching BPF
+# programs patches ftrace sites and jump labels (text_poke_bp: INT3
+# first, then the new bytes); a vCPU that keeps the stale INT3 traps
+# forever, the guest's kprobe_int3_handler rewinds it ("the breakpoint
+# was removed by another CPU") and the guest reports soft lockups at
+# down_write_killable+0x0 or get_arg_page+0x58 with both vCPUs looping
+# in exc_int3.  Attaching all sources three times beside two exec loops
+# hung every MTTCG boot and none with thread=single.
+[ "$accel" = tcg ] && accel_opts="tcg,thread=single"
+echo "$prog: booting $kernel ($accel_opts: $accel_why; -m $mem -smp $cpus, -append \"$append\")" >&2
 if [ "$quiet" = 0 ]; then
 	tail -f "$console" 2>/dev/null &
 	tailpid=$!
@@ -251,7 +263,7 @@ fi
 rc=0
 start=$(date +%s.%N)
 # shellcheck disable=SC2086
-timeout "$qemu_timeout" qemu-system-x86_64 -accel "$accel" $cpu -m "$mem" -smp "$cpus" \
+timeout "$qemu_timeout" qemu-system-x86_64 -accel "$accel_opts" $cpu -m "$mem" -smp "$cpus" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" -append "$append" \
 	-serial "file:$console" -serial "file:$data" || rc=$?

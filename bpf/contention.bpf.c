@@ -44,6 +44,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "lockgraph.h"
+#include "lg_source.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -52,9 +53,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define LG_STACK_ENTRIES	16384
 /* a spinning wait this old lost its end: no spinlock is held so long */
 #define LG_SPIN_STALE_NS	1000000000ULL
-
-/* errno value (not in vmlinux.h) */
-#define LG_EEXIST	17
 
 struct lg_wait {
 	__u64 lock;
@@ -111,21 +109,6 @@ struct {
 	__type(key, struct lg_class_ref);
 	__type(value, __s32);
 } contention_stack SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LG_DROP_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
-static __always_inline void lg_drop(__u32 what)
-{
-	__u64 *n = bpf_map_lookup_elem(&drops, &what);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
-}
 
 /* A wait the waiter spins through, on one CPU, unable to sleep. */
 static __always_inline bool lg_spinning(__u32 flags)

@@ -73,18 +73,13 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "lockgraph.h"
+#include "lg_source.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define LG_CHAIN_CACHE_ENTRIES	65536
 #define LG_NAMED_KEYS		16384	/* lockdep's MAX_LOCKDEP_KEYS is 8192 */
 #define LG_RINGBUF_BYTES	(4U << 20)
-#define LG_CHAIN_SEED		0x6c6f636b67726170ULL	/* "lockgrap" */
-
-/* errno values (not in vmlinux.h) */
-#define LG_E2BIG	7
-#define LG_ENOMEM	12
-#define LG_EEXIST	17
 
 /* include/linux/preempt.h: the context bits of preempt_count() */
 #define LG_PC_SOFTIRQ_OFFSET	0x00000100	/* serving a softirq */
@@ -193,27 +188,12 @@ struct {
 	__uint(max_entries, LG_RINGBUF_BYTES);
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LG_DROP_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
 /* bpf_ksym_exists() of newer libbpf */
 #define lg_ksym_exists(sym) ({						\
 	_Static_assert(!__builtin_constant_p(!!(sym)),			\
 		       #sym " should be marked as __weak");		\
 	!!(sym);							\
 })
-
-static __always_inline void lg_drop(__u32 what)
-{
-	__u64 *n = bpf_map_lookup_elem(&drops, &what);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
-}
 
 /*
  * Task context: not in NMI or hardirq, not serving a softirq (a task with
@@ -235,45 +215,7 @@ static __always_inline bool lg_in_task(void)
 	return true;
 }
 
-/*
- * Copy a class ref field by field.  clang 14's BPF backend drops some of
- * the stores of a plain struct assignment whose source is a constant-
- * initialised local (see context.bpf.c).
- */
-static __always_inline void lg_ref_copy(struct lg_class_ref *dst,
-					const struct lg_class_ref *src)
-{
-	dst->key = src->key;
-	dst->kind = src->kind;
-	dst->subclass = src->subclass;
-	dst->mode = src->mode;
-	dst->trylock = src->trylock;
-	dst->pad[0] = 0;
-	dst->pad[1] = 0;
-	dst->pad[2] = 0;
-}
-
-static __always_inline __u64 lg_mix(__u64 h, __u64 v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return h;
-}
-
-/* The chain key of @prev (a chain's key) extended by class @c. */
-static __always_inline __u64 lg_chain_step(__u64 prev,
-					   const struct lg_class_ref *c)
-{
-	__u64 bits = (__u64)c->kind | (__u64)c->subclass << 16 |
-		     (__u64)c->mode << 24 | (__u64)c->trylock << 32;
-
-	return lg_mix(lg_mix(prev, c->key), bits);
-}
-
+/* The key of the chain held[0..depth-1] (LG_CHAIN_SEED when empty). */
 static __always_inline __u64 lg_top_key(const struct lg_task *t)
 {
 	return t->depth ? t->chain_key : LG_CHAIN_SEED;
@@ -367,10 +309,9 @@ static __always_inline void lg_send_chain(void *ctx, const struct lg_task *t,
 					  __u64 inst, __u64 key)
 {
 	struct lg_chain_event *ev;
-	__u64 pid_tgid;
 	__u8 one = 1;
-	long err, ret;
 	__u32 i;
+	long err;
 
 	if (bpf_map_lookup_elem(&chain_cache, &key))
 		return;
@@ -396,35 +337,13 @@ static __always_inline void lg_send_chain(void *ctx, const struct lg_task *t,
 		lg_drop(LG_DROP_RINGBUF_FULL);
 		goto unsent;
 	}
-	pid_tgid = bpf_get_current_pid_tgid();
-	ev->hdr.type = LG_EV_CHAIN;
-	ev->hdr.size = sizeof(*ev);
-	ev->timestamp_ns = bpf_ktime_get_ns();
-	ev->chain_key = key;
-	ev->pid = (__u32)pid_tgid;
-	ev->tgid = pid_tgid >> 32;
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-	ev->source = LG_SRC_LOCKDEP;
-	ev->nheld = depth;
-	ev->pad = 0;
 	for (i = 0; i < LG_HELD_MAX; i++) {
 		if (i < depth)
 			lg_ref_copy(&ev->held[i], &t->held[i].class);
 		else
 			__builtin_memset(&ev->held[i], 0, sizeof(ev->held[i]));
 	}
-	lg_ref_copy(&ev->acquired, acq);
-	/* bpf_get_stack() zeroes what it does not fill, on error too */
-	ret = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), 0);
-	if (ret < 0) {
-		lg_drop(LG_DROP_STACK);
-		ev->nframes = 0;
-		ev->stack_err = ret;
-	} else {
-		ev->nframes = ret / sizeof(ev->stack[0]);
-		ev->stack_err = 0;
-	}
-	bpf_ringbuf_submit(ev, 0);
+	lg_chain_event_submit(ctx, ev, LG_SRC_LOCKDEP, key, depth, acq);
 	return;
 unsent:
 	if (!err)

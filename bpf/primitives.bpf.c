@@ -154,27 +154,12 @@ struct {
 	__uint(max_entries, LG_RINGBUF_BYTES);
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LG_DROP_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
 /* bpf_ksym_exists() of newer libbpf */
 #define lg_ksym_exists(sym) ({						\
 	_Static_assert(!__builtin_constant_p(!!(sym)),			\
 		       #sym " should be marked as __weak");		\
 	!!(sym);							\
 })
-
-static __always_inline void lg_drop(__u32 what)
-{
-	__u64 *n = bpf_map_lookup_elem(&drops, &what);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
-}
 
 /*
  * @v, a pointer the verifier tracks as one (a lock argument), as a plain
@@ -270,10 +255,9 @@ static __always_inline void lg_send_chain(void *ctx, const struct lg_task *t,
 					  __u64 key)
 {
 	struct lg_chain_event *ev;
-	__u64 pid_tgid;
 	__u8 one = 1;
-	long err, ret;
 	__u32 i;
+	long err;
 
 	if (bpf_map_lookup_elem(&chain_cache, &key))
 		return;
@@ -300,35 +284,13 @@ static __always_inline void lg_send_chain(void *ctx, const struct lg_task *t,
 		lg_drop(LG_DROP_RINGBUF_FULL);
 		goto unsent;
 	}
-	pid_tgid = bpf_get_current_pid_tgid();
-	ev->hdr.type = LG_EV_CHAIN;
-	ev->hdr.size = sizeof(*ev);
-	ev->timestamp_ns = bpf_ktime_get_ns();
-	ev->chain_key = key;
-	ev->pid = (__u32)pid_tgid;
-	ev->tgid = pid_tgid >> 32;
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-	ev->source = LG_SRC_PRIMITIVES;
-	ev->nheld = depth;
-	ev->pad = 0;
 	for (i = 0; i < LG_HELD_MAX; i++) {
 		if (i < depth)
 			lg_ref_copy(&ev->held[i], &t->held[i].class);
 		else
 			__builtin_memset(&ev->held[i], 0, sizeof(ev->held[i]));
 	}
-	lg_ref_copy(&ev->acquired, acq);
-	/* bpf_get_stack() zeroes what it does not fill, on error too */
-	ret = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), 0);
-	if (ret < 0) {
-		lg_drop(LG_DROP_STACK);
-		ev->nframes = 0;
-		ev->stack_err = ret;
-	} else {
-		ev->nframes = ret / sizeof(ev->stack[0]);
-		ev->stack_err = 0;
-	}
-	bpf_ringbuf_submit(ev, 0);
+	lg_chain_event_submit(ctx, ev, LG_SRC_PRIMITIVES, key, depth, acq);
 	return;
 unsent:
 	if (!err)

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What every probe source shares on the BPF side: the "drops" counters
+ * (lockgraphd reads them by that name), errno values, the chain key hash,
+ * and the tail of sending a chain event.  Include after vmlinux.h,
+ * bpf_helpers.h and lockgraph.h; BPF programs only.
+ */
+#ifndef LOCKGRAPH_BPF_LG_SOURCE_BPF_H
+#define LOCKGRAPH_BPF_LG_SOURCE_BPF_H
+
+#define LG_CHAIN_SEED		0x6c6f636b67726170ULL	/* "lockgrap" */
+
+/* errno values (not in vmlinux.h) */
+#define LG_E2BIG	7
+#define LG_ENOMEM	12
+#define LG_EEXIST	17
+
+/* Per-CPU counters of everything lost, by enum lg_drop. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LG_DROP_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline void lg_drop(__u32 what)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &what);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/*
+ * Copy a class ref field by field.  clang 14's BPF backend drops some of
+ * the stores of a plain struct assignment whose source is a constant-
+ * initialised local (seen: ev->acquired = *acq lost key, kind and mode).
+ */
+static __always_inline void lg_ref_copy(struct lg_class_ref *dst,
+					const struct lg_class_ref *src)
+{
+	dst->key = src->key;
+	dst->kind = src->kind;
+	dst->subclass = src->subclass;
+	dst->mode = src->mode;
+	dst->trylock = src->trylock;
+	dst->pad[0] = 0;
+	dst->pad[1] = 0;
+	dst->pad[2] = 0;
+}
+
+static __always_inline __u64 lg_mix(__u64 h, __u64 v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return h;
+}
+
+/*
+ * The chain key of @prev (a chain's key) extended by class @c.  Both
+ * sources hash the same way, so a chain has one key whichever stack it
+ * came from.
+ */
+static __always_inline __u64 lg_chain_step(__u64 prev,
+					   const struct lg_class_ref *c)
+{
+	__u64 bits = (__u64)c->kind | (__u64)c->subclass << 16 |
+		     (__u64)c->mode << 24 | (__u64)c->trylock << 32;
+
+	return lg_mix(lg_mix(prev, c->key), bits);
+}
+
+/*
+ * Fill in and send the chain event @ev (reserved from the ring buffer, its
+ * held[] already copied): task, @source, @key, the @depth held locks, the
+ * acquired @acq and the kernel stack (a failed stack walk is counted and
+ * the event still sent).
+ */
+static __always_inline void lg_chain_event_submit(void *ctx,
+						  struct lg_chain_event *ev,
+						  __u8 source, __u64 key,
+						  __u32 depth,
+						  const struct lg_class_ref *acq)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	long ret;
+
+	ev->hdr.type = LG_EV_CHAIN;
+	ev->hdr.size = sizeof(*ev);
+	ev->timestamp_ns = bpf_ktime_get_ns();
+	ev->chain_key = key;
+	ev->pid = (__u32)pid_tgid;
+	ev->tgid = pid_tgid >> 32;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->source = source;
+	ev->nheld = depth;
+	ev->pad = 0;
+	lg_ref_copy(&ev->acquired, acq);
+	/* bpf_get_stack() zeroes what it does not fill, on error too */
+	ret = bpf_get_stack(ctx, ev->stack, sizeof(ev->stack), 0);
+	if (ret < 0) {
+		lg_drop(LG_DROP_STACK);
+		ev->nframes = 0;
+		ev->stack_err = ret;
+	} else {
+		ev->nframes = ret / sizeof(ev->stack[0]);
+		ev->stack_err = 0;
+	}
+	bpf_ringbuf_submit(ev, 0);
+}
+
+#endif /* LOCKGRAPH_BPF_LG_SOURCE_BPF_H */

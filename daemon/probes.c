@@ -118,9 +118,17 @@ static int prepare_programs(struct bpf_object *obj, struct lg_probe_status *st)
 
 	btf = btf__load_vmlinux_btf();
 	if (!btf) {
-		snprintf(st->reason, sizeof(st->reason),
-			 "the kernel has no BTF (/sys/kernel/btf/vmlinux): %s",
-			 strerror(errno));
+		int err = errno;
+
+		/* libbpf says ESRCH when it found no vmlinux BTF anywhere */
+		if (err == ESRCH || err == ENOENT)
+			snprintf(st->reason, sizeof(st->reason),
+				 "the kernel has no BTF (no /sys/kernel/btf/vmlinux: "
+				 "built without CONFIG_DEBUG_INFO_BTF)");
+		else
+			snprintf(st->reason, sizeof(st->reason),
+				 "the kernel's BTF (/sys/kernel/btf/vmlinux) "
+				 "cannot be read: %s", strerror(err));
 		return -ENOTSUP;
 	}
 	bpf_object__for_each_program(prog, obj) {

@@ -49,6 +49,7 @@ done
 # the first build (it skips, saying why, where it cannot run).
 tap "live capture test ($1)" tests/live/run.sh "$1/lockgraphd" "$1/lockgraph"
 # The service as its unit runs it, and the installed tree: once too.
+tap "kernel without BTF ($1)" tests/live/no-btf.sh "$1/lockgraphd"
 tap "service test ($1)" tests/live/service.sh "$1/lockgraphd" "$1/lockgraph"
 tap "install test ($1)" tests/install/run.sh "$1"
 # The QEMU guest tests (real kernels; skip, saying why, where no kernel

@@ -30,9 +30,11 @@
  * - &mapping->i_mmap_rwsem: mapping->host->i_mapping == mapping;
  *   &hugetlbfs_i_mmap_rwsem_key when the host's fs type is "hugetlbfs";
  * - &mapping->invalidate_lock: the same test (5.15 and later);
- * - &vma_lock->rw_sema (6.1 and later): vl->vma->vm_private_data == vl
- *   (a lock whose vma is already gone, vl->vma == NULL, as
- *   hugetlb_unmap_file_folio() may take it, stays unrecognised);
+ * - &vma_lock->rw_sema (6.1 and later): vl->vma->vm_private_data == vl;
+ *   or, for a lock whose vma is already gone (vl->vma == NULL: truncation's
+ *   hugetlb_unmap_file_folio() takes it by hand, holding a reference), a
+ *   plausible reference count while the task holds a hugetlb fault mutex,
+ *   which that path always does (it was named lock@remove_inode_hugepages);
  * - &resv_map->rw_sema: both of its lists intact, a plausible reference
  *   count, and pages_per_hpage (CONFIG_CGROUP_HUGETLB) a power of two;
  * - &hugetlb_fault_mutex_table[i]: inside the table the kernel allocated
@@ -428,6 +430,21 @@ static __always_inline bool lg_list_ok(__u64 list)
 	return next && (__u64)BPF_CORE_READ(next, prev) == list;
 }
 
+/* Does the task hold a lock of class kind @kind? */
+static __always_inline bool lg_holds_kind(const struct lg_task *t, __u16 kind)
+{
+	__u32 i, depth = t->depth;
+	bool held = false;
+
+	for (i = 0; i < LG_HELD_MAX; i++) {
+		if (i >= depth)
+			break;
+		if (t->held[i].class.kind == kind)
+			held = true;
+	}
+	return held;
+}
+
 /* Does the task hold an mmap_lock for write (subclass 0: its own)? */
 static __always_inline bool lg_holds_mmap_write(const struct lg_task *t)
 {
@@ -554,6 +571,14 @@ static __always_inline void lg_classify_rwsem(struct lg_class_ref *c,
 		if (vma && (__u64)BPF_CORE_READ(vma, vm_private_data) == base) {
 			c->kind = LG_CLASS_VMA_LOCK;
 			return;
+		}
+		if (!vma && lg_holds_kind(t, LG_CLASS_HUGETLB_FAULT_MUTEX)) {
+			int refs = BPF_CORE_READ(vl, refs.refcount.refs.counter);
+
+			if (refs > 0 && refs < (1 << 16)) {
+				c->kind = LG_CLASS_VMA_LOCK;
+				return;
+			}
 		}
 	}
 

@@ -185,7 +185,14 @@ int main(int argc, char **argv)
 		if (strncmp(commands[i].name, argv[optind], len))
 			continue;
 		if (match && strlen(commands[i].name) != len) {
-			cli_err("'%s' is ambiguous", argv[optind]);
+			char names[256] = "";
+
+			for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+				if (!strncmp(commands[k].name, argv[optind], len))
+					snprintf(names + strlen(names),
+						 sizeof(names) - strlen(names), "%s%s",
+						 names[0] ? ", " : "", commands[k].name);
+			cli_err("'%s' is ambiguous: %s", argv[optind], names);
 			return LG_EXIT_USAGE;
 		}
 		match = &commands[i];

@@ -534,10 +534,21 @@ int cmd_show_cycle(int argc, char **argv)
 				      strerror(-err));
 		goto cleanup;
 	}
-	if (!out) {
+	if (!out && cli.json) {
+		printf("{\"cycle\":%lld,\"dot\":", (long long)id);
+		json_str(stdout, dot);
+		printf("}\n");
+		ret = EXIT_SUCCESS;
+	} else if (!out) {
 		fputs(dot, stdout);
 		ret = EXIT_SUCCESS;
 	} else if (!render(dot, len, format, out)) {
+		if (cli.json) {
+			printf("{\"cycle\":%lld,\"format\":\"%s\",\"file\":",
+			       (long long)id, format);
+			json_str(stdout, out);
+			printf("}\n");
+		}
 		ret = EXIT_SUCCESS;
 	}
 cleanup:

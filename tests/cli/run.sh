@@ -87,6 +87,7 @@ golden path-json "$LG" --db "$DB" -j path '&mapping->i_mmap_rwsem' fs_reclaim
 golden export-dot "$LG" --db "$DB" export --format dot
 golden export-json "$LG" --db "$DB" export --format json
 golden show-cycle-1 "$LG" --db "$DB" show-cycle 1
+golden show-cycle-1-json "$LG" --db "$DB" -j show-cycle 1
 golden status "$LG" --db "$DB" status
 golden status-json "$LG" --db "$DB" -j status
 golden top "$LG" --db "$DB" top
@@ -294,6 +295,13 @@ fi
 
 "$LG" --db "$DB" frobnicate >/dev/null 2>&1
 [ $? -eq 2 ] && ok "unknown command exits 2" || fail "unknown command exits 2"
+amb=$("$LG" --db "$DB" s 2>&1)
+rc=$?
+if [ $rc -eq 2 ] && [ "$amb" = "lockgraph: 's' is ambiguous: status, show-cycle" ]; then
+	ok "an ambiguous prefix exits 2 naming the commands it could be"
+else
+	fail "an ambiguous prefix exits 2 naming the commands it could be (exit $rc: $amb)"
+fi
 
 # --- the real-report corpus --------------------------------------------
 MAN=tests/corpus/splats/MANIFEST

@@ -19,6 +19,12 @@
 #include "cycle_report.h"
 #include "splat_print.h"
 
+/* A chain of the batch to write: its key and its counter. */
+struct chain_row {
+	int64_t key;
+	struct lg_keymap_slot *slot;
+};
+
 /* What the capture knows of a graph edge this session. */
 struct edge_memo {
 	int64_t pending;  /* sightings counted since the last flush */
@@ -50,6 +56,8 @@ struct lg_capture {
 	lg_class_id *dirty_classes;
 	size_t ndirty_classes, dirty_classes_cap;
 	int64_t batch_now;	     /* latest event time of the batch */
+	struct chain_row *chain_rows; /* write_chains()' scratch */
+	size_t chain_rows_cap;
 };
 
 int lg_capture_new(const struct lg_capture_config *cfg, struct lg_capture **out)
@@ -92,6 +100,7 @@ void lg_capture_free(struct lg_capture *c)
 	free(c->dirty_edges);
 	free(c->class_seen);
 	free(c->dirty_classes);
+	free(c->chain_rows);
 	free(c);
 }
 
@@ -112,46 +121,89 @@ static int begin(struct lg_capture *c)
 	return err;
 }
 
-/* "a -> b -> c" of the chain of class ids @ids. */
+/* "a -> b -> c" of the chain of class ids @ids; its length in *@len. */
 static int chain_text(struct lg_capture *c, const uint32_t *ids, size_t n,
-		      char *buf, size_t size)
+		      char *buf, size_t size, size_t *len)
 {
 	struct lg_graph *g = lg_recorder_graph(c->rec);
-	size_t len = 0;
+	size_t at = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const char *name = lg_graph_class_name(g, ids[i]);
-		int w;
+		size_t w;
 
 		if (!name)
 			return -EINVAL;
-		w = snprintf(buf + len, size - len, "%s%s", i ? " -> " : "", name);
-		if (w < 0 || (size_t)w >= size - len)
+		w = strlen(name);
+		if (at + w + 5 > size)
 			return -ENAMETOOLONG;
-		len += (size_t)w;
+		if (i) {
+			memcpy(buf + at, " -> ", 4);
+			at += 4;
+		}
+		memcpy(buf + at, name, w);
+		at += w;
 	}
+	buf[at] = '\0';
+	*len = at;
 	return 0;
 }
 
-/* Write the chains counted in the batch. */
+static int cmp_chain_row(const void *a, const void *b)
+{
+	const struct chain_row *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/*
+ * Write the chains counted in the batch, in key order (appends to the
+ * table's B-tree rather than random inserts).  A key that holds another
+ * chain is a collision: those sightings are counted as a drop.
+ */
 static int write_chains(struct lg_capture *c)
 {
 	char text[(LG_HELD_MAX + 1) * 168];
 	struct lg_keymap_slot *slot;
-	size_t i = 0;
+	uint64_t collided = 0;
+	size_t i = 0, n = 0, len;
 	int err;
 
+	err = lg_array_grow((void **)&c->chain_rows, &c->chain_rows_cap,
+			    c->chains.n, sizeof(*c->chain_rows));
+	if (err)
+		return err;
 	while ((slot = lg_keymap_next(&c->chains, &i))) {
 		err = chain_text(c, (const uint32_t *)slot->key,
-				 slot->len / sizeof(uint32_t), text, sizeof(text));
+				 slot->len / sizeof(uint32_t), text, sizeof(text),
+				 &len);
+		if (err)
+			return err;
+		c->chain_rows[n++] = (struct chain_row){
+			.key = lg_chain_key(text, len), .slot = slot };
+	}
+	qsort(c->chain_rows, n, sizeof(*c->chain_rows), cmp_chain_row);
+	for (i = 0; i < n; i++) {
+		slot = c->chain_rows[i].slot;
+		err = chain_text(c, (const uint32_t *)slot->key,
+				 slot->len / sizeof(uint32_t), text, sizeof(text),
+				 &len);
 		if (!err)
-			err = lg_store_chain(c->cfg.store, text, slot->value,
+			err = lg_store_chain(c->cfg.store, text, len, slot->value,
 					     c->batch_now);
+		if (err == -EEXIST) {
+			collided += (uint64_t)slot->value;
+			err = 0;
+		}
 		if (err)
 			return err;
 	}
 	lg_keymap_clear(&c->chains);
-	return 0;
+	if (!collided)
+		return 0;
+	c->stats.chain_collisions += collided;
+	return lg_store_drop(c->cfg.store, c->cfg.boot, "daemon",
+			     "chain_key_collision", (int64_t)collided);
 }
 
 /* Write what the batch counted in memory: edges, classes, chains. */

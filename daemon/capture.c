@@ -566,7 +566,7 @@ static int record_dep(lg_class_id from, lg_class_id to, unsigned int pair,
 static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 {
 	struct lg_held_lock held[LG_HELD_MAX];
-	struct event_stack st = { .e = e };
+	struct event_stack st;
 	struct chain_ctx cc = { .c = c, .st = &st };
 	uint32_t ids[LG_HELD_MAX + 1];
 	lg_class_id acquired = LG_NONE;
@@ -576,6 +576,12 @@ static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 
 	if (now > c->batch_now)
 		c->batch_now = now;
+	/* Not zeroed whole: its frames are written only when symbolised. */
+	st.e = e;
+	st.symbolised = st.stored = false;
+	st.nframes = 0;
+	st.where[0] = '\0';
+	st.row = 0;
 	for (unsigned int i = 0; i < e->nheld; i++) {
 		const struct lg_class_ref *ref = &e->held[i];
 		lg_class_id id;

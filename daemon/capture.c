@@ -189,8 +189,8 @@ static int write_chains(struct lg_capture *c)
 				 slot->len / sizeof(uint32_t), text, sizeof(text),
 				 &len);
 		if (!err)
-			err = lg_store_chain(c->cfg.store, text, len, slot->value,
-					     c->batch_now);
+			err = lg_store_chain(c->cfg.store, c->chain_rows[i].key,
+					     text, len, slot->value, c->batch_now);
 		if (err == -EEXIST) {
 			collided += (uint64_t)slot->value;
 			err = 0;
@@ -337,8 +337,8 @@ static size_t probe_frames(char *const *fp, size_t n)
  */
 static void log_cycle(struct lg_capture *c, int64_t cycle_row)
 {
-	char *text = NULL, *line, *save = NULL;
-	size_t len = 0;
+	char *text = NULL, *out = NULL, *line, *save = NULL;
+	size_t len = 0, outlen = 0;
 	FILE *f;
 	int err;
 
@@ -356,9 +356,14 @@ static void log_cycle(struct lg_capture *c, int64_t cycle_row)
 		free(text);
 		return;
 	}
+	/* One write for the report: the log is often unbuffered stderr. */
+	f = open_memstream(&out, &outlen);
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		fprintf(c->cfg.log, "<4>%s\n", line);
+		fprintf(f ? f : c->cfg.log, "<4>%s\n", line);
+	if (f && !fclose(f))
+		fwrite(out, 1, outlen, c->cfg.log);
+	free(out);
 	free(text);
 }
 

@@ -927,8 +927,8 @@ int lg_store_report(struct lg_store *s, int64_t ingest, const char *kind,
 	return step_done(s, st, "add report");
 }
 
-int lg_store_chain(struct lg_store *s, const char *classes, size_t len,
-		   int64_t count, int64_t now)
+int lg_store_chain(struct lg_store *s, int64_t key, const char *classes,
+		   size_t len, int64_t count, int64_t now)
 {
 	sqlite3_stmt *st;
 	int err = 0;
@@ -936,14 +936,14 @@ int lg_store_chain(struct lg_store *s, const char *classes, size_t len,
 	st = stmt(s, ST_CHAIN, &err);
 	if (!st)
 		return err;
-	sqlite3_bind_int64(st, 1, lg_chain_key(classes, len));
+	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_text(st, 2, classes, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, count);
 	sqlite3_bind_int64(st, 4, now);
 	err = step_done(s, st, "count chain");
 	if (!err && !sqlite3_changes(s->db)) {
 		set_err(s, "count chain: key %" PRId64 " holds another chain than "
-			"'%.160s'", lg_chain_key(classes, len), classes);
+			"'%.160s'", key, classes);
 		return -EEXIST;
 	}
 	return err;

@@ -848,6 +848,9 @@ static void test_replay_contents_golden(void **state)
 	assert_true(scalar(s, "SELECT count(*) FROM classes WHERE name LIKE "
 			      "'lock@site_%'") > 0);
 	assert_true(scalar(s, "SELECT max(count) FROM chains") > 1);
+	/* Every chain under the key of its text (schema 4). */
+	assert_int_equal(scalar(s, "SELECT count(*) FROM chains WHERE "
+				   "id <> lg_chain_key(classes)"), 0);
 	if (getenv("LG_GOLDEN_WRITE")) {
 		out = fopen(GOLDEN, "w");
 		assert_non_null(out);

@@ -211,7 +211,8 @@ static void add_chain(const char *path, const char *text, int64_t count,
 	struct lg_store *s;
 
 	assert_int_equal(lg_store_open(path, 0, &s, err), 0);
-	assert_int_equal(lg_store_chain(s, text, strlen(text), count, now), 0);
+	assert_int_equal(lg_store_chain(s, lg_chain_key(text, strlen(text)), text,
+					strlen(text), count, now), 0);
 	lg_store_close(s);
 }
 

@@ -25,6 +25,20 @@ struct chain_row {
 	struct lg_keymap_slot *slot;
 };
 
+/*
+ * A chain sighting not counted yet.  Counting is a lookup in a map of a
+ * few hundred thousand chains, two cache misses that would stall each
+ * event; in this queue the map's slot and then its entry are prefetched
+ * while later events are decoded, and the count lands CHAIN_QUEUE events
+ * later (always before the batch is written).
+ */
+#define CHAIN_QUEUE 16
+struct queued_chain {
+	uint64_t hash;
+	uint32_t n;
+	uint32_t ids[LG_HELD_MAX + 1];
+};
+
 /* What the capture knows of a graph edge this session. */
 struct edge_memo {
 	int64_t pending;  /* sightings counted since the last flush */
@@ -56,6 +70,8 @@ struct lg_capture {
 	lg_class_id *dirty_classes;
 	size_t ndirty_classes, dirty_classes_cap;
 	int64_t batch_now;	     /* latest event time of the batch */
+	struct queued_chain queue[CHAIN_QUEUE]; /* a ring, oldest at qhead */
+	unsigned int qhead, qlen;
 	struct chain_row *chain_rows; /* write_chains()' scratch */
 	size_t chain_rows_cap;
 };
@@ -149,6 +165,45 @@ static int chain_text(struct lg_capture *c, const uint32_t *ids, size_t n,
 	return 0;
 }
 
+/* Count the oldest queued chain sighting. */
+static int count_oldest_chain(struct lg_capture *c)
+{
+	struct queued_chain *q = &c->queue[c->qhead];
+	int64_t *count;
+
+	count = lg_keymap_get_hashed(&c->chains, q->ids, q->n * sizeof(q->ids[0]),
+				     q->hash, NULL);
+	if (!count)
+		return -ENOMEM;
+	(*count)++;
+	c->qhead = (c->qhead + 1) % CHAIN_QUEUE;
+	c->qlen--;
+	return 0;
+}
+
+/* Queue a sighting of the chain @ids (@n classes); see struct queued_chain. */
+static int queue_chain(struct lg_capture *c, const uint32_t *ids, uint32_t n)
+{
+	struct queued_chain *q;
+	int err;
+
+	if (c->qlen == CHAIN_QUEUE) {
+		err = count_oldest_chain(c);
+		if (err)
+			return err;
+	}
+	q = &c->queue[(c->qhead + c->qlen++) % CHAIN_QUEUE];
+	q->n = n;
+	memcpy(q->ids, ids, n * sizeof(ids[0]));
+	q->hash = lg_keymap_hash(ids, n * sizeof(ids[0]));
+	lg_keymap_prefetch_slot(&c->chains, q->hash);
+	if (c->qlen > CHAIN_QUEUE / 2)
+		lg_keymap_prefetch_entry(&c->chains,
+			c->queue[(c->qhead + c->qlen - 1 - CHAIN_QUEUE / 2) %
+				 CHAIN_QUEUE].hash);
+	return 0;
+}
+
 static int cmp_chain_row(const void *a, const void *b)
 {
 	const struct chain_row *x = a, *y = b;
@@ -169,6 +224,11 @@ static int write_chains(struct lg_capture *c)
 	size_t i = 0, n = 0, len;
 	int err;
 
+	while (c->qlen) {
+		err = count_oldest_chain(c);
+		if (err)
+			return err;
+	}
 	err = lg_array_grow((void **)&c->chain_rows, &c->chain_rows_cap,
 			    c->chains.n, sizeof(*c->chain_rows));
 	if (err)
@@ -576,7 +636,7 @@ static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 	uint32_t ids[LG_HELD_MAX + 1];
 	lg_class_id acquired = LG_NONE;
 	unsigned int nheld = 0, nnamed = 0;
-	int64_t now = (int64_t)time(NULL), *count;
+	int64_t now = (int64_t)time(NULL);
 	int err;
 
 	if (now > c->batch_now)
@@ -620,10 +680,9 @@ static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 			      e->acquired.trylock, record_dep, &cc);
 	if (err)
 		return err;
-	count = lg_keymap_get(&c->chains, ids, nnamed * sizeof(ids[0]), NULL);
-	if (!count)
-		return -ENOMEM;
-	(*count)++;
+	err = queue_chain(c, ids, nnamed);
+	if (err)
+		return err;
 	c->stats.chains++;
 	return 0;
 }

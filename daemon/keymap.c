@@ -116,12 +116,36 @@ static int grow(struct lg_keymap *m)
 	return 0;
 }
 
+uint64_t lg_keymap_hash(const void *key, size_t len)
+{
+	return key_hash(key, len);
+}
+
+void lg_keymap_prefetch_slot(const struct lg_keymap *m, uint64_t hash)
+{
+	if (m->cap)
+		__builtin_prefetch(&m->slots[hash & (m->cap - 1)]);
+}
+
+void lg_keymap_prefetch_entry(const struct lg_keymap *m, uint64_t hash)
+{
+	uint64_t s = m->cap ? m->slots[hash & (m->cap - 1)] : 0;
+
+	if (s && s >> 32 == hash >> 32)
+		__builtin_prefetch(entry_at(m, s));
+}
+
 int64_t *lg_keymap_get(struct lg_keymap *m, const void *key, size_t len,
 		       int *added)
 {
+	return lg_keymap_get_hashed(m, key, len, key_hash(key, len), added);
+}
+
+int64_t *lg_keymap_get_hashed(struct lg_keymap *m, const void *key, size_t len,
+			      uint64_t h, int *added)
+{
 	struct lg_keymap_slot *e;
 	size_t i, words;
-	uint64_t h;
 
 	if (added)
 		*added = 0;
@@ -129,7 +153,6 @@ int64_t *lg_keymap_get(struct lg_keymap *m, const void *key, size_t len,
 		return NULL;
 	if ((m->n + 1) * 2 > m->cap && grow(m))
 		return NULL;
-	h = key_hash(key, len);
 	i = probe(m, h, key, len);
 	if (m->slots[i])
 		return &entry_at(m, m->slots[i])->value;

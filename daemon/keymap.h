@@ -53,6 +53,18 @@ int64_t *lg_keymap_get(struct lg_keymap *m, const void *key, size_t len,
 		       int *added);
 
 /*
+ * lg_keymap_get() in steps, for a caller with other work to do while the
+ * map's memory is fetched: the hash of @key (lg_keymap_hash()), a
+ * prefetch of its slot, later of its entry (which reads the slot), then
+ * lg_keymap_get_hashed().  The prefetches only hint the CPU.
+ */
+uint64_t lg_keymap_hash(const void *key, size_t len);
+void lg_keymap_prefetch_slot(const struct lg_keymap *m, uint64_t hash);
+void lg_keymap_prefetch_entry(const struct lg_keymap *m, uint64_t hash);
+int64_t *lg_keymap_get_hashed(struct lg_keymap *m, const void *key, size_t len,
+			      uint64_t hash, int *added);
+
+/*
  * Iterate in insertion order: for (i = 0; (s = lg_keymap_next(m, &i));)
  * ...  The entries are valid until the next insertion.
  */

@@ -39,6 +39,20 @@ struct queued_chain {
 	uint32_t ids[LG_HELD_MAX + 1];
 };
 
+/*
+ * In front of class_refs: the last (key, kind, subclass) seen at each of
+ * REF_CACHE places, with its value there, so the few hundred references a
+ * stream repeats cost a multiply and a compare each.
+ */
+#define REF_CACHE_BITS 9
+struct ref_cache {
+	uint64_t key;
+	uint16_t kind;
+	uint8_t subclass;
+	uint8_t used;
+	int64_t value;	/* as in class_refs, never 0 */
+};
+
 /* What the capture knows of a graph edge this session. */
 struct edge_memo {
 	int64_t pending;  /* sightings counted since the last flush */
@@ -60,6 +74,7 @@ struct lg_capture {
 	 */
 	struct lg_keymap class_refs; /* (key, kind, subclass) -> class id + 1,
 					-1: no stable name, 0: not known yet */
+	struct ref_cache ref_cache[1 << REF_CACHE_BITS];
 	struct lg_keymap chains;     /* class ids of a chain -> sightings */
 	struct edge_memo *edges;     /* by graph edge id */
 	size_t edges_cap;
@@ -502,10 +517,24 @@ static int ref_class(struct lg_capture *c, const struct lg_class_ref *ref,
 		     int64_t now, lg_class_id *id)
 {
 	unsigned char key[sizeof(ref->key) + sizeof(ref->kind) + 1];
+	struct ref_cache *rc = &c->ref_cache[
+		((ref->key ^ (uint64_t)ref->kind << 48 ^ (uint64_t)ref->subclass << 40) *
+		 0x9e3779b97f4a7c15ULL) >> (64 - REF_CACHE_BITS)];
 	char name[160];
 	int64_t *v;
 	int err;
 
+	if (rc->used && rc->key == ref->key && rc->kind == ref->kind &&
+	    rc->subclass == ref->subclass) {
+		if (rc->value < 0) {
+			*id = LG_NONE;
+			return 0;
+		}
+		*id = (lg_class_id)(rc->value - 1);
+		return class_seen(c, *id);
+	}
+	*rc = (struct ref_cache){ .key = ref->key, .kind = ref->kind,
+				  .subclass = ref->subclass };
 	memcpy(key, &ref->key, sizeof(ref->key));
 	memcpy(key + sizeof(ref->key), &ref->kind, sizeof(ref->kind));
 	key[sizeof(key) - 1] = ref->subclass;
@@ -513,10 +542,14 @@ static int ref_class(struct lg_capture *c, const struct lg_class_ref *ref,
 	if (!v)
 		return -ENOMEM;
 	if (*v > 0) {
+		rc->value = *v;
+		rc->used = 1;
 		*id = (lg_class_id)(*v - 1);
 		return class_seen(c, *id);
 	}
 	if (*v < 0) {
+		rc->value = *v;
+		rc->used = 1;
 		*id = LG_NONE;
 		return 0;
 	}
@@ -707,6 +740,7 @@ int lg_capture_event(struct lg_capture *c, const void *data, size_t size)
 
 		/* Names decide classes: forget what was named without it. */
 		lg_keymap_clear(&c->class_refs);
+		memset(c->ref_cache, 0, sizeof(c->ref_cache));
 		return lg_names_set(c->names, &e->class, e->name);
 	}
 	c->stats.per_source[((const struct lg_chain_event *)data)->source]++;

@@ -541,6 +541,54 @@ static void test_corrupt_recordings(void **state)
 			 -ENOENT);
 }
 
+/*
+ * A chain whose key already holds another chain's text (a hash collision,
+ * planted: no two real chain texts are known to collide) is not merged
+ * into it: its sightings are counted as the drop chain_key_collision,
+ * and the other chains of the batch land as usual.
+ */
+static void test_chain_key_collision_is_a_drop(void **state)
+{
+	const char *text = "&mm->mmap_lock -> fs_reclaim";
+	struct lg_capture_config cfg = { 0 };
+	struct lg_class_ref mm = ref(LG_CLASS_MMAP_LOCK, 0, 0, LG_MODE_r);
+	struct lg_class_ref reclaim = ref(LG_CLASS_FS_RECLAIM, 0, 0, LG_MODE_W);
+	struct lg_capture *cap;
+	struct lg_chain_event e;
+	struct lg_store *s;
+	char sql[256];
+	int64_t boot;
+
+	(void)state;
+	s = open_db("collide.db", &boot);
+	snprintf(sql, sizeof(sql), "INSERT INTO chains (id, classes, count, "
+		 "first_seen, last_seen) VALUES (%lld, 'x -> y', 4, 1, 1)",
+		 (long long)lg_chain_key(text, strlen(text)));
+	assert_int_equal(sqlite3_exec(lg_store_db(s), sql, NULL, NULL, NULL),
+			 SQLITE_OK);
+	cfg.store = s;
+	cfg.boot = boot;
+	assert_int_equal(lg_capture_new(&cfg, &cap), 0);
+	e = chain_event(&mm, 1, reclaim, "a", 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	e = chain_event(&reclaim, 0, reclaim, "a", 1);
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	assert_int_equal(lg_capture_flush(cap), 0);
+	assert_int_equal(lg_capture_stats(cap)->chain_collisions, 3);
+	assert_int_equal(scalar(s, "SELECT count FROM drops WHERE source = "
+				   "'daemon' AND reason = 'chain_key_collision'"), 3);
+	assert_int_equal(scalar(s, "SELECT count FROM chains WHERE classes = "
+				   "'x -> y' AND last_seen = 1"), 4);
+	assert_int_equal(scalar(s, "SELECT count FROM chains WHERE classes = "
+				   "'fs_reclaim'"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM chains"), 2);
+	/* The edge itself is not a chain: counted as usual. */
+	assert_int_equal(scalar(s, "SELECT count FROM edges"), 3);
+	lg_capture_free(cap);
+	lg_store_close(s);
+}
+
 /* ---- a replay's whole database, against the golden dump ---------------- */
 
 #define GOLDEN "tests/fixtures/replay-synthetic.dump"
@@ -891,6 +939,7 @@ int main(void)
 		cmocka_unit_test(test_kallsyms_past_last_symbol),
 		cmocka_unit_test(test_lockdep_same_name_other_key),
 		cmocka_unit_test(test_corrupt_recordings),
+		cmocka_unit_test(test_chain_key_collision_is_a_drop),
 		cmocka_unit_test(test_replay_contents_golden),
 	};
 

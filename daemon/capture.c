@@ -41,8 +41,8 @@ struct queued_chain {
 
 /*
  * In front of class_refs: the last (key, kind, subclass) seen at each of
- * REF_CACHE places, with its value there, so the few hundred references a
- * stream repeats cost a multiply and a compare each.
+ * 1 << REF_CACHE_BITS places, with its value there, so the few hundred
+ * references a stream repeats cost a multiply and a compare each.
  */
 #define REF_CACHE_BITS 9
 struct ref_cache {
@@ -517,9 +517,9 @@ static int ref_class(struct lg_capture *c, const struct lg_class_ref *ref,
 		     int64_t now, lg_class_id *id)
 {
 	unsigned char key[sizeof(ref->key) + sizeof(ref->kind) + 1];
-	struct ref_cache *rc = &c->ref_cache[
-		((ref->key ^ (uint64_t)ref->kind << 48 ^ (uint64_t)ref->subclass << 40) *
-		 0x9e3779b97f4a7c15ULL) >> (64 - REF_CACHE_BITS)];
+	uint64_t mix = (ref->key ^ (uint64_t)ref->kind << 48 ^
+			(uint64_t)ref->subclass << 40) * 0x9e3779b97f4a7c15ULL;
+	struct ref_cache *rc = &c->ref_cache[mix >> (64 - REF_CACHE_BITS)];
 	char name[160];
 	int64_t *v;
 	int err;

@@ -255,7 +255,8 @@ static void chain_key_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_null(ctx);
 		return;
 	}
-	sqlite3_result_int64(ctx, lg_chain_key(t, (size_t)sqlite3_value_bytes(argv[0])));
+	sqlite3_result_int64(ctx, lg_chain_key(t, (size_t)
+					       sqlite3_value_bytes(argv[0])));
 }
 
 /* Apply the migrations from @from to the newest, one transaction each. */

@@ -784,8 +784,8 @@ static void dump_db(struct lg_store *s, const struct lg_capture_stats *st,
 		"SELECT edge_id, boot_id, count FROM edge_boots ORDER BY 1, 2",
 		"SELECT id, frames FROM stacks ORDER BY id",
 		"SELECT classes, count FROM chains ORDER BY classes",
-		"SELECT id, signature, nclasses, status, origin, closing_edge, "
-		"report FROM cycles ORDER BY id",
+		("SELECT id, signature, nclasses, status, origin, closing_edge, "
+		 "report FROM cycles ORDER BY id"),
 		"SELECT cycle_id, pos, edge_id FROM cycle_edges ORDER BY 1, 2",
 		"SELECT boot_id, source, reason, count FROM drops ORDER BY 1, 2, 3",
 	};

@@ -37,9 +37,10 @@
  *       kallsyms) and, when /proc/kallsyms has addresses, marked as from
  *       this boot (every stack symbolised and stored, as on a live
  *       capture);
- *  and (ii)/(i) for each.  lockgraphd reads the file twice (a check of
- *  every event, then the replay in one transaction), so (ii) includes (i)
- *  once.  The generator runs in a forked child so that this process, and
+ *  and (ii)/(i) for each.  lockgraphd reads the file once (its header,
+ *  then every event, checked and recorded in one transaction that a bad
+ *  event rolls back whole), so (ii) includes (i) once.  The generator
+ *  runs in a forked child so that this process, and
  *  the lockgraphd it forks, stay small (a child's ru_maxrss starts from
  *  its parent's).
  *

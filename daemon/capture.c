@@ -19,6 +19,40 @@
 #include "cycle_report.h"
 #include "splat_print.h"
 
+/* A chain of the batch to write: its key and its counter. */
+struct chain_row {
+	int64_t key;
+	struct lg_keymap_slot *slot;
+};
+
+/*
+ * A chain sighting not counted yet.  Counting is a lookup in a map of a
+ * few hundred thousand chains, two cache misses that would stall each
+ * event; in this queue the map's slot and then its entry are prefetched
+ * while later events are decoded, and the count lands CHAIN_QUEUE events
+ * later (always before the batch is written).
+ */
+#define CHAIN_QUEUE 16
+struct queued_chain {
+	uint64_t hash;
+	uint32_t n;
+	uint32_t ids[LG_HELD_MAX + 1];
+};
+
+/*
+ * In front of class_refs: the last (key, kind, subclass) seen at each of
+ * 1 << REF_CACHE_BITS places, with its value there, so the few hundred
+ * references a stream repeats cost a multiply and a compare each.
+ */
+#define REF_CACHE_BITS 9
+struct ref_cache {
+	uint64_t key;
+	uint16_t kind;
+	uint8_t subclass;
+	uint8_t used;
+	int64_t value;	/* as in class_refs, never 0 */
+};
+
 /* What the capture knows of a graph edge this session. */
 struct edge_memo {
 	int64_t pending;  /* sightings counted since the last flush */
@@ -40,6 +74,7 @@ struct lg_capture {
 	 */
 	struct lg_keymap class_refs; /* (key, kind, subclass) -> class id + 1,
 					-1: no stable name, 0: not known yet */
+	struct ref_cache ref_cache[1 << REF_CACHE_BITS];
 	struct lg_keymap chains;     /* class ids of a chain -> sightings */
 	struct edge_memo *edges;     /* by graph edge id */
 	size_t edges_cap;
@@ -50,6 +85,10 @@ struct lg_capture {
 	lg_class_id *dirty_classes;
 	size_t ndirty_classes, dirty_classes_cap;
 	int64_t batch_now;	     /* latest event time of the batch */
+	struct queued_chain queue[CHAIN_QUEUE]; /* a ring, oldest at qhead */
+	unsigned int qhead, qlen;
+	struct chain_row *chain_rows; /* write_chains()' scratch */
+	size_t chain_rows_cap;
 };
 
 int lg_capture_new(const struct lg_capture_config *cfg, struct lg_capture **out)
@@ -92,6 +131,7 @@ void lg_capture_free(struct lg_capture *c)
 	free(c->dirty_edges);
 	free(c->class_seen);
 	free(c->dirty_classes);
+	free(c->chain_rows);
 	free(c);
 }
 
@@ -112,46 +152,133 @@ static int begin(struct lg_capture *c)
 	return err;
 }
 
-/* "a -> b -> c" of the chain of class ids @ids. */
+/* "a -> b -> c" of the chain of class ids @ids; its length in *@len. */
 static int chain_text(struct lg_capture *c, const uint32_t *ids, size_t n,
-		      char *buf, size_t size)
+		      char *buf, size_t size, size_t *len)
 {
 	struct lg_graph *g = lg_recorder_graph(c->rec);
-	size_t len = 0;
+	size_t at = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const char *name = lg_graph_class_name(g, ids[i]);
-		int w;
+		size_t w;
 
 		if (!name)
 			return -EINVAL;
-		w = snprintf(buf + len, size - len, "%s%s", i ? " -> " : "", name);
-		if (w < 0 || (size_t)w >= size - len)
+		w = strlen(name);
+		if (at + w + 5 > size)
 			return -ENAMETOOLONG;
-		len += (size_t)w;
+		if (i) {
+			memcpy(buf + at, " -> ", 4);
+			at += 4;
+		}
+		memcpy(buf + at, name, w);
+		at += w;
 	}
+	buf[at] = '\0';
+	*len = at;
 	return 0;
 }
 
-/* Write the chains counted in the batch. */
+/* Count the oldest queued chain sighting. */
+static int count_oldest_chain(struct lg_capture *c)
+{
+	struct queued_chain *q = &c->queue[c->qhead];
+	int64_t *count;
+
+	count = lg_keymap_get_hashed(&c->chains, q->ids, q->n * sizeof(q->ids[0]),
+				     q->hash, NULL);
+	if (!count)
+		return -ENOMEM;
+	(*count)++;
+	c->qhead = (c->qhead + 1) % CHAIN_QUEUE;
+	c->qlen--;
+	return 0;
+}
+
+/* Queue a sighting of the chain @ids (@n classes); see struct queued_chain. */
+static int queue_chain(struct lg_capture *c, const uint32_t *ids, uint32_t n)
+{
+	struct queued_chain *q;
+	int err;
+
+	if (c->qlen == CHAIN_QUEUE) {
+		err = count_oldest_chain(c);
+		if (err)
+			return err;
+	}
+	q = &c->queue[(c->qhead + c->qlen++) % CHAIN_QUEUE];
+	q->n = n;
+	memcpy(q->ids, ids, n * sizeof(ids[0]));
+	q->hash = lg_keymap_hash(ids, n * sizeof(ids[0]));
+	lg_keymap_prefetch_slot(&c->chains, q->hash);
+	if (c->qlen > CHAIN_QUEUE / 2)
+		lg_keymap_prefetch_entry(&c->chains,
+			c->queue[(c->qhead + c->qlen - 1 - CHAIN_QUEUE / 2) %
+				 CHAIN_QUEUE].hash);
+	return 0;
+}
+
+static int cmp_chain_row(const void *a, const void *b)
+{
+	const struct chain_row *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/*
+ * Write the chains counted in the batch, in key order (appends to the
+ * table's B-tree rather than random inserts).  A key that holds another
+ * chain is a collision: those sightings are counted as a drop.
+ */
 static int write_chains(struct lg_capture *c)
 {
 	char text[(LG_HELD_MAX + 1) * 168];
 	struct lg_keymap_slot *slot;
-	size_t i = 0;
+	uint64_t collided = 0;
+	size_t i = 0, n = 0, len;
 	int err;
 
+	while (c->qlen) {
+		err = count_oldest_chain(c);
+		if (err)
+			return err;
+	}
+	err = lg_array_grow((void **)&c->chain_rows, &c->chain_rows_cap,
+			    c->chains.n, sizeof(*c->chain_rows));
+	if (err)
+		return err;
 	while ((slot = lg_keymap_next(&c->chains, &i))) {
 		err = chain_text(c, (const uint32_t *)slot->key,
-				 slot->len / sizeof(uint32_t), text, sizeof(text));
+				 slot->len / sizeof(uint32_t), text, sizeof(text),
+				 &len);
+		if (err)
+			return err;
+		c->chain_rows[n++] = (struct chain_row){
+			.key = lg_chain_key(text, len), .slot = slot };
+	}
+	qsort(c->chain_rows, n, sizeof(*c->chain_rows), cmp_chain_row);
+	for (i = 0; i < n; i++) {
+		slot = c->chain_rows[i].slot;
+		err = chain_text(c, (const uint32_t *)slot->key,
+				 slot->len / sizeof(uint32_t), text, sizeof(text),
+				 &len);
 		if (!err)
-			err = lg_store_chain(c->cfg.store, text, slot->value,
-					     c->batch_now);
+			err = lg_store_chain(c->cfg.store, c->chain_rows[i].key,
+					     text, len, slot->value, c->batch_now);
+		if (err == -EEXIST) {
+			collided += (uint64_t)slot->value;
+			err = 0;
+		}
 		if (err)
 			return err;
 	}
 	lg_keymap_clear(&c->chains);
-	return 0;
+	if (!collided)
+		return 0;
+	c->stats.chain_collisions += collided;
+	return lg_store_drop(c->cfg.store, c->cfg.boot, "daemon",
+			     "chain_key_collision", (int64_t)collided);
 }
 
 /* Write what the batch counted in memory: edges, classes, chains. */
@@ -285,8 +412,8 @@ static size_t probe_frames(char *const *fp, size_t n)
  */
 static void log_cycle(struct lg_capture *c, int64_t cycle_row)
 {
-	char *text = NULL, *line, *save = NULL;
-	size_t len = 0;
+	char *text = NULL, *out = NULL, *line, *save = NULL;
+	size_t len = 0, outlen = 0;
 	FILE *f;
 	int err;
 
@@ -304,9 +431,14 @@ static void log_cycle(struct lg_capture *c, int64_t cycle_row)
 		free(text);
 		return;
 	}
+	/* One write for the report: the log is often unbuffered stderr. */
+	f = open_memstream(&out, &outlen);
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		fprintf(c->cfg.log, "<4>%s\n", line);
+		fprintf(f ? f : c->cfg.log, "<4>%s\n", line);
+	if (f && !fclose(f))
+		fwrite(out, 1, outlen, c->cfg.log);
+	free(out);
 	free(text);
 }
 
@@ -385,10 +517,24 @@ static int ref_class(struct lg_capture *c, const struct lg_class_ref *ref,
 		     int64_t now, lg_class_id *id)
 {
 	unsigned char key[sizeof(ref->key) + sizeof(ref->kind) + 1];
+	uint64_t mix = (ref->key ^ (uint64_t)ref->kind << 48 ^
+			(uint64_t)ref->subclass << 40) * 0x9e3779b97f4a7c15ULL;
+	struct ref_cache *rc = &c->ref_cache[mix >> (64 - REF_CACHE_BITS)];
 	char name[160];
 	int64_t *v;
 	int err;
 
+	if (rc->used && rc->key == ref->key && rc->kind == ref->kind &&
+	    rc->subclass == ref->subclass) {
+		if (rc->value < 0) {
+			*id = LG_NONE;
+			return 0;
+		}
+		*id = (lg_class_id)(rc->value - 1);
+		return class_seen(c, *id);
+	}
+	*rc = (struct ref_cache){ .key = ref->key, .kind = ref->kind,
+				  .subclass = ref->subclass };
 	memcpy(key, &ref->key, sizeof(ref->key));
 	memcpy(key + sizeof(ref->key), &ref->kind, sizeof(ref->kind));
 	key[sizeof(key) - 1] = ref->subclass;
@@ -396,10 +542,14 @@ static int ref_class(struct lg_capture *c, const struct lg_class_ref *ref,
 	if (!v)
 		return -ENOMEM;
 	if (*v > 0) {
+		rc->value = *v;
+		rc->used = 1;
 		*id = (lg_class_id)(*v - 1);
 		return class_seen(c, *id);
 	}
 	if (*v < 0) {
+		rc->value = *v;
+		rc->used = 1;
 		*id = LG_NONE;
 		return 0;
 	}
@@ -514,16 +664,22 @@ static int record_dep(lg_class_id from, lg_class_id to, unsigned int pair,
 static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 {
 	struct lg_held_lock held[LG_HELD_MAX];
-	struct event_stack st = { .e = e };
+	struct event_stack st;
 	struct chain_ctx cc = { .c = c, .st = &st };
 	uint32_t ids[LG_HELD_MAX + 1];
 	lg_class_id acquired = LG_NONE;
 	unsigned int nheld = 0, nnamed = 0;
-	int64_t now = (int64_t)time(NULL), *count;
+	int64_t now = (int64_t)time(NULL);
 	int err;
 
 	if (now > c->batch_now)
 		c->batch_now = now;
+	/* Not zeroed whole: its frames are written only when symbolised. */
+	st.e = e;
+	st.symbolised = st.stored = false;
+	st.nframes = 0;
+	st.where[0] = '\0';
+	st.row = 0;
 	for (unsigned int i = 0; i < e->nheld; i++) {
 		const struct lg_class_ref *ref = &e->held[i];
 		lg_class_id id;
@@ -557,10 +713,9 @@ static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 			      e->acquired.trylock, record_dep, &cc);
 	if (err)
 		return err;
-	count = lg_keymap_get(&c->chains, ids, nnamed * sizeof(ids[0]), NULL);
-	if (!count)
-		return -ENOMEM;
-	(*count)++;
+	err = queue_chain(c, ids, nnamed);
+	if (err)
+		return err;
 	c->stats.chains++;
 	return 0;
 }
@@ -585,6 +740,7 @@ int lg_capture_event(struct lg_capture *c, const void *data, size_t size)
 
 		/* Names decide classes: forget what was named without it. */
 		lg_keymap_clear(&c->class_refs);
+		memset(c->ref_cache, 0, sizeof(c->ref_cache));
 		return lg_names_set(c->names, &e->class, e->name);
 	}
 	c->stats.per_source[((const struct lg_chain_event *)data)->source]++;

@@ -30,6 +30,8 @@ struct lg_capture_stats {
 	uint64_t per_source[LG_SRC_COUNT]; /* events per source; contention:
 					      the waits it counted */
 	uint64_t batches;	   /* transactions committed */
+	uint64_t chain_collisions; /* chain sightings not stored: their key
+				      holds another chain (a drop) */
 };
 
 struct lg_capture;

@@ -185,7 +185,7 @@ static int on_contention(const struct lg_contention_key *key,
 static int flush(struct run *r, struct lg_probes *p, int64_t boot)
 {
 	const struct lg_capture_stats *st = lg_capture_stats(r->cap);
-	static uint64_t last_bad, last_unnamed;
+	static uint64_t last_bad, last_unnamed, last_collisions;
 	double t0 = now_s();
 	int err = 0;
 
@@ -215,6 +215,11 @@ static int flush(struct run *r, struct lg_probes *p, int64_t boot)
 	}
 	if (!err)
 		err = lg_capture_flush(r->cap);
+	/* Written as drops by the flush itself (chains whose key collided). */
+	if (!err && st->chain_collisions > last_collisions) {
+		r->drops += st->chain_collisions - last_collisions;
+		last_collisions = st->chain_collisions;
+	}
 	if (err)
 		store_fail(r, "writing a batch", err);
 	r->flush_seconds += now_s() - t0;

@@ -154,7 +154,7 @@ int lg_replay(const char *path, struct lg_record_header *hdr, lg_replay_fn fn,
 	_Alignas(8) unsigned char aligned[LG_RECORD_EVENT_MAX];
 	const size_t release_every = 16 << 20;
 	struct lg_event_header eh;
-	size_t offset, len = 0, released = 0;
+	size_t offset, len = 0, released = 0, populated = 0;
 	const unsigned char *data;
 	void *map = NULL;
 	bool mapped = false;
@@ -174,6 +174,18 @@ int lg_replay(const char *path, struct lg_record_header *hdr, lg_replay_fn fn,
 	for (offset = sizeof(*hdr); offset < len; offset += eh.size) {
 		const void *event = data + offset;
 
+		/*
+		 * Map the next window of the file in one call instead of a
+		 * page fault every 4 KiB (ignored where the kernel lacks it).
+		 */
+		if (mapped && offset + LG_RECORD_EVENT_MAX > populated &&
+		    populated < len) {
+			size_t n = len - populated < release_every ?
+				   len - populated : release_every;
+
+			madvise((char *)map + populated, n, MADV_POPULATE_READ);
+			populated += n;
+		}
 		if (len - offset < sizeof(eh)) {
 			snprintf(why, whylen, "truncated event header at byte "
 				 "offset %zu", offset);

@@ -218,13 +218,19 @@ static const char *const merge_sql[] = {
 	"WHERE edge_id = edges.id) WHERE EXISTS (SELECT 1 FROM main.edge_boots "
 	"WHERE edge_id = edges.id)",
 
-	/* Chains carry no boot: the larger count stands. */
-	"INSERT INTO main.chains (classes, count, first_seen, last_seen) "
-	"SELECT classes, count, first_seen, last_seen FROM src.chains "
-	"WHERE true ORDER BY id ON CONFLICT (classes) DO UPDATE SET "
+	/*
+	 * Chains carry no boot: the larger count stands.  A chain's id is the
+	 * key of its text (lg_chain_key()), the same in every database, so
+	 * matching ids is matching content; an id holding another text is a
+	 * key collision, left out here and counted by count_collisions().
+	 */
+	"INSERT INTO main.chains (id, classes, count, first_seen, last_seen) "
+	"SELECT id, classes, count, first_seen, last_seen FROM src.chains "
+	"WHERE true ORDER BY id ON CONFLICT (id) DO UPDATE SET "
 	"count = max(count, excluded.count), "
 	"first_seen = min(first_seen, excluded.first_seen), "
-	"last_seen = max(last_seen, excluded.last_seen)",
+	"last_seen = max(last_seen, excluded.last_seen) "
+	"WHERE classes = excluded.classes",
 
 	"INSERT INTO main.contention (class_id, boot_id, count, total_wait_ns, "
 	"max_wait_ns) SELECT mc.id, mb.id, x.count, x.total_wait_ns, "
@@ -335,6 +341,56 @@ static int fingerprint(sqlite3 *db, char out[48], char *err)
 	return 0;
 }
 
+/*
+ * The input's chains whose key holds another chain in the output (hash
+ * collisions, not merged) into ms->chain_collisions (their sightings),
+ * counted as the drop (newest input boot, "merge", "chain_key_collision").
+ */
+static int count_collisions(struct lg_store *s, struct lg_merge_stats *ms,
+			    char *err)
+{
+	sqlite3 *db = lg_store_db(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	ms->chain_collisions = lg_store_count(s, "SELECT coalesce(sum(c.count), "
+					      "0) FROM src.chains c JOIN "
+					      "main.chains m ON m.id = c.id "
+					      "WHERE m.classes <> c.classes");
+	if (ms->chain_collisions < 0) {
+		snprintf(err, LG_STORE_ERR_MAX, "reading the chains: %s",
+			 lg_store_errmsg(s));
+		return -EIO;
+	}
+	if (!ms->chain_collisions)
+		return 0;
+	rc = sqlite3_prepare_v2(db, "INSERT INTO main.drops (boot_id, source, "
+				"reason, count) SELECT mb.id, 'merge', "
+				"'chain_key_collision', ?1 FROM src.boots sb "
+				"JOIN main.boots mb ON mb.boot_id = sb.boot_id "
+				"WHERE true ORDER BY sb.last_seen DESC, sb.id DESC "
+				"LIMIT 1 ON CONFLICT (boot_id, source, reason) "
+				"DO UPDATE SET count = max(count, excluded.count)",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, ms->chain_collisions);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, LG_STORE_ERR_MAX, "counting chain key collisions: "
+			 "%s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	if (!sqlite3_changes(db)) {
+		snprintf(err, LG_STORE_ERR_MAX, "%" PRId64 " chain sightings "
+			 "collide with other chains' keys and the input has no "
+			 "boot to count them on", ms->chain_collisions);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 static int exec_sql(sqlite3 *db, const char *sql, const char *what, char *err)
 {
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
@@ -435,6 +491,10 @@ int lg_store_merge(struct lg_store *s, const char *path, int64_t now,
 		if (ret)
 			goto rollback;
 	}
+
+	ret = count_collisions(s, ms, err);
+	if (ret)
+		goto rollback;
 
 	/* Circles whose edges came from different inputs. */
 	ret = lg_recorder_open(s, &rec);

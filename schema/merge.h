@@ -26,6 +26,8 @@ struct lg_merge_stats {
 	int64_t merge_id;	/* the merges row (this merge's or the earlier one) */
 	int64_t hosts, boots, edges; /* in the input */
 	int64_t classes_added, edges_added, cycles_added;
+	int64_t chain_collisions; /* sightings of input chains not merged: their
+				     key holds another chain (a drop) */
 	struct lg_cycle_stats search; /* the whole-graph cycle search after it */
 };
 

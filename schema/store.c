@@ -8,6 +8,7 @@
  * never take the write lock.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,10 +110,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_REPORT_ADD] = "INSERT INTO reports (ingest_id, kind, title, line, "
 			  "imported, cycle_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_CHAIN] = "INSERT INTO chains (classes, count, first_seen, last_seen) "
-		     "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (classes) DO UPDATE SET "
-		     "count = count + excluded.count, "
-		     "last_seen = max(last_seen, excluded.last_seen)",
+	/* The key holding another text is a collision: no row changes. */
+	[ST_CHAIN] = "INSERT INTO chains (id, classes, count, first_seen, "
+		     "last_seen) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (id) "
+		     "DO UPDATE SET count = count + excluded.count, "
+		     "last_seen = max(last_seen, excluded.last_seen) "
+		     "WHERE classes = excluded.classes",
 	[ST_CONTENTION] = "INSERT INTO contention (class_id, boot_id, count, "
 			  "total_wait_ns, max_wait_ns) VALUES (?1, ?2, ?3, ?4, ?5) "
 			  "ON CONFLICT (class_id, boot_id) DO UPDATE SET "
@@ -230,6 +233,30 @@ static int exec(struct lg_store *s, const char *sql)
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 
 	return rc == SQLITE_OK ? 0 : db_err(s, rc, "exec");
+}
+
+int64_t lg_chain_key(const char *classes, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)classes;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return (int64_t)h;
+}
+
+/* SQL lg_chain_key(text): lg_chain_key() of the text's bytes (NULL: NULL). */
+static void chain_key_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *t = (const char *)sqlite3_value_text(argv[0]);
+
+	(void)argc;
+	if (!t) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_int64(ctx, lg_chain_key(t, (size_t)
+					       sqlite3_value_bytes(argv[0])));
 }
 
 /* Apply the migrations from @from to the newest, one transaction each. */
@@ -357,6 +384,15 @@ int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 				     &persist);
 	}
 
+	/* The schema 4 migration computes chain keys in SQL. */
+	rc = sqlite3_create_function_v2(s->db, "lg_chain_key", 1,
+					SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+					chain_key_fn, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		ret = db_err(s, rc, "lg_chain_key");
+		snprintf(err, LG_STORE_ERR_MAX, "%s: %s", path, s->errmsg);
+		goto fail;
+	}
 	ret = check_identity(s, path, &version);
 	if (ret) {
 		snprintf(err, LG_STORE_ERR_MAX, "%s", s->errmsg);
@@ -892,8 +928,8 @@ int lg_store_report(struct lg_store *s, int64_t ingest, const char *kind,
 	return step_done(s, st, "add report");
 }
 
-int lg_store_chain(struct lg_store *s, const char *classes, int64_t count,
-		   int64_t now)
+int lg_store_chain(struct lg_store *s, int64_t key, const char *classes,
+		   size_t len, int64_t count, int64_t now)
 {
 	sqlite3_stmt *st;
 	int err = 0;
@@ -901,10 +937,17 @@ int lg_store_chain(struct lg_store *s, const char *classes, int64_t count,
 	st = stmt(s, ST_CHAIN, &err);
 	if (!st)
 		return err;
-	bind_text(st, 1, classes);
-	sqlite3_bind_int64(st, 2, count);
-	sqlite3_bind_int64(st, 3, now);
-	return step_done(s, st, "count chain");
+	sqlite3_bind_int64(st, 1, key);
+	sqlite3_bind_text(st, 2, classes, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, count);
+	sqlite3_bind_int64(st, 4, now);
+	err = step_done(s, st, "count chain");
+	if (!err && !sqlite3_changes(s->db)) {
+		set_err(s, "count chain: key %" PRId64 " holds another chain than "
+			"'%.160s'", key, classes);
+		return -EEXIST;
+	}
+	return err;
 }
 
 int lg_store_contention(struct lg_store *s, int64_t class_row, int64_t boot,

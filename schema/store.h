@@ -166,11 +166,23 @@ int lg_store_report(struct lg_store *s, int64_t ingest, const char *kind,
 		    int64_t cycle);
 
 /*
- * Count @count sightings of the held-lock chain @classes ("a -> b -> new",
- * held bottom first, then the acquired class).
+ * The key of the chain text @classes (@len bytes): its row id in
+ * `chains`.  FNV-1a 64 of the bytes, as a signed integer; the SQL function
+ * lg_chain_key(text), registered on every connection lg_store_open()
+ * makes, computes the same.
  */
-int lg_store_chain(struct lg_store *s, const char *classes, int64_t count,
-		   int64_t now);
+int64_t lg_chain_key(const char *classes, size_t len);
+
+/*
+ * Count @count sightings of the held-lock chain @classes (@len bytes,
+ * "a -> b -> new", held bottom first, then the acquired class) under its
+ * @key, which must be lg_chain_key(@classes, @len) (the caller has it: it
+ * writes a batch's chains in key order).  -EEXIST when that key holds
+ * another chain (a hash collision: nothing is written, lg_store_errmsg()
+ * names the chain).
+ */
+int lg_store_chain(struct lg_store *s, int64_t key, const char *classes,
+		   size_t len, int64_t count, int64_t now);
 
 /*
  * Add contention figures for class @class_row on @boot: @count more waits

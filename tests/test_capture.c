@@ -541,6 +541,392 @@ static void test_corrupt_recordings(void **state)
 			 -ENOENT);
 }
 
+/*
+ * A chain whose key already holds another chain's text (a hash collision,
+ * planted: no two real chain texts are known to collide) is not merged
+ * into it: its sightings are counted as the drop chain_key_collision,
+ * and the other chains of the batch land as usual.
+ */
+static void test_chain_key_collision_is_a_drop(void **state)
+{
+	const char *text = "&mm->mmap_lock -> fs_reclaim";
+	struct lg_capture_config cfg = { 0 };
+	struct lg_class_ref mm = ref(LG_CLASS_MMAP_LOCK, 0, 0, LG_MODE_r);
+	struct lg_class_ref reclaim = ref(LG_CLASS_FS_RECLAIM, 0, 0, LG_MODE_W);
+	struct lg_capture *cap;
+	struct lg_chain_event e;
+	struct lg_store *s;
+	char sql[256];
+	int64_t boot;
+
+	(void)state;
+	s = open_db("collide.db", &boot);
+	snprintf(sql, sizeof(sql), "INSERT INTO chains (id, classes, count, "
+		 "first_seen, last_seen) VALUES (%lld, 'x -> y', 4, 1, 1)",
+		 (long long)lg_chain_key(text, strlen(text)));
+	assert_int_equal(sqlite3_exec(lg_store_db(s), sql, NULL, NULL, NULL),
+			 SQLITE_OK);
+	cfg.store = s;
+	cfg.boot = boot;
+	assert_int_equal(lg_capture_new(&cfg, &cap), 0);
+	e = chain_event(&mm, 1, reclaim, "a", 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	e = chain_event(&reclaim, 0, reclaim, "a", 1);
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	assert_int_equal(lg_capture_flush(cap), 0);
+	assert_int_equal(lg_capture_stats(cap)->chain_collisions, 3);
+	assert_int_equal(scalar(s, "SELECT count FROM drops WHERE source = "
+				   "'daemon' AND reason = 'chain_key_collision'"), 3);
+	assert_int_equal(scalar(s, "SELECT count FROM chains WHERE classes = "
+				   "'x -> y' AND last_seen = 1"), 4);
+	assert_int_equal(scalar(s, "SELECT count FROM chains WHERE classes = "
+				   "'fs_reclaim'"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM chains"), 2);
+	/* The edge itself is not a chain: counted as usual. */
+	assert_int_equal(scalar(s, "SELECT count FROM edges"), 3);
+	lg_capture_free(cap);
+	lg_store_close(s);
+}
+
+/* ---- a replay's whole database, against the golden dump ---------------- */
+
+#define GOLDEN "tests/fixtures/replay-synthetic.dump"
+#define SYN_TEXT 0xffffffff81000000ULL	/* fake kernel text, 0x100 a function */
+#define SYN_DATA 0xffffffff82000000ULL	/* fake static locks, 0x40 apart */
+#define SYN_KEYS 0xffffffff83000000ULL	/* lockdep keys, 0x40 apart */
+#define SYN_LOCKDEP 40
+#define SYN_FUNCS 24
+
+static uint64_t syn_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * The kallsyms the synthetic recording is symbolised with: the probe's own
+ * functions (stripped), lock primitives, call sites, three static locks.
+ */
+static void write_syn_kallsyms(const char *path)
+{
+	static const char *const text[] = {
+		"bpf_trace_run2", "__traceiter_lock_acquire", "down_write",
+		"mutex_lock", "_raw_spin_lock",
+	};
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	for (size_t i = 0; i < 5; i++)
+		fprintf(f, "%016llx T %s\n",
+			(unsigned long long)(SYN_TEXT + i * 0x100), text[i]);
+	for (int i = 0; i < SYN_FUNCS; i++)
+		fprintf(f, "%016llx T site_%02d\n",
+			(unsigned long long)(SYN_TEXT + (5 + (unsigned)i) * 0x100), i);
+	fprintf(f, "%016llx T _etext\n",
+		(unsigned long long)(SYN_TEXT + (5 + SYN_FUNCS) * 0x100));
+	for (int i = 0; i < 3; i++)
+		fprintf(f, "%016llx d static_lock_%d\n",
+			(unsigned long long)(SYN_DATA + (unsigned)i * 0x40), i);
+	fprintf(f, "%016llx d data_end\n", (unsigned long long)(SYN_DATA + 0x100));
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Class @i of the synthetic recording, in rank order (0 is taken first). */
+static struct lg_class_ref syn_class(unsigned int i, unsigned int mode)
+{
+	static const unsigned int kinds[] = {
+		LG_CLASS_MMAP_LOCK, LG_CLASS_I_MMAP_RWSEM, LG_CLASS_VMA_LOCK,
+		LG_CLASS_RESV_MAP, LG_CLASS_HUGETLB_FAULT_MUTEX, LG_CLASS_FS_RECLAIM,
+	};
+
+	if (i < 6)
+		return ref(kinds[i], 0, 0, mode);
+	if (i < 6 + SYN_LOCKDEP)
+		return ref(LG_CLASS_LOCKDEP, SYN_KEYS + (i - 6) / 2 * 0x40,
+			   (i - 6) % 2, mode);
+	/* three static locks, three dynamic ones (named by their caller) */
+	i -= 6 + SYN_LOCKDEP;
+	return ref(LG_CLASS_ADDR, i < 3 ? SYN_DATA + i * 0x40 :
+				  0xffff888012340000ULL + i * 0x1000, 0, mode);
+}
+
+#define SYN_CLASSES (6 + SYN_LOCKDEP + 6)
+
+/*
+ * A deterministic stream shaped like the probes': held stacks of 1 to 4
+ * locks mostly in rank order with a few inversions (cycles), trylocks,
+ * read and write modes, chains repeated (the same held list and acquired
+ * lock again, from other tasks and call sites), lockdep names sent before
+ * first use except one key named only half-way (unnamed until then),
+ * stacks with and without frames, and two malformed events.
+ */
+static void write_syn_recording(const char *path, unsigned int nevents)
+{
+	struct lg_record_header hdr = { .boot_id = "synthetic-boot",
+					.release = "6.18.0-synthetic",
+					.hostname = "synthetic" };
+	static struct lg_chain_event pool[256];
+	bool named[SYN_LOCKDEP / 2] = { false };
+	unsigned int npool = 0;
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	FILE *f;
+
+	assert_int_equal(lg_record_create(path, &hdr, &f), 0);
+	for (unsigned int n = 0; n < nevents; n++) {
+		struct lg_class_ref held[4];
+		struct lg_chain_event e;
+		unsigned int nheld = 1 + (unsigned int)(syn_rand(&x) % 4);
+		unsigned int r = (unsigned int)(syn_rand(&x) % (SYN_CLASSES - 8));
+
+		if (npool && syn_rand(&x) % 100 < 60) {
+			e = pool[syn_rand(&x) % npool];
+		} else {
+			for (unsigned int k = 0; k < nheld; k++) {
+				held[k] = syn_class(r, (unsigned int)(syn_rand(&x) % 3));
+				held[k].trylock = syn_rand(&x) % 100 < 5;
+				r += 1 + (unsigned int)(syn_rand(&x) % 2);
+			}
+			/* now and then the inversion: taken above the bottom */
+			if (syn_rand(&x) % 100 < 2 && held[0].kind != LG_CLASS_ADDR)
+				r = r > 4 ? r - 4 - nheld * 2 : 0;
+			e = chain_event(held, nheld,
+					syn_class(r % SYN_CLASSES,
+						  (unsigned int)(syn_rand(&x) % 2)),
+					"task", 0);
+			e.acquired.trylock = syn_rand(&x) % 100 < 4;
+			if (npool < 256)
+				pool[npool++] = e;
+		}
+		e.source = (__u8)(syn_rand(&x) % 3);
+		e.pid = e.tgid = 100 + (__u32)(syn_rand(&x) % 7);
+		snprintf(e.comm, sizeof(e.comm), "task%u", e.pid % 5);
+		e.nframes = syn_rand(&x) % 10 ? 4 : 0;
+		e.stack_err = e.nframes ? 0 : -14;
+		e.stack[0] = SYN_TEXT + 0x10;		/* bpf_trace_run2 */
+		e.stack[1] = SYN_TEXT + 0x100 + 0x20;	/* __traceiter_ */
+		e.stack[2] = SYN_TEXT + (2 + syn_rand(&x) % 3) * 0x100 + 0x8;
+		e.stack[3] = SYN_TEXT + (5 + syn_rand(&x) % SYN_FUNCS) * 0x100 +
+			     syn_rand(&x) % 0x100;
+		/* the lockdep names, each before first use but one */
+		for (unsigned int k = 0; k <= e.nheld; k++) {
+			const struct lg_class_ref *c = k < e.nheld ? &e.held[k] :
+								     &e.acquired;
+			unsigned int key = (unsigned int)((c->key - SYN_KEYS) / 0x40);
+			struct lg_name_event ne;
+			char name[32];
+
+			if (c->kind != LG_CLASS_LOCKDEP || named[key] ||
+			    (key == 5 && n < nevents / 2))
+				continue;
+			named[key] = true;
+			/* two keys share a name: told apart as lockdep does */
+			snprintf(name, sizeof(name), "&syn->lock_%u",
+				 key == 7 ? 3 : key);
+			ne = name_event(c->key, 0, name);
+			assert_int_equal(lg_record_write(f, &ne, sizeof(ne)), 0);
+		}
+		if (n == nevents / 3 || n == nevents / 3 * 2) {
+			struct lg_chain_event bad = e;
+
+			bad.nheld = LG_HELD_MAX + 1;
+			assert_int_equal(lg_record_write(f, &bad, sizeof(bad)), 0);
+		}
+		assert_int_equal(lg_record_write(f, &e, sizeof(e)), 0);
+	}
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Every row @sql gives, cells joined by '|', one line each, into @out. */
+static void dump_rows(struct lg_store *s, const char *sql, FILE *out)
+{
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_prepare_v2(lg_store_db(s), sql, -1, &st, NULL),
+			 SQLITE_OK);
+	fprintf(out, "## %s\n", sql);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			const unsigned char *t = sqlite3_column_text(st, i);
+
+			fprintf(out, "%s", i ? "|" : "");
+			for (const unsigned char *c = t; c && *c; c++) {
+				if (*c == '\n')
+					fputs("\\n", out);
+				else
+					fputc(*c, out);
+			}
+			if (!t)
+				fputs("NULL", out);
+		}
+		fputc('\n', out);
+	}
+	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+}
+
+/*
+ * What a replay leaves in the database, by names and in arrival order, and
+ * the capture's counters; times (wall clock) are left out.
+ */
+static void dump_db(struct lg_store *s, const struct lg_capture_stats *st,
+		    FILE *out)
+{
+	static const char *const sql[] = {
+		"SELECT id, name, usage FROM classes ORDER BY id",
+		"SELECT e.id, f.name, t.name, e.modes, e.count, fs.frames, "
+		"e.from_task, ts.frames, e.to_task FROM edges e "
+		"JOIN classes f ON f.id = e.from_class "
+		"JOIN classes t ON t.id = e.to_class "
+		"LEFT JOIN stacks fs ON fs.id = e.from_stack "
+		"LEFT JOIN stacks ts ON ts.id = e.to_stack ORDER BY e.id",
+		"SELECT edge_id, boot_id, count FROM edge_boots ORDER BY 1, 2",
+		"SELECT id, frames FROM stacks ORDER BY id",
+		"SELECT classes, count FROM chains ORDER BY classes",
+		("SELECT id, signature, nclasses, status, origin, closing_edge, "
+		 "report FROM cycles ORDER BY id"),
+		"SELECT cycle_id, pos, edge_id FROM cycle_edges ORDER BY 1, 2",
+		"SELECT boot_id, source, reason, count FROM drops ORDER BY 1, 2, 3",
+	};
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		dump_rows(s, sql[i], out);
+	fprintf(out, "## stats\nevents %llu bad %llu chains %llu deps %llu "
+		"cycles %llu unnamed %llu batches %llu sources %llu %llu %llu\n",
+		(unsigned long long)st->events, (unsigned long long)st->bad_events,
+		(unsigned long long)st->chains, (unsigned long long)st->deps,
+		(unsigned long long)st->cycles, (unsigned long long)st->unnamed,
+		(unsigned long long)st->batches,
+		(unsigned long long)st->per_source[0],
+		(unsigned long long)st->per_source[1],
+		(unsigned long long)st->per_source[2]);
+}
+
+/* Is @p a "2026-11-22 00:44:27" time (19 characters)? */
+static bool is_time(const char *p)
+{
+	static const char shape[] = "dddd-dd-dd dd:dd:dd";
+
+	for (size_t i = 0; i < sizeof(shape) - 1; i++)
+		if (shape[i] == 'd' ? p[i] < '0' || p[i] > '9' : p[i] != shape[i])
+			return false;
+	return true;
+}
+
+/* The cycle reports logged, each time in them written "T". */
+static void dump_log(const char *log, FILE *out)
+{
+	fprintf(out, "## log\n");
+	for (const char *p = log; *p; p++) {
+		if (is_time(p)) {
+			fputc('T', out);
+			p += 18;
+		} else {
+			fputc(*p, out);
+		}
+	}
+}
+
+static int feed_batches(const void *data, size_t size, size_t offset,
+			void *ctx)
+{
+	struct feed *fd = ctx;
+	int err;
+
+	(void)offset;
+	err = lg_capture_event(fd->cap, data, size);
+	if (err == -EBADMSG)
+		err = 0;
+	/* a batch every 700 events, as a live capture flushes */
+	if (!err && ++fd->events % 700 == 0)
+		err = lg_capture_flush(fd->cap);
+	return err;
+}
+
+/*
+ * One replay of the synthetic recording, in batches, with stacks
+ * symbolised: the database and counters must be exactly the golden dump
+ * (made by the capture before the chain memo and keyed chains: the same
+ * edges, chains, classes, counts, cycles, drops and stacks).  Regenerate
+ * it only for a change that means to change what is stored:
+ * LG_GOLDEN_WRITE=1 build/tests/test_capture.
+ */
+static void test_replay_contents_golden(void **state)
+{
+	const char *rec = tmpdir_path("syn.rec");
+	char why[160] = "", *got = NULL, *log = NULL, *want;
+	struct lg_capture_config cfg = { 0 };
+	struct lg_record_header hdr;
+	struct lg_kallsyms *ks;
+	struct feed fd = { 0 };
+	size_t gotlen = 0, loglen = 0, wantlen;
+	struct lg_store *s;
+	int64_t boot;
+	FILE *out;
+
+	(void)state;
+	write_syn_kallsyms(tmpdir_path("syn.kallsyms"));
+	assert_int_equal(lg_kallsyms_load(tmpdir_path("syn.kallsyms"), &ks), 0);
+	write_syn_recording(rec, 6000);
+	s = open_db("syn.db", &boot);
+	cfg.store = s;
+	cfg.boot = boot;
+	cfg.ks = ks;
+	cfg.log = open_memstream(&log, &loglen);
+	assert_non_null(cfg.log);
+	assert_int_equal(lg_capture_new(&cfg, &fd.cap), 0);
+	assert_int_equal(lg_replay(rec, &hdr, feed_batches, &fd, why,
+				   sizeof(why)), 0);
+	assert_int_equal(lg_capture_drop(fd.cap, "daemon", "unnamed_lock",
+					 lg_capture_stats(fd.cap)->unnamed), 0);
+	assert_int_equal(lg_capture_flush(fd.cap), 0);
+	assert_int_equal(fclose(cfg.log), 0);
+
+	out = open_memstream(&got, &gotlen);
+	assert_non_null(out);
+	dump_db(s, lg_capture_stats(fd.cap), out);
+	dump_log(log, out);
+	assert_int_equal(fclose(out), 0);
+	/* What the dump must at least show, golden or not. */
+	assert_true(lg_capture_stats(fd.cap)->cycles > 0);
+	assert_true(lg_capture_stats(fd.cap)->unnamed > 0);
+	assert_int_equal(lg_capture_stats(fd.cap)->bad_events, 2);
+	assert_true(scalar(s, "SELECT count(*) FROM stacks") > 0);
+	assert_true(scalar(s, "SELECT count(*) FROM classes WHERE name LIKE "
+			      "'lock@site_%'") > 0);
+	assert_true(scalar(s, "SELECT max(count) FROM chains") > 1);
+	/* Every chain under the key of its text (schema 4). */
+	assert_int_equal(scalar(s, "SELECT count(*) FROM chains WHERE "
+				   "id <> lg_chain_key(classes)"), 0);
+	if (getenv("LG_GOLDEN_WRITE")) {
+		out = fopen(GOLDEN, "w");
+		assert_non_null(out);
+		fputs(got, out);
+		assert_int_equal(fclose(out), 0);
+	}
+	want = slurp(GOLDEN, &wantlen);
+	if (!want)
+		fail_msg("%s: cannot read", GOLDEN);
+	if (wantlen != gotlen || memcmp(want, got, gotlen)) {
+		size_t i = 0, line = 1;
+
+		while (i < gotlen && i < wantlen && want[i] == got[i])
+			line += want[i++] == '\n';
+		while (i && want[i - 1] != '\n')
+			i--;
+		fail_msg("%s: the replay's database differs from line %zu: "
+			 "wanted \"%.160s\", got \"%.160s\"", GOLDEN, line,
+			 want + i, got + i);
+	}
+	free(want);
+	free(got);
+	free(log);
+	lg_capture_free(fd.cap);
+	lg_kallsyms_free(ks);
+	lg_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -553,6 +939,8 @@ int main(void)
 		cmocka_unit_test(test_kallsyms_past_last_symbol),
 		cmocka_unit_test(test_lockdep_same_name_other_key),
 		cmocka_unit_test(test_corrupt_recordings),
+		cmocka_unit_test(test_chain_key_collision_is_a_drop),
+		cmocka_unit_test(test_replay_contents_golden),
 	};
 
 	return cmocka_run_group_tests_name("capture", tests, tmpdir_setup,

@@ -203,6 +203,70 @@ static void test_modes_or_across_hosts(void **state)
 	lg_store_close(s);
 }
 
+/* Count @count sightings of chain @text at @now into the database @path. */
+static void add_chain(const char *path, const char *text, int64_t count,
+		      int64_t now)
+{
+	char err[LG_STORE_ERR_MAX];
+	struct lg_store *s;
+
+	assert_int_equal(lg_store_open(path, 0, &s, err), 0);
+	assert_int_equal(lg_store_chain(s, lg_chain_key(text, strlen(text)), text,
+					strlen(text), count, now), 0);
+	lg_store_close(s);
+}
+
+/*
+ * Chains are matched across databases by their key, the hash of their
+ * text: the same chain from two hosts is one row (the larger count); a
+ * key that holds another text in the output (a collision, planted here as
+ * no two real texts are known to collide) is not merged but counted as a
+ * drop of the input's boot, and the input merged again changes nothing.
+ */
+static void test_chains_by_key(void **state)
+{
+	const char *other = "&mm->mmap_lock -> &mm->mmap_lock/1";
+	struct lg_merge_stats ms;
+	struct lg_store *s;
+	sqlite3 *db;
+	char sql[256];
+	int changes;
+
+	(void)state;
+	record(tmpdir_path("ca.db"), "web1", "boot-ca", 0, 2, 1, 0);
+	add_chain(tmpdir_path("ca.db"), KHUGEPAGED, 5, 1100);
+	record(tmpdir_path("cb.db"), "db7", "boot-cb", 2, 4, 1, 0);
+	add_chain(tmpdir_path("cb.db"), KHUGEPAGED, 8, 1200);
+	add_chain(tmpdir_path("cb.db"), other, 3, 1200);
+
+	s = open_out("chains.db");
+	merge_ok(s, tmpdir_path("ca.db"), &ms);
+	assert_int_equal(ms.chain_collisions, 0);
+	/* The output already has another text under @other's key. */
+	snprintf(sql, sizeof(sql), "INSERT INTO chains (id, classes, count, "
+		 "first_seen, last_seen) VALUES (%lld, 'x -> y', 1, 1, 1)",
+		 (long long)lg_chain_key(other, strlen(other)));
+	db = lg_store_db(s);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	merge_ok(s, tmpdir_path("cb.db"), &ms);
+	assert_int_equal(ms.chain_collisions, 3);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM chains"), 2);
+	assert_int_equal(scalar(s, "SELECT count FROM chains WHERE classes = '"
+				   KHUGEPAGED "' AND first_seen = 1100 AND "
+				   "last_seen = 1200"), 8);
+	assert_int_equal(scalar(s, "SELECT count FROM chains WHERE classes = "
+				   "'x -> y'"), 1);
+	assert_int_equal(scalar(s, "SELECT d.count FROM drops d JOIN boots b ON "
+				   "b.id = d.boot_id WHERE b.boot_id = 'boot-cb' "
+				   "AND d.source = 'merge' AND "
+				   "d.reason = 'chain_key_collision'"), 3);
+	changes = sqlite3_total_changes(db);
+	merge_ok(s, tmpdir_path("cb.db"), &ms);
+	assert_true(ms.already);
+	assert_int_equal(sqlite3_total_changes(db), changes);
+	lg_store_close(s);
+}
+
 static void test_refuse_bad_input(void **state)
 {
 	char err[LG_STORE_ERR_MAX];
@@ -228,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_cycle_across_hosts),
 		cmocka_unit_test(test_merge_twice_and_later_copy),
 		cmocka_unit_test(test_modes_or_across_hosts),
+		cmocka_unit_test(test_chains_by_key),
 		cmocka_unit_test(test_refuse_bad_input),
 	};
 

@@ -58,6 +58,11 @@ const char *cli_time(int64_t t, char *buf);
 /* JSON output helpers. */
 void json_str(FILE *f, const char *s);
 void json_key(FILE *f, const char *key, bool *first);
+/*
+ * @text cut at each @sep as a JSON array of strings, on stdout (NULL or ""
+ * is []).
+ */
+void json_list(const char *text, const char *sep);
 /* Newline-separated stack @frames as a JSON array of strings, on stdout. */
 void json_frames(const char *frames);
 
@@ -189,6 +194,7 @@ int cli_table_print(struct cli_table *t);
 int cli_write_dot(struct lg_store *s, int64_t cycle, FILE *f);
 
 int cmd_classes(int argc, char **argv);
+int cmd_chains(int argc, char **argv);
 int cmd_edges(int argc, char **argv);
 int cmd_cycles(int argc, char **argv);
 int cmd_report(int argc, char **argv);

@@ -24,6 +24,7 @@ struct cli cli = {
 static const struct cli_cmd commands[] = {
 	{ "status", cmd_status, "status" },
 	{ "classes", cmd_classes, "classes" },
+	{ "chains", cmd_chains, "chains [--class CLASS] [--limit N]" },
 	{ "edges", cmd_edges, "edges [--from CLASS] [--to CLASS]" },
 	{ "cycles", cmd_cycles, "cycles" },
 	{ "report", cmd_report, "report ID [--original]" },

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Read-only commands: classes, edges, cycles, report, path, export.
+ * Read-only commands: classes, chains, edges, cycles, report, path, export.
  * They open the database read-only, so they never block lockgraphd.
  */
 #include <errno.h>
@@ -119,6 +119,103 @@ int cmd_classes(int argc, char **argv)
 		printf("]\n");
 	ret = query_done(s, rc);
 	sqlite3_finalize(st);
+	lg_store_close(s);
+	return ret;
+}
+
+/* A chain's text "a -> b -> new" as a JSON array of class names. */
+static void json_col_chain(sqlite3_stmt *st, int i)
+{
+	json_list(cli_col_text(st, i), " -> ");
+}
+
+/* The columns of chains, as JSON. */
+static const struct json_col chain_json[] = {
+	{ "id", NULL }, { "count", NULL }, { "first_seen", NULL },
+	{ "last_seen", NULL }, { "classes", json_col_chain },
+};
+
+int cmd_chains(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "class", required_argument, NULL, 'c' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ 0 },
+	};
+	const char *class = NULL;
+	struct lg_store *s;
+	sqlite3_stmt *st;
+	long long limit = -1;
+	bool first = true;
+	char t1[24], *end;
+	int c, rc, ret = EXIT_FAILURE;
+
+	while ((c = getopt_long(argc, argv, "c:n:", opts, NULL)) != -1) {
+		if (c == 'c') {
+			class = optarg;
+		} else if (c == 'n') {
+			errno = 0;
+			limit = strtoll(optarg, &end, 10);
+			if (errno || *end || limit <= 0) {
+				cli_err("chains: --limit '%s' is not a positive "
+					"number", optarg);
+				return LG_EXIT_USAGE;
+			}
+		} else {
+			return LG_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		cli_err("chains: unexpected argument '%s'", argv[optind]);
+		return LG_EXIT_USAGE;
+	}
+	s = cli_open_store(false);
+	if (!s)
+		return EXIT_FAILURE;
+	if (class && !class_row(s, class))
+		goto cleanup;
+	/* the class as one whole element of the chain, not a substring */
+	st = cli_prepare(s, "SELECT id, count, first_seen, last_seen, classes "
+			 "FROM chains WHERE ?1 IS NULL OR "
+			 "instr(' -> ' || classes || ' -> ', ' -> ' || ?1 || ' -> ') "
+			 "ORDER BY count DESC, classes LIMIT ?2", NULL);
+	if (!st)
+		goto cleanup;
+	sqlite3_bind_text(st, 1, class, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit);
+	if (cli.json)
+		printf("[");
+	else
+		printf("%8s %5s  %-19s  %s\n", "COUNT", "DEPTH", "FIRST SEEN",
+		       "HELD -> ACQUIRED");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cli.json) {
+			bool f = true;
+
+			printf("%s{", first ? "" : ",");
+			json_row(st, chain_json, JSON_COLS(chain_json), &f);
+			printf("}");
+		} else {
+			const char *text = cli_col_text(st, 4), *p = text;
+			int depth = 0;
+
+			/* the held locks: one fewer than the classes */
+			while (p && (p = strstr(p, " -> "))) {
+				depth++;
+				p += 4;
+			}
+			printf("%8lld %5d  %-19s  %s\n",
+			       sqlite3_column_int64(st, 1), depth,
+			       cli_time(sqlite3_column_int64(st, 2), t1),
+			       text ? text : "");
+		}
+		first = false;
+	}
+	if (cli.json)
+		printf("]\n");
+	ret = query_done(s, rc);
+	sqlite3_finalize(st);
+cleanup:
 	lg_store_close(s);
 	return ret;
 }

@@ -81,25 +81,31 @@ void cli_print_frames(const char *frames)
 	}
 }
 
-void json_frames(const char *frames)
+void json_list(const char *text, const char *sep)
 {
-	const char *p = frames;
+	size_t seplen = strlen(sep);
+	const char *p = text;
 
 	printf("[");
 	while (p && *p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		const char *end = strstr(p, sep);
+		size_t n = end ? (size_t)(end - p) : strlen(p);
 		char *one = strndup(p, n);
 
 		json_str(stdout, one ? one : "");
 		free(one);
 		p += n;
-		if (*p == '\n') {
-			p++;
+		if (end) {
+			p += seplen;
 			printf(",");
 		}
 	}
 	printf("]");
+}
+
+void json_frames(const char *frames)
+{
+	json_list(frames, "\n");
 }
 
 void json_col_frames(sqlite3_stmt *st, int i)

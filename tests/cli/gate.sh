@@ -231,3 +231,30 @@ expect_exit 3 "whatif: an unknown class is an error, exit 3" \
 	"no lock class named 'nope'" "$LG" --db "$DB" whatif --holding nope --acquire fs_reclaim
 expect_exit 4 "whatif: no --acquire is usage, exit 4" "need --holding" \
 	"$LG" --db "$DB" whatif --holding fs_reclaim
+
+# --- chains, on the replayed live database ---------------------------------
+if [ $replay = yes ]; then
+	check_exit 0 "chains: the replayed live run's chains" "$LG" --db "$RDB" chains
+	has "chains: held -> acquired with its count and depth, most seen first" \
+		'^ +2 +1  [0-9-]+ [0-9:]+  &mm->mmap_lock -> fs_reclaim$'
+	nlines=$(tail -n +2 "$T/out" | wc -l)
+	rows=$(sqlite3 "$RDB" 'SELECT count(*) FROM chains')
+	[ "$nlines" = "$rows" ] && ok "chains: one line per row of the table ($rows)" ||
+		fail "chains: one line per row of the table ($nlines lines, $rows rows)"
+	"$LG" --db "$RDB" -j chains --class '&mm->mmap_lock/1' >"$T/out" 2>&1
+	grep -o '"classes":\[[^]]*\]' "$T/out" >"$T/arrays"
+	if [ "$(wc -l <"$T/arrays")" = 2 ] &&
+		[ "$(grep -c '"&mm->mmap_lock/1"' "$T/arrays")" = 2 ]; then
+		ok "chains -j --class: the 2 chains holding or taking &mm->mmap_lock/1, classes as an array"
+	else
+		sed 's/^/#   /' "$T/out"
+		fail "chains -j --class: the 2 chains holding or taking &mm->mmap_lock/1"
+	fi
+	check_exit 0 "chains --class --limit" "$LG" --db "$RDB" chains --class fs_reclaim --limit 1
+	[ "$(tail -n +2 "$T/out" | wc -l)" = 1 ] && ok "chains --limit 1: one chain" ||
+		fail "chains --limit 1: $(cat "$T/out")"
+fi
+expect_exit 1 "chains: an unknown class is an error" \
+	"no lock class named 'nope'" "$LG" --db "$DB" chains --class nope
+expect_exit 2 "chains: --limit 0 is usage" "is not a positive number" \
+	"$LG" --db "$DB" chains --limit 0

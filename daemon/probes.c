@@ -30,6 +30,7 @@ struct source {
 	struct bpf_map *events; /* NULL: the source sends no events */
 	struct bpf_map *drops;
 	void (*destroy)(void *skel);
+	void (*detach)(void *skel);
 };
 
 /*
@@ -38,10 +39,19 @@ struct source {
  */
 struct cont_seen {
 	struct lg_contention_key key;
-	struct lg_contention_stats sum;
+	struct lg_contention_stats sum; /* the most read so far: never less */
 	unsigned int idle;
+	bool in_slot;	 /* read in a CPU's slot this time, not only the map */
 	bool named;	 /* where[] was looked up (unrecognised locks) */
-	char where[128]; /* the waiter: its stack may leave the LRU */
+	char where[160]; /* the waiter: its stack may leave the LRU */
+};
+
+/* A slab cache, from the contention source's iter/kmem_cache program. */
+struct slab_cache {
+	__u64 addr; /* of its name: the programs' key for the cache */
+	unsigned int object_size;
+	bool merged; /* other caches' objects are in it too (sysfs aliases) */
+	char name[64];
 };
 
 /* Flushes without a wait after which a key may be taken out of the map. */
@@ -58,6 +68,12 @@ struct lg_probes {
 	__u64 last_drops[LG_SRC_COUNT][LG_DROP_COUNT];
 	struct cont_seen *cont; /* contention keys read, sorted by key */
 	size_t cont_n;
+	struct lg_cont_cpu *cont_cpu; /* the per-CPU slots, as read */
+	__u64 cont_timed, cont_timed_ns; /* what the programs accounted */
+	__u64 cont_delivered, cont_delivered_ns; /* what went to the caller */
+	struct slab_cache *slabs; /* sorted by addr */
+	size_t nslabs;
+	struct btf *btf; /* vmlinux, for the fields of slab objects */
 };
 
 static char libbpf_last[200]; /* libbpf's first warning since reset */
@@ -141,6 +157,12 @@ static int prepare_programs(struct bpf_object *obj, struct lg_probe_status *st)
 				btf__free(btf);
 				return -ENOTSUP;
 			}
+		} else if (!strncmp(sec, "iter/", 5)) {
+			/* iter/kmem_cache: 6.13 and later; optional */
+			snprintf(type, sizeof(type), "bpf_iter__%s", target);
+			if (btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT) < 0)
+				bpf_program__set_autoload(prog, false);
+			continue;
 		} else if (!strncmp(sec, "fentry/", 7) || !strncmp(sec, "fexit/", 6)) {
 			if (btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) < 0) {
 				bpf_program__set_autoload(prog, false);
@@ -186,6 +208,11 @@ static void destroy_##name(void *skel)					\
 	lg_##name##__destroy(skel);					\
 }									\
 									\
+static void detach_##name(void *skel)					\
+{									\
+	lg_##name##__detach(skel);					\
+}									\
+									\
 static int open_##name(const struct lg_probes *p, struct source *src,	\
 		       struct lg_probe_status *st)			\
 {									\
@@ -219,6 +246,7 @@ static int open_##name(const struct lg_probes *p, struct source *src,	\
 	src->events = bpf_object__find_map_by_name(skel->obj, "events");	\
 	src->drops = bpf_object__find_map_by_name(skel->obj, "drops");	\
 	src->destroy = destroy_##name;					\
+	src->detach = detach_##name;					\
 	st->loaded = true;						\
 	return 0;							\
 }
@@ -307,8 +335,18 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 		return eperm ? -EPERM : -ENOTSUP;
 	}
 	p->contention = p->src[LG_SRC_CONTENTION].skel;
+	/* slab locks are named by their object's fields: none without BTF */
+	if (p->contention)
+		p->btf = btf__load_vmlinux_btf();
 	*out = p;
 	return 0;
+}
+
+void lg_probes_detach(struct lg_probes *p)
+{
+	for (unsigned int s = 0; s < LG_SRC_COUNT; s++)
+		if (p->src[s].skel)
+			p->src[s].detach(p->src[s].skel);
 }
 
 void lg_probes_close(struct lg_probes *p)
@@ -320,6 +358,9 @@ void lg_probes_close(struct lg_probes *p)
 		if (p->src[s].skel)
 			p->src[s].destroy(p->src[s].skel);
 	free(p->cont);
+	free(p->cont_cpu);
+	free(p->slabs);
+	btf__free(p->btf);
 	free(p);
 }
 
@@ -475,12 +516,256 @@ static int cont_cmp(const void *a, const void *b)
 		      sizeof(struct lg_contention_key));
 }
 
-/* The per-CPU values of one key, summed (max: the largest). */
-static void cont_sum(const struct lg_contention_stats *vals, int ncpus,
-		     struct lg_contention_stats *sum)
+static int slab_cmp(const void *a, const void *b)
 {
-	memset(sum, 0, sizeof(*sum));
-	for (int c = 0; c < ncpus; c++) {
+	__u64 x = ((const struct slab_cache *)a)->addr;
+	__u64 y = ((const struct slab_cache *)b)->addr;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * How many other caches SLUB merged into cache @name (their objects share
+ * its slabs): /sys/kernel/slab/NAME/aliases; 0 when unknown.
+ */
+static int slab_aliases(const char *name)
+{
+	char path[128];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/aliases", name);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
+/*
+ * The slab caches now, from the iterator program: "name's address,
+ * object_size, name" per line; whether others were merged into each, from
+ * sysfs.  -ENOTSUP when the kernel has no iter/kmem_cache.
+ */
+static int read_slabs(struct lg_probes *p)
+{
+	struct bpf_link *link = p->contention->links.cont_slab_names;
+	struct slab_cache *slabs = NULL;
+	size_t n = 0, cap = 0, len = 0, bufcap = 0;
+	char *buf = NULL, *line, *save = NULL;
+	ssize_t got;
+	int fd, err = 0;
+
+	if (!link)
+		return -ENOTSUP;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (bufcap - len < 4096) {
+			char *nb = realloc(buf, bufcap + 65536);
+
+			if (!nb) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			buf = nb;
+			bufcap += 65536;
+		}
+		got = read(fd, buf + len, bufcap - len - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err = -errno;
+			goto cleanup;
+		}
+		if (!got)
+			break;
+		len += (size_t)got;
+	}
+	if (!buf)
+		goto cleanup;
+	buf[len] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct slab_cache sc = { 0 };
+		unsigned long long addr;
+
+		if (sscanf(line, "%llx %u %63s", &addr, &sc.object_size,
+			   sc.name) != 3)
+			continue;
+		sc.addr = addr;
+		sc.merged = slab_aliases(sc.name) > 0;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct slab_cache *ns = realloc(slabs, ncap * sizeof(*ns));
+
+			if (!ns) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			slabs = ns;
+			cap = ncap;
+		}
+		slabs[n++] = sc;
+	}
+	if (n)
+		qsort(slabs, n, sizeof(*slabs), slab_cmp);
+	free(p->slabs);
+	p->slabs = slabs;
+	p->nslabs = n;
+	slabs = NULL;
+cleanup:
+	free(slabs);
+	free(buf);
+	close(fd);
+	return err;
+}
+
+/* Struct types whose start is the lock itself, not a container of one. */
+static bool btf_is_lock_type(const char *name)
+{
+	static const char *const locks[] = {
+		"spinlock", "raw_spinlock", "qspinlock", "rwlock", "qrwlock",
+		"mutex", "rw_semaphore", "percpu_rw_semaphore", "semaphore",
+		"rt_mutex", "rt_mutex_base", "rt_rw_base", "rwbase_rt",
+	};
+
+	for (size_t i = 0; i < sizeof(locks) / sizeof(locks[0]); i++)
+		if (!strcmp(name, locks[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Append to @path the members of @type_id that hold byte @off: "->a.b[2].c"
+ * (anonymous members add nothing), down to a lock type or a plain field.
+ */
+static void btf_field_path(const struct btf *btf, __u32 type_id, __u32 off,
+			   char *path, size_t size, int depth)
+{
+	const struct btf_type *t;
+	size_t len = strlen(path);
+	int id = btf__resolve_type(btf, type_id);
+
+	t = id < 0 ? NULL : btf__type_by_id(btf, (__u32)id);
+	if (!t || depth > 8 || len + 1 >= size)
+		return;
+	if (btf_is_array(t)) {
+		const struct btf_array *a = btf_array(t);
+		__s64 esz = btf__resolve_size(btf, a->type);
+
+		if (esz <= 0)
+			return;
+		snprintf(path + len, size - len, "[%u]", off / (__u32)esz);
+		btf_field_path(btf, a->type, off % (__u32)esz, path, size,
+			       depth + 1);
+		return;
+	}
+	if (!btf_is_composite(t))
+		return;
+	if (!off && btf_is_lock_type(btf__name_by_offset(btf, t->name_off)))
+		return;
+	for (__u16 i = 0; i < btf_vlen(t); i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		__u32 moff = btf_member_bit_offset(t, i) / 8;
+		__s64 msz = btf__resolve_size(btf, m->type);
+		const char *name = btf__name_by_offset(btf, m->name_off);
+
+		if (msz <= 0 || off < moff || off >= moff + (__u64)msz)
+			continue;
+		if (name && name[0])
+			snprintf(path + len, size - len, "%s%s",
+				 depth ? "." : "->", name);
+		btf_field_path(btf, m->type, off - moff, path, size,
+			       depth + (name && name[0]));
+		return;
+	}
+}
+
+/*
+ * The name of a lock at @off in an object of @sc: "&mm_struct->
+ * page_table_lock" when the kernel's BTF has the object's struct (named
+ * like the cache: mm_struct, ext4_inode_cache -> ext4_inode_info,
+ * sighand_cache -> sighand_struct) and no other cache was merged into it;
+ * else the cache, the offset when the objects are all of one kind, and
+ * the waiter @where: "&ext4_groupinfo_4k+0x8@ext4_mb_load_buddy",
+ * "&kmalloc-512@hugetlb_fault", "&pool_workqueue(merged)@__queue_work".
+ */
+static void slab_lock_name(const struct lg_probes *p,
+			   const struct slab_cache *sc, unsigned int off,
+			   const char *where, char *out, size_t size)
+{
+	char base[64], cand[3][80];
+	size_t blen = strlen(sc->name);
+
+	if (blen > 6 && !strcmp(sc->name + blen - 6, "_cache"))
+		blen -= 6;
+	snprintf(base, sizeof(base), "%.*s", (int)blen, sc->name);
+	snprintf(cand[0], sizeof(cand[0]), "%s", sc->name);
+	snprintf(cand[1], sizeof(cand[1]), "%s_info", base);
+	snprintf(cand[2], sizeof(cand[2]), "%s_struct", base);
+	bool generic = sc->merged || !strncmp(sc->name, "kmalloc-", 8);
+
+	for (size_t i = 0; p->btf && !generic &&
+			   i < 3 + (blen < strlen(sc->name)); i++) {
+		const char *c = i < 3 ? cand[i] : base;
+		__s32 id = btf__find_by_name_kind(p->btf, c, BTF_KIND_STRUCT);
+		const struct btf_type *t;
+
+		if (id < 0)
+			continue;
+		t = btf__type_by_id(p->btf, (__u32)id);
+		if (!t || t->size > sc->object_size || off >= t->size)
+			continue;
+		snprintf(out, size, "&%s", c);
+		btf_field_path(p->btf, (__u32)id, off, out, size, 0);
+		if (strchr(out, '>'))
+			return;
+	}
+	if (generic)
+		snprintf(out, size, "&%s%s@%s", sc->name,
+			 sc->merged && strncmp(sc->name, "kmalloc-", 8) ?
+			 "(merged)" : "", where && where[0] ? where : "?");
+	else if (where && where[0])
+		snprintf(out, size, "&%s+0x%x@%s", sc->name, off, where);
+	else
+		snprintf(out, size, "&%s+0x%x", sc->name, off);
+}
+
+/*
+ * A slab lock's name into @cur->where; the caches are read again once per
+ * call when the lock's is not known (a cache created since).
+ */
+static void slab_where(struct lg_probes *p, struct cont_seen *cur,
+		       bool *reread)
+{
+	struct slab_cache want = { .addr = LG_SLAB_CACHE(cur->key.class.key) };
+	const struct slab_cache *sc = NULL;
+	char waiter[128];
+
+	for (int pass = 0; pass < 2 && !sc; pass++) {
+		if (pass && (*reread || read_slabs(p)))
+			break;
+		*reread |= pass;
+		sc = p->nslabs ? bsearch(&want, p->slabs, p->nslabs,
+					 sizeof(want), slab_cmp) : NULL;
+	}
+	cur->where[0] = '\0';
+	if (!sc)
+		return; /* unnamed: counted by the caller */
+	contention_where(p, &cur->key, waiter, sizeof(waiter));
+	slab_lock_name(p, sc, (unsigned int)LG_SLAB_OFF(cur->key.class.key),
+		       waiter, cur->where, sizeof(cur->where));
+}
+
+/* Add @vals (one per CPU) to @sum (max: the largest). */
+static void cont_add(struct lg_contention_stats *sum,
+		     const struct lg_contention_stats *vals, int n)
+{
+	for (int c = 0; c < n; c++) {
 		sum->count += vals[c].count;
 		sum->total_ns += vals[c].total_ns;
 		if (vals[c].max_ns > sum->max_ns)
@@ -490,27 +775,109 @@ static void cont_sum(const struct lg_contention_stats *vals, int ncpus,
 
 /*
  * The figures of @cur since @prev read them (@prev NULL: since the key
- * was added), to @fn with the waiter's name for an unrecognised lock
- * (looked up once per key).
- * max_ns is the largest since the key was added: the store keeps maxima.
+ * appeared), to @fn with the waiter's name for an unrecognised lock or the
+ * object's field for a slab one (looked up once per key).  @cur->sum is
+ * raised to @prev's where it reads less (a flush between reading the map
+ * and the slots: read next time), so deltas are never negative and never
+ * count a wait twice.  max_ns is the largest since the key appeared.
  */
 static int cont_deliver(struct lg_probes *p, lg_probe_contention_fn fn,
 			void *ctx, struct cont_seen *cur,
-			const struct cont_seen *prev)
+			const struct cont_seen *prev, bool *reread)
 {
-	struct lg_contention_stats delta = cur->sum;
+	struct lg_contention_stats delta;
 
+	if (prev) {
+		if (cur->sum.count < prev->sum.count)
+			cur->sum.count = prev->sum.count;
+		if (cur->sum.total_ns < prev->sum.total_ns)
+			cur->sum.total_ns = prev->sum.total_ns;
+		if (cur->sum.max_ns < prev->sum.max_ns)
+			cur->sum.max_ns = prev->sum.max_ns;
+	}
+	delta = cur->sum;
 	if (prev) {
 		delta.count -= prev->sum.count;
 		delta.total_ns -= prev->sum.total_ns;
 	}
+	cur->idle = prev && !delta.count ? prev->idle + 1 : 0;
+	cur->named = prev && prev->named;
+	if (cur->named)
+		memcpy(cur->where, prev->where, sizeof(cur->where));
 	if (!delta.count)
 		return 0;
 	if (!cur->named && cur->key.class.kind == LG_CLASS_ADDR) {
 		contention_where(p, &cur->key, cur->where, sizeof(cur->where));
 		cur->named = true;
+	} else if (!cur->named && cur->key.class.kind == LG_CLASS_SLAB) {
+		slab_where(p, cur, reread);
+		cur->named = cur->where[0];
 	}
+	p->cont_delivered += delta.count;
+	p->cont_delivered_ns += delta.total_ns;
 	return fn(&cur->key, &delta, cur->where[0] ? cur->where : NULL, ctx);
+}
+
+/* Room for @n more in @cur. */
+static int cont_reserve(struct cont_seen **cur, size_t *cap, size_t n)
+{
+	struct cont_seen *nc;
+	size_t ncap = *cap ? *cap : 256;
+
+	if (n <= *cap)
+		return 0;
+	while (ncap < n)
+		ncap *= 2;
+	nc = realloc(*cur, ncap * sizeof(*nc));
+	if (!nc)
+		return -ENOMEM;
+	*cur = nc;
+	*cap = ncap;
+	return 0;
+}
+
+/*
+ * The per-CPU slots, after the map: each key a slot holds (a slot being
+ * handed over is skipped: its figures are read next time), and the totals.
+ */
+static int read_slots(struct lg_probes *p, struct cont_seen **cur,
+		      size_t *n, size_t *cap)
+{
+	__u32 zero = 0;
+	int err;
+
+	if (!p->cont_cpu) {
+		p->cont_cpu = calloc((size_t)p->ncpus, sizeof(*p->cont_cpu));
+		if (!p->cont_cpu)
+			return -ENOMEM;
+	}
+	if (bpf_map__lookup_elem(p->contention->maps.cont_cpu, &zero,
+				 sizeof(zero), p->cont_cpu,
+				 sizeof(*p->cont_cpu) * (size_t)p->ncpus, 0))
+		return -errno;
+	p->cont_timed = p->cont_timed_ns = 0;
+	for (int c = 0; c < p->ncpus; c++) {
+		const struct lg_cont_cpu *cpu = &p->cont_cpu[c];
+
+		p->cont_timed += cpu->timed;
+		p->cont_timed_ns += cpu->timed_ns;
+		err = cont_reserve(cur, cap, *n + LG_CONT_NSLOTS);
+		if (err)
+			return err;
+		for (int i = 0; i < LG_CONT_NSLOTS; i++) {
+			const struct lg_cont_slot *s = &cpu->slot[i];
+			struct cont_seen *e;
+
+			if (s->gen != s->gen_done || !s->st.count)
+				continue;
+			e = &(*cur)[(*n)++];
+			memset(e, 0, sizeof(*e));
+			e->key = s->key;
+			e->sum = s->st;
+			e->in_slot = true;
+		}
+	}
+	return 0;
 }
 
 int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
@@ -520,8 +887,9 @@ int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 	struct cont_seen *cur = NULL, *prev;
 	struct lg_contention_key key, *prevk = NULL;
 	struct lg_contention_stats *vals = NULL;
-	size_t n = 0, cap = 0, kept = 0;
+	size_t n = 0, cap = 0, kept = 0, in_map = 0, m = 0;
 	size_t evict_above;
+	bool reread = false;
 	int err = 0;
 
 	if (!p->contention)
@@ -531,58 +899,70 @@ int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 	vals = calloc((size_t)p->ncpus, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
+	/* The map first, then the slots: see struct lg_cont_cpu. */
 	while (!bpf_map__get_next_key(map, prevk, &key, sizeof(key))) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			struct cont_seen *nc = realloc(cur, ncap * sizeof(*nc));
-
-			if (!nc) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			cur = nc;
-			cap = ncap;
-		}
+		err = cont_reserve(&cur, &cap, n + 1);
+		if (err)
+			goto cleanup;
+		memset(&cur[n], 0, sizeof(cur[n]));
 		cur[n].key = key;
 		prevk = &cur[n++].key;
 	}
-	if (n)
-		qsort(cur, n, sizeof(*cur), cont_cmp);
-	for (size_t i = 0; i < n && !err; i++) {
-		bool evict;
-
-		/* a key listed twice (an iteration that restarted): once */
-		if (i && !cont_cmp(&cur[i], &cur[i - 1]))
-			continue;
-		prev = p->cont_n ? bsearch(&cur[i], p->cont, p->cont_n,
-					   sizeof(*cur), cont_cmp) : NULL;
+	for (size_t i = 0; i < n; i++) {
 		if (bpf_map__lookup_elem(map, &cur[i].key, sizeof(cur[i].key),
 					 vals, sizeof(*vals) * (size_t)p->ncpus, 0))
 			continue; /* deleted since: never by the programs */
-		cont_sum(vals, p->ncpus, &cur[i].sum);
-		cur[i].idle = prev && prev->sum.count == cur[i].sum.count ?
-			prev->idle + 1 : 0;
-		cur[i].named = prev && prev->named;
-		if (cur[i].named)
-			memcpy(cur[i].where, prev->where, sizeof(cur[i].where));
-		else
-			cur[i].where[0] = '\0';
+		cur[m] = cur[i];
+		cont_add(&cur[m++].sum, vals, p->ncpus);
+	}
+	n = in_map = m;
+	err = read_slots(p, &cur, &n, &cap);
+	if (err)
+		goto cleanup;
+	if (n)
+		qsort(cur, n, sizeof(*cur), cont_cmp);
+	/* One entry per key: the map's figures and every CPU's slot. */
+	m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m && !cont_cmp(&cur[i], &cur[m - 1])) {
+			cont_add(&cur[m - 1].sum, &cur[i].sum, 1);
+			cur[m - 1].in_slot |= cur[i].in_slot;
+		} else {
+			cur[m++] = cur[i];
+		}
+	}
+	n = m;
+	for (size_t i = 0; i < n && !err; i++) {
+		bool evict;
+
+		prev = p->cont_n ? bsearch(&cur[i], p->cont, p->cont_n,
+					   sizeof(*cur), cont_cmp) : NULL;
+		err = cont_deliver(p, fn, ctx, &cur[i], prev, &reread);
+		if (err)
+			break;
 		/*
-		 * Keys stay, so a class costs the programs one insertion (and
-		 * one stack walk) per run, not one per flush.  Only when the
-		 * map is half full are keys idle for a while taken out:
-		 * unrecognised locks in dynamic memory make new keys without
-		 * end.  The delete returns the last figures.
+		 * Keys stay in the map, so a class costs the programs one
+		 * insertion (and one stack walk) per run, not one per flush.
+		 * Only when the map is half full are keys idle for a while,
+		 * and in no slot, taken out: unrecognised locks in dynamic
+		 * memory make new keys without end.  The delete returns the
+		 * last figures, and a slot taken by the key since starts
+		 * afresh: the next read counts it from zero.
 		 */
-		evict = n > evict_above && cur[i].idle >= LG_CONT_IDLE_FLUSHES;
+		evict = !cur[i].in_slot && in_map > evict_above &&
+			cur[i].idle >= LG_CONT_IDLE_FLUSHES;
 		if (evict && !bpf_map__lookup_and_delete_elem(map, &cur[i].key,
 							      sizeof(cur[i].key), vals,
 							      sizeof(*vals) *
-							      (size_t)p->ncpus, 0))
-			cont_sum(vals, p->ncpus, &cur[i].sum);
-		else
+							      (size_t)p->ncpus, 0)) {
+			struct cont_seen last = cur[i];
+
+			memset(&last.sum, 0, sizeof(last.sum));
+			cont_add(&last.sum, vals, p->ncpus);
+			err = cont_deliver(p, fn, ctx, &last, &cur[i], &reread);
+		} else {
 			evict = false;
-		err = cont_deliver(p, fn, ctx, &cur[i], prev);
+		}
 		if (!evict)
 			cur[kept++] = cur[i];
 	}
@@ -597,4 +977,13 @@ cleanup:
 	free(cur);
 	free(vals);
 	return err;
+}
+
+void lg_probes_contention_totals(const struct lg_probes *p,
+				 struct lg_probe_contention_totals *t)
+{
+	t->timed = p->cont_timed;
+	t->timed_ns = p->cont_timed_ns;
+	t->delivered = p->cont_delivered;
+	t->delivered_ns = p->cont_delivered_ns;
 }

@@ -118,6 +118,27 @@ else
 	fail "the contention source's events ($cevents) are the waits it counted ($waits)"
 fi
 
+# No wait lost or counted twice between the programs' per-CPU slots, the
+# map they flush to, lockgraphd's reads and the store: the programs' own
+# count of the waits they timed (read once they are detached) is what
+# lockgraphd read, and that is what the store holds plus what it left out
+# unnamed; what a full map refused is counted as dropped waits.
+line=$(grep -o 'contention: [0-9]* waits ([0-9]* ns) timed by the programs, [0-9]* ([0-9]* ns) read from their slots and map, [0-9]* of them' "$T/daemon.log")
+set -- $(echo "$line" | tr -c '0-9\n' ' ')
+timed=${1:-} timed_ns=${2:-} read=${3:-} read_ns=${4:-} unnamed=${5:-}
+stored_ns=$(sqlite3 "$DB" 'SELECT coalesce(sum(total_wait_ns), 0) FROM contention')
+mapfull=$(sqlite3 "$DB" "SELECT coalesce(sum(count), 0) FROM drops
+	WHERE source = 'contention' AND reason = 'contention_map_full'")
+if [ -n "$unnamed" ] && [ "$timed" -gt 0 ] &&
+	[ "$timed" = $((read + mapfull)) ] && [ "$read" = $((waits + unnamed)) ] &&
+	{ [ "$mapfull" -gt 0 ] || [ "$timed_ns" = "$read_ns" ]; } &&
+	{ [ "$unnamed" -gt 0 ] || [ "$read_ns" = "$stored_ns" ]; }; then
+	ok "every wait the programs timed is stored or counted: $timed waits, $timed_ns ns ($unnamed unnamed, $mapfull map-full)"
+else
+	echo "# daemon: '$line'; stored $waits waits, $stored_ns ns; map-full drops $mapfull"
+	fail "every wait the programs timed is stored or counted (timed $timed, read $read, stored $waits)"
+fi
+
 "$LG" --db "$DB" status >"$T/status.txt" 2>&1
 sed 's/^/# /' "$T/status.txt"
 if grep -q "source context *loaded" "$T/status.txt" &&

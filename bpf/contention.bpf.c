@@ -20,21 +20,19 @@
  * object, which user space turns into the struct's field from BTF (the
  * caches' names come from the iter/kmem_cache program).  Every other lock
  * is LG_CLASS_ADDR with its address as the key, which user space names
- * from kallsyms or from the representative stack kept in
- * "contention_stack" (class -> id in the "stacks" stack map; recorded when
- * a class takes a slot and has none, also for slab classes, whose kmalloc
+ * from kallsyms or from a representative stack in the "stacks" stack map
+ * (walked when a class takes a slot and "contention_stack", which user
+ * space fills, has none for it yet; also for slab classes, whose kmalloc
  * caches are named by their waiter).
  *
  * Figures: per CPU, in direct-mapped slots of "cont_cpu" (struct
  * lg_cont_cpu in lockgraph.h): a wait adds to its class's slot, found by a
  * hash of the key (the recognised classes have fixed slots), with no map
  * lookup or update.  Only when another key takes the slot are the old
- * key's figures flushed into the per-CPU hash "contention", key struct
- * lg_contention_key (stack_id always -1), value struct lg_contention_stats
- * in nanoseconds, cumulative.  User space reads the map, then the slots,
- * sums both per key, and subtracts what it read last time; it does not
- * drain the map (a key idle for ten flushes, in no slot, is taken out once
- * the map is half full).  Each CPU also counts every wait it accounted
+ * key's figures, struct lg_contention_stats in nanoseconds, moved to the
+ * CPU's spill ring, which user space reads and acknowledges in
+ * "cont_consumed"; it keeps each key's totals, adds what the slots hold,
+ * and delivers what grew.  Each CPU also counts every wait it accounted
  * (timed, timed_ns): what user space reads must add up to that.  A wait is
  * timed from its first contention_begin to its
  * contention_end: a mutex reports begin twice (optimistic spinning, then
@@ -56,11 +54,13 @@
  * waits a second of a busy machine every line touched is a cache miss:
  * README's capture figures say what that costs.
  *
- * Recursion: the hot path takes no lock.  The cold path's map updates and
- * stack walk take the maps' locks; a contention_end fired inside them is
+ * Recursion: no map update at all in contention_end, so no map's lock.
+ * What can still take a lock there is the stack walk of a class's first
+ * slot (the stack map's free list); a contention_end fired inside it is
  * skipped by the kernel (counted as the program's recursion misses, which
  * lockgraphd stores as drops) and its wait, left on the CPU's stack, is
- * dropped as unbalanced later.
+ * dropped as unbalanced later.  contention_begin creates a task's storage
+ * at its first sleeping wait, as before.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -70,13 +70,11 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define LG_CONTENTION_ENTRIES	16384
+#define LG_CONTENTION_ENTRIES	16384	/* classes with a stack */
 #define LG_STACK_ENTRIES	16384
 /* a spinning wait this old lost its end: no spinlock is held so long */
 #define LG_SPIN_STALE_NS	1000000000ULL
 
-/* errno value (not in vmlinux.h) */
-#define LG_EEXIST	17
 
 /* lg_cont_waits.depth is at most LG_CONT_DEPTH */
 #define LG_CONT_SLOTS	LG_CONT_DEPTH
@@ -100,12 +98,17 @@ struct {
 	__type(value, struct lg_cont_cpu);
 } cont_cpu SEC(".maps");
 
+/*
+ * How far user space has read each CPU's spill ring (lg_cont_cpu's
+ * spill_head as it last saw it); written by user space only.  lockgraphd
+ * sets max_entries to the number of possible CPUs.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, LG_CONTENTION_ENTRIES);
-	__type(key, struct lg_contention_key);
-	__type(value, struct lg_contention_stats);
-} contention SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cont_consumed SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -115,10 +118,11 @@ struct {
 } stacks SEC(".maps");
 
 /*
- * One representative stack per class: class -> stack id in "stacks".  LRU:
- * unrecognised locks in dynamic memory (page table locks, per-object
- * mutexes) are new classes without end, and an old class's stack is only
- * needed until user space has read that class's figures.
+ * The classes that have a representative stack: class -> stack id in
+ * "stacks".  Filled by user space from the stack ids the programs put in
+ * the slots' keys, looked up (never updated) by the programs, so a class
+ * is walked once, not each time it takes a slot.  LRU: unrecognised locks
+ * in dynamic memory are new classes without end.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -390,6 +394,13 @@ not_mmap_lock:
 	return -1;
 }
 
+/*
+ * Which bits of a key's hash pick its slot: all of them (255) but for the
+ * live test, which sets 1 (two slots for every unrecognised class) to
+ * make keys take each other's slots all the time.
+ */
+const volatile __u32 lg_cont_slot_mask = LG_CONT_NSLOTS - 1;
+
 /* The slot of @key: a recognised class's own, or a hash of the key. */
 static __always_inline __u32 lg_slot_of(const struct lg_contention_key *key,
 					int fixed)
@@ -400,18 +411,19 @@ static __always_inline __u32 lg_slot_of(const struct lg_contention_key *key,
 		return fixed;
 	h = (key->class.key ^ ((__u64)key->class.kind << 32) ^
 	     ((__u64)key->flags << 40)) * 0x9e3779b97f4a7c15ULL;
-	h >>= 64 - 8;	/* LG_CONT_NSLOTS == 256 */
+	h = (h >> (64 - 8)) & lg_cont_slot_mask; /* LG_CONT_NSLOTS == 256 */
 	if (h < LG_CONT_SLOT_FIRST_HASHED)
 		h += LG_CONT_SLOT_FIRST_HASHED;
 	return h & (LG_CONT_NSLOTS - 1);
 }
 
+/* The same key, whatever stack id either carries. */
 static __always_inline bool lg_key_eq(const struct lg_contention_key *a,
 				      const struct lg_contention_key *b)
 {
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
+	return a->class.key == b->class.key &&
+	       *(const __u64 *)&a->class.kind == *(const __u64 *)&b->class.kind &&
+	       a->flags == b->flags;
 }
 
 static __always_inline void lg_add(struct lg_contention_stats *st, __u64 count,
@@ -424,73 +436,66 @@ static __always_inline void lg_add(struct lg_contention_stats *st, __u64 count,
 }
 
 /*
- * The cold path: the figures of the key leaving @slot into the hash map
- * (per-CPU values: this CPU's), counted as dropped when the map is full.
+ * The cold path: the figures of the key leaving @slot into the CPU's spill
+ * ring for user space, or counted as dropped when user space has not read
+ * the ring's oldest entry yet.  No lock is taken.
  */
-static __always_inline void lg_flush(const struct lg_cont_slot *slot)
+static __always_inline void lg_spill(struct lg_cont_cpu *cpu,
+				     const struct lg_cont_slot *slot)
 {
-	struct lg_contention_key key = slot->key;
-	struct lg_contention_stats *st, init = slot->st;
-	long err;
+	__u32 id = bpf_get_smp_processor_id();
+	__u64 head = cpu->spill_head, *seen;
+	struct lg_cont_spill *e;
 
-	st = bpf_map_lookup_elem(&contention, &key);
-	if (st) {
-		lg_add(st, init.count, init.total_ns, init.max_ns);
+	seen = bpf_map_lookup_elem(&cont_consumed, &id);
+	if (!seen || head - *seen >= LG_CONT_NSPILL) {
+		lg_drop_n(LG_DROP_CONTENTION_MAP_FULL, slot->st.count);
 		return;
 	}
-	err = bpf_map_update_elem(&contention, &key, &init, BPF_NOEXIST);
-	if (err == -LG_EEXIST) {
-		/* another CPU added the key: add to our CPU's value */
-		st = bpf_map_lookup_elem(&contention, &key);
-		if (st)
-			lg_add(st, init.count, init.total_ns, init.max_ns);
-		else
-			lg_drop_n(LG_DROP_CONTENTION_MAP_FULL, init.count);
-		return;
-	}
-	if (err)
-		lg_drop_n(LG_DROP_CONTENTION_MAP_FULL, init.count);
+	e = &cpu->spill[head & (LG_CONT_NSPILL - 1)];
+	e->key = slot->key;
+	e->st = slot->st;
+	barrier();
+	cpu->spill_head = head + 1;
 }
 
 /*
- * The cold path: give @slot to @key.  The key it held is flushed first,
+ * The cold path: give @slot to @key.  The key it held is spilled first,
  * with @gen already ahead of @gen_done so user space skips the slot until
  * the new key's figures are in (see struct lg_cont_cpu).
  */
-static __always_inline void lg_take_slot(void *ctx, struct lg_cont_slot *slot,
+static __always_inline void lg_take_slot(void *ctx, struct lg_cont_cpu *cpu,
+					 struct lg_cont_slot *slot,
 					 const struct lg_contention_key *key,
 					 __u64 wait)
 {
 	__u64 gen = slot->gen + 1;
-	__s32 id;
+	__s32 id = -1;
 
 	slot->gen = gen;
 	barrier();
 	if (slot->st.count)
-		lg_flush(slot);
+		lg_spill(cpu, slot);
+	/*
+	 * A class named by where it was waited for needs its representative
+	 * stack: unrecognised locks, and slab locks (a kmalloc cache's are
+	 * named by their waiter).  Walked when the class takes a slot and
+	 * user space has none for it yet.
+	 */
+	if ((key->class.kind == LG_CLASS_ADDR ||
+	     key->class.kind == LG_CLASS_SLAB) &&
+	    !bpf_map_lookup_elem(&contention_stack, &key->class)) {
+		id = bpf_get_stackid(ctx, &stacks, 0);
+		if (id < 0)
+			lg_drop(LG_DROP_STACK);
+	}
 	slot->key = *key;
+	slot->key.stack_id = id;
 	slot->st.count = 1;
 	slot->st.total_ns = wait;
 	slot->st.max_ns = wait;
 	barrier();
 	slot->gen_done = gen;
-
-	/*
-	 * A class named by where it was waited for needs its representative
-	 * stack: unrecognised locks, and slab locks (the cache may be a
-	 * kmalloc one).  Only when a key takes a slot: each map touched here
-	 * is a cache miss or two.
-	 */
-	if (key->class.kind != LG_CLASS_ADDR && key->class.kind != LG_CLASS_SLAB)
-		return;
-	if (bpf_map_lookup_elem(&contention_stack, &key->class))
-		return;
-	id = bpf_get_stackid(ctx, &stacks, 0);
-	if (id >= 0)
-		bpf_map_update_elem(&contention_stack, &key->class, &id,
-				    BPF_NOEXIST);
-	else
-		lg_drop(LG_DROP_STACK);
 }
 
 /*
@@ -520,7 +525,7 @@ static __always_inline void lg_account(void *ctx, struct lg_cont_cpu *cpu,
 		lg_add(&slot->st, 1, wait, wait);
 		return;
 	}
-	lg_take_slot(ctx, slot, &key, wait);
+	lg_take_slot(ctx, cpu, slot, &key, wait);
 }
 
 /* Take the wait for @lock off @ws; returns false when it is not there. */

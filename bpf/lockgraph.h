@@ -163,16 +163,26 @@ struct lg_contention_stats {
  * waits are accumulated per class without a hash lookup.
  *
  * A slot holds one key's figures since it took the slot.  When another key
- * needs the slot, the program flushes the figures into the "contention"
- * hash map, then gives the slot to the new key.  User space reads the hash
- * map first, then the slots, and counts a key's figures as the sum of both:
- * a flush between the two reads is then missed once (read next time), never
- * counted twice.  A slot being handed over is marked by @gen != @gen_done
- * (@gen is written first, @gen_done last, at the two ends of the slot) and
- * skipped by user space.
+ * needs the slot, the program moves the figures into the next entry of
+ * the CPU's spill ring and counts it in @spill_head; user space takes the
+ * entries it has not seen yet, adds them to its own per-key totals, and
+ * writes how far it read into the array "cont_consumed" (one per CPU).  A
+ * ring full of entries not yet read refuses the figures, counted as
+ * dropped waits (LG_DROP_CONTENTION_MAP_FULL).  No lock, no map update.
+ *
+ * User space reads the element in address order (one copy per CPU): the
+ * ring head, the ring, then the slots.  A slot being handed over is marked
+ * by @gen != @gen_done (@gen is written first, before the spill, and
+ * @gen_done last, at the two ends of the slot) and skipped: figures moved
+ * between reading the head and reading the slot are read next time, never
+ * counted twice.  (x86's store order; a weaker one would need barriers.)
+ * The key in a slot or spill entry carries the stack id of the class's
+ * representative stack when the program walked one (key.stack_id; not part
+ * of the key's identity).
  */
 #define LG_CONT_DEPTH	4	/* nested waits tracked per CPU or task */
 #define LG_CONT_NSLOTS	256	/* slots per CPU, a power of 2 */
+#define LG_CONT_NSPILL	128	/* spill ring entries per CPU, a power of 2 */
 #define LG_CONT_SLOT_MMAP_LOCK	0 /* the recognised classes' fixed slots */
 #define LG_CONT_SLOT_PTLOCK	1
 #define LG_CONT_SLOT_FAULT_MUTEX 2
@@ -198,11 +208,17 @@ struct lg_cont_slot {
 	__u64 gen;
 };
 
+struct lg_cont_spill {
+	struct lg_contention_key key;
+	struct lg_contention_stats st;
+};
+
 struct lg_cont_cpu {
 	__u64 timed;		/* waits accounted on this CPU */
 	__u64 timed_ns;		/* and their time */
 	struct lg_cont_waits waits; /* spinning waits on this CPU */
-	__u64 pad;
+	__u64 spill_head;	/* entries ever written to spill[] */
+	struct lg_cont_spill spill[LG_CONT_NSPILL]; /* [n % LG_CONT_NSPILL] */
 	struct lg_cont_slot slot[LG_CONT_NSLOTS];
 };
 
@@ -218,7 +234,7 @@ enum lg_drop {
 	LG_DROP_STACK = 3,	   /* bpf_get_stack() failed */
 	LG_DROP_UNBALANCED = 4,	   /* a release with no matching acquire */
 	LG_DROP_TASK_STORAGE = 5,  /* no per-task state could be had */
-	LG_DROP_CONTENTION_MAP_FULL = 6, /* contention map full */
+	LG_DROP_CONTENTION_MAP_FULL = 6, /* contention spill ring full (waits) */
 	/*
 	 * Added for the contention source: a contention_begin nested deeper
 	 * than the source tracks (its wait is not measured).

@@ -277,11 +277,11 @@ static void log_contention(const struct run *r, const struct lg_probes *p)
 	fprintf(stderr,
 		"<6>lockgraphd: contention: %" PRIu64 " waits (%" PRIu64
 		" ns) timed by the programs, %" PRIu64 " (%" PRIu64
-		" ns) read from their slots and map, %" PRIu64
-		" of them left out unnamed\n",
+		" ns) read from their slots and %" PRIu64
+		" spill entries, %" PRIu64 " of them left out unnamed\n",
 		(uint64_t)t.timed, (uint64_t)t.timed_ns,
 		(uint64_t)t.delivered, (uint64_t)t.delivered_ns,
-		st->unnamed_waits);
+		(uint64_t)t.spilled, st->unnamed_waits);
 }
 
 struct replay_ctx {

@@ -38,12 +38,21 @@ struct source {
  * figures summed, and for how many flushes they have not changed.
  */
 struct cont_seen {
-	struct lg_contention_key key;
-	struct lg_contention_stats sum; /* the most read so far: never less */
+	struct lg_contention_key key;	/* stack_id: -1 */
+	struct lg_contention_stats spilled; /* from the spill rings, in all */
+	struct lg_contention_stats sum; /* delivered: the most read so far */
 	unsigned int idle;
-	bool in_slot;	 /* read in a CPU's slot this time, not only the map */
+	__s32 stack_id;	 /* a representative stack, or -1 */
+	bool in_slot;	 /* in a CPU's slot at the last read */
 	bool named;	 /* where[] was looked up (unrecognised locks) */
 	char where[160]; /* the waiter: its stack may leave the LRU */
+};
+
+/* A key's figures as one read found them: a spill entry or a slot. */
+struct cont_read {
+	struct lg_contention_key key;	/* stack_id: the entry's */
+	struct lg_contention_stats st;
+	bool in_slot;
 };
 
 /* A slab cache, from the contention source's iter/kmem_cache program. */
@@ -54,7 +63,7 @@ struct slab_cache {
 	char name[64];
 };
 
-/* Flushes without a wait after which a key may be taken out of the map. */
+/* Reads without a wait after which a key in no slot is forgotten. */
 #define LG_CONT_IDLE_FLUSHES 10
 
 struct lg_probes {
@@ -69,8 +78,10 @@ struct lg_probes {
 	struct cont_seen *cont; /* contention keys read, sorted by key */
 	size_t cont_n;
 	struct lg_cont_cpu *cont_cpu; /* the per-CPU slots, as read */
+	__u64 *cont_seen_head;	/* per CPU: spill entries taken */
 	__u64 cont_timed, cont_timed_ns; /* what the programs accounted */
 	__u64 cont_delivered, cont_delivered_ns; /* what went to the caller */
+	__u64 cont_spilled; /* spill entries taken */
 	struct slab_cache *slabs; /* sorted by addr */
 	size_t nslabs;
 	struct btf *btf; /* vmlinux, for the fields of slab objects */
@@ -198,6 +209,27 @@ static int no_setup(void *skel, const struct lg_probes *p,
 static int context_setup(void *skel, const struct lg_probes *p,
 			 struct lg_probe_status *st);
 
+/* The contention source: one spill ring read index per possible CPU. */
+static int contention_setup(void *skel, const struct lg_probes *p,
+			    struct lg_probe_status *st)
+{
+	struct lg_contention *cont = skel;
+	const char *mask = getenv("LOCKGRAPH_CONT_SLOT_MASK");
+	int err;
+
+	err = bpf_map__set_max_entries(cont->maps.cont_consumed,
+				       (__u32)p->ncpus);
+	if (err) {
+		set_reason(st, "sizing cont_consumed", err);
+		return err;
+	}
+	/* fewer slots, for the live test of the spill rings */
+	if (mask && *mask)
+		cont->rodata->lg_cont_slot_mask =
+			(__u32)strtoul(mask, NULL, 0) & (LG_CONT_NSLOTS - 1);
+	return 0;
+}
+
 /*
  * open_<name>(): open, prepare, set up (@setup), load and attach one
  * skeleton.
@@ -254,7 +286,7 @@ static int open_##name(const struct lg_probes *p, struct source *src,	\
 DEFINE_SOURCE(lockdep, no_setup)
 DEFINE_SOURCE(primitives, no_setup)
 DEFINE_SOURCE(context, context_setup)
-DEFINE_SOURCE(contention, no_setup)
+DEFINE_SOURCE(contention, contention_setup)
 
 static int context_setup(void *skel, const struct lg_probes *p,
 			 struct lg_probe_status *st)
@@ -359,6 +391,7 @@ void lg_probes_close(struct lg_probes *p)
 			p->src[s].destroy(p->src[s].skel);
 	free(p->cont);
 	free(p->cont_cpu);
+	free(p->cont_seen_head);
 	free(p->slabs);
 	btf__free(p->btf);
 	free(p);
@@ -459,20 +492,16 @@ int lg_probes_drops(struct lg_probes *p, lg_probe_drop_fn fn, void *ctx)
 }
 
 /* The function that waited for an unrecognised lock, from its stack. */
-static void contention_where(struct lg_probes *p,
-			     const struct lg_contention_key *key, char *out,
+static void contention_where(struct lg_probes *p, __s32 stack_id, char *out,
 			     size_t size)
 {
 	__u64 ips[LG_STACK_MAX] = { 0 };
 	char frames[LG_STACK_MAX][128], *fp[LG_STACK_MAX];
-	__s32 stack_id;
 	size_t n = 0;
 	const char *at;
 
 	out[0] = '\0';
-	if (!p->ks || bpf_map__lookup_elem(p->contention->maps.contention_stack,
-					   &key->class, sizeof(key->class),
-					   &stack_id, sizeof(stack_id), 0))
+	if (!p->ks || stack_id < 0)
 		return;
 	if (bpf_map__lookup_elem(p->contention->maps.stacks, &stack_id,
 				 sizeof(stack_id), ips, sizeof(ips), 0))
@@ -506,14 +535,6 @@ static void contention_where(struct lg_probes *p,
 		snprintf(out, size, "%.*s", (int)strcspn(at, "+ "), at);
 		return;
 	}
-}
-
-/* Order of contention keys, for bsearch() and qsort(). */
-static int cont_cmp(const void *a, const void *b)
-{
-	return memcmp(&((const struct cont_seen *)a)->key,
-		      &((const struct cont_seen *)b)->key,
-		      sizeof(struct lg_contention_key));
 }
 
 static int slab_cmp(const void *a, const void *b)
@@ -736,6 +757,23 @@ static void slab_lock_name(const struct lg_probes *p,
 }
 
 /*
+ * The representative stack of @cur's class: the one a slot or spill entry
+ * brought, else the one user space recorded for the class earlier.
+ */
+static __s32 class_stack(struct lg_probes *p, const struct cont_seen *cur)
+{
+	__s32 id = -1;
+
+	if (cur->stack_id >= 0)
+		return cur->stack_id;
+	if (bpf_map__lookup_elem(p->contention->maps.contention_stack,
+				 &cur->key.class, sizeof(cur->key.class), &id,
+				 sizeof(id), 0))
+		return -1;
+	return id;
+}
+
+/*
  * A slab lock's name into @cur->where; the caches are read again once per
  * call when the lock's is not known (a cache created since).
  */
@@ -756,58 +794,52 @@ static void slab_where(struct lg_probes *p, struct cont_seen *cur,
 	cur->where[0] = '\0';
 	if (!sc)
 		return; /* unnamed: counted by the caller */
-	contention_where(p, &cur->key, waiter, sizeof(waiter));
+	contention_where(p, class_stack(p, cur), waiter, sizeof(waiter));
 	slab_lock_name(p, sc, (unsigned int)LG_SLAB_OFF(cur->key.class.key),
 		       waiter, cur->where, sizeof(cur->where));
 }
 
-/* Add @vals (one per CPU) to @sum (max: the largest). */
+/* Add @v to @sum (max: the largest). */
 static void cont_add(struct lg_contention_stats *sum,
-		     const struct lg_contention_stats *vals, int n)
+		     const struct lg_contention_stats *v)
 {
-	for (int c = 0; c < n; c++) {
-		sum->count += vals[c].count;
-		sum->total_ns += vals[c].total_ns;
-		if (vals[c].max_ns > sum->max_ns)
-			sum->max_ns = vals[c].max_ns;
-	}
+	sum->count += v->count;
+	sum->total_ns += v->total_ns;
+	if (v->max_ns > sum->max_ns)
+		sum->max_ns = v->max_ns;
 }
 
 /*
- * The figures of @cur since @prev read them (@prev NULL: since the key
- * appeared), to @fn with the waiter's name for an unrecognised lock or the
- * object's field for a slab one (looked up once per key).  @cur->sum is
- * raised to @prev's where it reads less (a flush between reading the map
- * and the slots: read next time), so deltas are never negative and never
- * count a wait twice.  max_ns is the largest since the key appeared.
+ * @cur's figures now are @now (its spilled figures and what the slots
+ * hold); to @fn goes what grew since the last delivery, with the waiter's
+ * name for an unrecognised lock or the object's field for a slab one
+ * (looked up once per key).  @cur->sum never goes down: a slot handed over
+ * between reading the ring and reading the slot reads less once, and is
+ * read next time.  max_ns is the largest since the key appeared.
  */
 static int cont_deliver(struct lg_probes *p, lg_probe_contention_fn fn,
 			void *ctx, struct cont_seen *cur,
-			const struct cont_seen *prev, bool *reread)
+			const struct lg_contention_stats *now, bool *reread)
 {
-	struct lg_contention_stats delta;
+	struct lg_contention_stats delta = { 0 };
 
-	if (prev) {
-		if (cur->sum.count < prev->sum.count)
-			cur->sum.count = prev->sum.count;
-		if (cur->sum.total_ns < prev->sum.total_ns)
-			cur->sum.total_ns = prev->sum.total_ns;
-		if (cur->sum.max_ns < prev->sum.max_ns)
-			cur->sum.max_ns = prev->sum.max_ns;
+	if (now->count > cur->sum.count) {
+		delta.count = now->count - cur->sum.count;
+		cur->sum.count = now->count;
 	}
-	delta = cur->sum;
-	if (prev) {
-		delta.count -= prev->sum.count;
-		delta.total_ns -= prev->sum.total_ns;
+	if (now->total_ns > cur->sum.total_ns) {
+		delta.total_ns = now->total_ns - cur->sum.total_ns;
+		cur->sum.total_ns = now->total_ns;
 	}
-	cur->idle = prev && !delta.count ? prev->idle + 1 : 0;
-	cur->named = prev && prev->named;
-	if (cur->named)
-		memcpy(cur->where, prev->where, sizeof(cur->where));
-	if (!delta.count)
+	if (now->max_ns > cur->sum.max_ns)
+		cur->sum.max_ns = now->max_ns;
+	delta.max_ns = cur->sum.max_ns;
+	cur->idle = delta.count ? 0 : cur->idle + 1;
+	if (!delta.count && !delta.total_ns)
 		return 0;
 	if (!cur->named && cur->key.class.kind == LG_CLASS_ADDR) {
-		contention_where(p, &cur->key, cur->where, sizeof(cur->where));
+		contention_where(p, class_stack(p, cur), cur->where,
+				 sizeof(cur->where));
 		cur->named = true;
 	} else if (!cur->named && cur->key.class.kind == LG_CLASS_SLAB) {
 		slab_where(p, cur, reread);
@@ -818,164 +850,180 @@ static int cont_deliver(struct lg_probes *p, lg_probe_contention_fn fn,
 	return fn(&cur->key, &delta, cur->where[0] ? cur->where : NULL, ctx);
 }
 
-/* Room for @n more in @cur. */
-static int cont_reserve(struct cont_seen **cur, size_t *cap, size_t n)
+/* Order of what a read found, by key (stack ids aside), for qsort(). */
+static int read_cmp(const void *a, const void *b)
 {
-	struct cont_seen *nc;
-	size_t ncap = *cap ? *cap : 256;
-
-	if (n <= *cap)
-		return 0;
-	while (ncap < n)
-		ncap *= 2;
-	nc = realloc(*cur, ncap * sizeof(*nc));
-	if (!nc)
-		return -ENOMEM;
-	*cur = nc;
-	*cap = ncap;
-	return 0;
+	return memcmp(&((const struct cont_read *)a)->key,
+		      &((const struct cont_read *)b)->key,
+		      offsetof(struct lg_contention_key, stack_id));
 }
 
 /*
- * The per-CPU slots, after the map: each key a slot holds (a slot being
- * handed over is skipped: its figures are read next time), and the totals.
+ * Every CPU's element: the spill entries not taken yet (acknowledged in
+ * cont_consumed), the keys in the slots (a slot being handed over is
+ * skipped: read next time), and the totals.  Into @out (p->ncpus *
+ * (LG_CONT_NSPILL + LG_CONT_NSLOTS) entries at most), @n of them.
  */
-static int read_slots(struct lg_probes *p, struct cont_seen **cur,
-		      size_t *n, size_t *cap)
+static int read_cpus(struct lg_probes *p, struct cont_read *out, size_t *n)
 {
 	__u32 zero = 0;
-	int err;
 
-	if (!p->cont_cpu) {
-		p->cont_cpu = calloc((size_t)p->ncpus, sizeof(*p->cont_cpu));
-		if (!p->cont_cpu)
-			return -ENOMEM;
-	}
+	*n = 0;
 	if (bpf_map__lookup_elem(p->contention->maps.cont_cpu, &zero,
 				 sizeof(zero), p->cont_cpu,
 				 sizeof(*p->cont_cpu) * (size_t)p->ncpus, 0))
 		return -errno;
 	p->cont_timed = p->cont_timed_ns = 0;
-	for (int c = 0; c < p->ncpus; c++) {
+	for (__u32 c = 0; c < (__u32)p->ncpus; c++) {
 		const struct lg_cont_cpu *cpu = &p->cont_cpu[c];
+		__u64 head = cpu->spill_head, from = p->cont_seen_head[c];
 
 		p->cont_timed += cpu->timed;
 		p->cont_timed_ns += cpu->timed_ns;
-		err = cont_reserve(cur, cap, *n + LG_CONT_NSLOTS);
-		if (err)
-			return err;
-		for (int i = 0; i < LG_CONT_NSLOTS; i++) {
-			const struct lg_cont_slot *s = &cpu->slot[i];
-			struct cont_seen *e;
+		/* the programs never overwrite an entry not taken: never */
+		if (head - from > LG_CONT_NSPILL)
+			return -EPROTO;
+		p->cont_spilled += head - from;
+		for (; from < head; from++) {
+			const struct lg_cont_spill *e =
+				&cpu->spill[from & (LG_CONT_NSPILL - 1)];
 
-			if (s->gen != s->gen_done || !s->st.count)
+			out[*n].key = e->key;
+			out[*n].st = e->st;
+			out[(*n)++].in_slot = false;
+		}
+		if (head != p->cont_seen_head[c]) {
+			if (bpf_map__update_elem(p->contention->maps.cont_consumed,
+						 &c, sizeof(c), &head,
+						 sizeof(head), 0))
+				return -errno;
+			p->cont_seen_head[c] = head;
+		}
+		for (int i = 0; i < LG_CONT_NSLOTS; i++) {
+			const struct lg_cont_slot *sl = &cpu->slot[i];
+
+			if (sl->gen != sl->gen_done || !sl->st.count)
 				continue;
-			e = &(*cur)[(*n)++];
-			memset(e, 0, sizeof(*e));
-			e->key = s->key;
-			e->sum = s->st;
-			e->in_slot = true;
+			out[*n].key = sl->key;
+			out[*n].st = sl->st;
+			out[(*n)++].in_slot = true;
 		}
 	}
 	return 0;
 }
 
+/*
+ * What was read for one key (@r[0..nr-1]) into @cur: spill entries add to
+ * its spilled figures for good, slots only to this read's @now.  A stack
+ * id an entry brings is kept, and recorded for the programs, which then
+ * walk that class no more.
+ */
+static void cont_take(struct lg_probes *p, struct cont_seen *cur,
+		      const struct cont_read *r, size_t nr,
+		      struct lg_contention_stats *now)
+{
+	cur->in_slot = false;
+	memset(now, 0, sizeof(*now));
+	for (size_t i = 0; i < nr; i++) {
+		if (r[i].in_slot) {
+			cont_add(now, &r[i].st);
+			cur->in_slot = true;
+		} else {
+			cont_add(&cur->spilled, &r[i].st);
+		}
+		if (cur->stack_id < 0 && r[i].key.stack_id >= 0) {
+			cur->stack_id = r[i].key.stack_id;
+			bpf_map__update_elem(p->contention->maps.contention_stack,
+					     &cur->key.class, sizeof(cur->key.class),
+					     &cur->stack_id, sizeof(cur->stack_id),
+					     BPF_NOEXIST);
+		}
+	}
+	cont_add(now, &cur->spilled);
+}
+
 int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 			 void *ctx)
 {
-	struct bpf_map *map;
-	struct cont_seen *cur = NULL, *prev;
-	struct lg_contention_key key, *prevk = NULL;
-	struct lg_contention_stats *vals = NULL;
-	size_t n = 0, cap = 0, kept = 0, in_map = 0, m = 0;
-	size_t evict_above;
+	struct cont_seen *next = NULL;
+	struct cont_read *rd = NULL;
+	size_t nrd = 0, n = 0, cap, i, j;
 	bool reread = false;
 	int err = 0;
 
 	if (!p->contention)
 		return 0;
-	map = p->contention->maps.contention;
-	evict_above = bpf_map__max_entries(map) / 2;
-	vals = calloc((size_t)p->ncpus, sizeof(*vals));
-	if (!vals)
+	if (!p->cont_cpu) {
+		p->cont_cpu = calloc((size_t)p->ncpus, sizeof(*p->cont_cpu));
+		p->cont_seen_head = calloc((size_t)p->ncpus,
+					   sizeof(*p->cont_seen_head));
+		if (!p->cont_cpu || !p->cont_seen_head)
+			return -ENOMEM;
+	}
+	rd = calloc((size_t)p->ncpus * (LG_CONT_NSPILL + LG_CONT_NSLOTS),
+		    sizeof(*rd));
+	if (!rd)
 		return -ENOMEM;
-	/* The map first, then the slots: see struct lg_cont_cpu. */
-	while (!bpf_map__get_next_key(map, prevk, &key, sizeof(key))) {
-		err = cont_reserve(&cur, &cap, n + 1);
-		if (err)
-			goto cleanup;
-		memset(&cur[n], 0, sizeof(cur[n]));
-		cur[n].key = key;
-		prevk = &cur[n++].key;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (bpf_map__lookup_elem(map, &cur[i].key, sizeof(cur[i].key),
-					 vals, sizeof(*vals) * (size_t)p->ncpus, 0))
-			continue; /* deleted since: never by the programs */
-		cur[m] = cur[i];
-		cont_add(&cur[m++].sum, vals, p->ncpus);
-	}
-	n = in_map = m;
-	err = read_slots(p, &cur, &n, &cap);
+	err = read_cpus(p, rd, &nrd);
 	if (err)
 		goto cleanup;
-	if (n)
-		qsort(cur, n, sizeof(*cur), cont_cmp);
-	/* One entry per key: the map's figures and every CPU's slot. */
-	m = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (m && !cont_cmp(&cur[i], &cur[m - 1])) {
-			cont_add(&cur[m - 1].sum, &cur[i].sum, 1);
-			cur[m - 1].in_slot |= cur[i].in_slot;
-		} else {
-			cur[m++] = cur[i];
-		}
+	qsort(rd, nrd, sizeof(*rd), read_cmp);
+	cap = p->cont_n + nrd;
+	next = calloc(cap ? cap : 1, sizeof(*next));
+	if (!next) {
+		err = -ENOMEM;
+		goto cleanup;
 	}
-	n = m;
-	for (size_t i = 0; i < n && !err; i++) {
-		bool evict;
+	/* Merge the keys known (p->cont, sorted) with the keys read. */
+	for (i = 0, j = 0; i < p->cont_n || j < nrd;) {
+		struct lg_contention_stats now;
+		struct cont_seen *cur = &next[n];
+		size_t k = j;
+		int cmp;
 
-		prev = p->cont_n ? bsearch(&cur[i], p->cont, p->cont_n,
-					   sizeof(*cur), cont_cmp) : NULL;
-		err = cont_deliver(p, fn, ctx, &cur[i], prev, &reread);
-		if (err)
-			break;
+		if (i == p->cont_n)
+			cmp = 1;
+		else if (j == nrd)
+			cmp = -1;
+		else
+			cmp = memcmp(&p->cont[i].key, &rd[j].key,
+				     offsetof(struct lg_contention_key, stack_id));
+		if (cmp <= 0) {
+			*cur = p->cont[i++];
+		} else {
+			memset(cur, 0, sizeof(*cur));
+			cur->key = rd[j].key;
+			cur->key.stack_id = -1;
+			cur->stack_id = -1;
+		}
+		if (cmp >= 0)
+			while (k < nrd && !read_cmp(&rd[k], &rd[j]))
+				k++;
+		cont_take(p, cur, rd + j, k - j, &now);
+		j = k;
+		/* after a failure, keys are still taken: delivered next time */
+		if (!err)
+			err = cont_deliver(p, fn, ctx, cur, &now, &reread);
 		/*
-		 * Keys stay in the map, so a class costs the programs one
-		 * insertion (and one stack walk) per run, not one per flush.
-		 * Only when the map is half full are keys idle for a while,
-		 * and in no slot, taken out: unrecognised locks in dynamic
-		 * memory make new keys without end.  The delete returns the
-		 * last figures, and a slot taken by the key since starts
-		 * afresh: the next read counts it from zero.
+		 * A key in no slot whose figures were all delivered and that
+		 * has had no wait for a while is forgotten (unrecognised
+		 * locks in dynamic memory make new keys without end); if it
+		 * comes back, its figures start from zero again.
 		 */
-		evict = !cur[i].in_slot && in_map > evict_above &&
-			cur[i].idle >= LG_CONT_IDLE_FLUSHES;
-		if (evict && !bpf_map__lookup_and_delete_elem(map, &cur[i].key,
-							      sizeof(cur[i].key), vals,
-							      sizeof(*vals) *
-							      (size_t)p->ncpus, 0)) {
-			struct cont_seen last = cur[i];
-
-			memset(&last.sum, 0, sizeof(last.sum));
-			cont_add(&last.sum, vals, p->ncpus);
-			err = cont_deliver(p, fn, ctx, &last, &cur[i], &reread);
-		} else {
-			evict = false;
-		}
-		if (!evict)
-			cur[kept++] = cur[i];
+		if (!err && !cur->in_slot && cur->idle >= LG_CONT_IDLE_FLUSHES &&
+		    cur->sum.count == cur->spilled.count &&
+		    cur->sum.total_ns == cur->spilled.total_ns)
+			continue;
+		n++;
 	}
-	if (err)
-		goto cleanup;
-	/* What was read this time is what the next flush subtracts. */
+	/* What was taken from the rings is only here now: keep it. */
 	free(p->cont);
-	p->cont = cur;
-	p->cont_n = kept;
-	cur = NULL;
+	p->cont = next;
+	p->cont_n = n;
+	next = NULL;
 cleanup:
-	free(cur);
-	free(vals);
+	free(next);
+	free(rd);
 	return err;
 }
 
@@ -986,4 +1034,5 @@ void lg_probes_contention_totals(const struct lg_probes *p,
 	t->timed_ns = p->cont_timed_ns;
 	t->delivered = p->cont_delivered;
 	t->delivered_ns = p->cont_delivered_ns;
+	t->spilled = p->cont_spilled;
 }

@@ -73,10 +73,10 @@ int lg_probes_drops(struct lg_probes *p, lg_probe_drop_fn fn, void *ctx);
 /*
  * Called with the contention of one lock since the last call: count and
  * total_ns are what was added since, max_ns the largest wait since the
- * lock's key appeared (the programs accumulate in per-CPU slots and flush
- * to a map that keeps its keys; user space keeps what it read to subtract
- * it; a key idle for ten calls is taken out of the map once it is half
- * full, and its last figures delivered).  @where is the function that
+ * lock's key appeared (the programs accumulate in per-CPU slots and spill
+ * a slot's figures to a per-CPU ring when another key takes it; this
+ * module keeps each key's totals and delivers what grew; a key in no slot
+ * and idle for ten calls is forgotten once delivered).  @where is the function that
  * waited for an unrecognised lock, the lock's name for a slab one
  * ("&mm_struct->page_table_lock", "&kmalloc-512+0x20@hugetlb_fault"), or
  * NULL.
@@ -92,12 +92,13 @@ int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
  * What the contention programs timed (every wait they matched with its
  * begin, as the last lg_probes_contention() read it) against what it
  * delivered in all.  After lg_probes_detach() and a last read, delivered
- * plus the waits counted as contention_map_full drops equals timed; before,
- * delivered may trail by what is still in flight.
+ * plus the waits counted as contention_map_full drops (a spill ring full)
+ * equals timed; before, delivered may trail by what is still in flight.
  */
 struct lg_probe_contention_totals {
 	__u64 timed, timed_ns;
 	__u64 delivered, delivered_ns;
+	__u64 spilled; /* slots handed to another key: spill entries read */
 };
 
 void lg_probes_contention_totals(const struct lg_probes *p,

@@ -21,9 +21,9 @@
  * caches' names come from the iter/kmem_cache program).  Every other lock
  * is LG_CLASS_ADDR with its address as the key, which user space names
  * from kallsyms or from a representative stack in the "stacks" stack map
- * (walked when a class takes a slot and "contention_stack", which user
- * space fills, has none for it yet; also for slab classes, whose kmalloc
- * caches are named by their waiter).
+ * (walked when a class takes a slot and "class_stacks" has none for it;
+ * also for slab classes, whose kmalloc caches are named by their waiter,
+ * but not those of "typed_caches", named by struct and field).
  *
  * Figures: per CPU, in direct-mapped slots of "cont_cpu" (struct
  * lg_cont_cpu in lockgraph.h): a wait adds to its class's slot, found by a
@@ -70,7 +70,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define LG_CONTENTION_ENTRIES	16384	/* classes with a stack */
+#define LG_CLASS_STACKS		1024	/* a power of 2 */
 #define LG_STACK_ENTRIES	16384
 /* a spinning wait this old lost its end: no spinlock is held so long */
 #define LG_SPIN_STALE_NS	1000000000ULL
@@ -118,18 +118,37 @@ struct {
 } stacks SEC(".maps");
 
 /*
- * The classes that have a representative stack: class -> stack id in
- * "stacks".  Filled by user space from the stack ids the programs put in
- * the slots' keys, looked up (never updated) by the programs, so a class
- * is walked once, not each time it takes a slot.  LRU: unrecognised locks
- * in dynamic memory are new classes without end.
+ * The classes that have a representative stack, for every CPU: direct-
+ * mapped by a hash of the class, written by the programs (plain stores: no
+ * lock), so a class is walked once, not on each CPU nor each time it takes
+ * a slot.  A class whose entry another took is walked again.  Two CPUs
+ * writing one entry at once can leave a class with the other's stack: a
+ * wrong waiter's name, never wrong figures.
+ */
+struct lg_class_stack {
+	struct lg_class_ref class;
+	__s32 id;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LG_CLASS_STACKS);
+	__type(key, __u32);
+	__type(value, struct lg_class_stack);
+} class_stacks SEC(".maps");
+
+/*
+ * The slab caches whose locks user space names from their struct (no
+ * waiter needed, so no stack walk): key the address of the cache's name,
+ * as in LG_SLAB_KEY().  Filled by user space, only looked up here.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LG_CONTENTION_ENTRIES);
-	__type(key, struct lg_class_ref);
-	__type(value, __s32);
-} contention_stack SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} typed_caches SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -378,7 +397,9 @@ static __always_inline int lg_classify(struct lg_class_ref *c, __u64 lock,
 mmap_lock:
 	c->kind = LG_CLASS_MMAP_LOCK;
 	c->key = 0;
-	return LG_CONT_SLOT_MMAP_LOCK;
+	/* readers and writers are two keys: a slot each, or they thrash */
+	return flags & LG_LCB_F_WRITE ? LG_CONT_SLOT_MMAP_LOCK_W :
+					LG_CONT_SLOT_MMAP_LOCK;
 not_mmap_lock:
 	if ((flags & LG_LCB_F_MUTEX) && lg_is_fault_mutex(lock)) {
 		c->kind = LG_CLASS_HUGETLB_FAULT_MUTEX;
@@ -460,6 +481,60 @@ static __always_inline void lg_spill(struct lg_cont_cpu *cpu,
 }
 
 /*
+ * Does @c need a representative stack to be named?  Unrecognised locks
+ * (static ones are named from kallsyms, but the stack costs once), and
+ * slab locks but those of caches user space names by struct and field.
+ */
+static __always_inline bool lg_needs_stack(const struct lg_class_ref *c)
+{
+	__u64 cache;
+
+	if (c->kind == LG_CLASS_ADDR)
+		return true;
+	if (c->kind != LG_CLASS_SLAB)
+		return false;
+	cache = LG_SLAB_CACHE(c->key);
+	return !bpf_map_lookup_elem(&typed_caches, &cache);
+}
+
+/*
+ * The representative stack of @c: from class_stacks, else walked now (the
+ * waiter is the current task) and kept there.  -1 when the walk failed.
+ */
+static __always_inline __s32 lg_class_stack(void *ctx,
+					    const struct lg_class_ref *c)
+{
+	const __u64 *w = (const __u64 *)c;
+	struct lg_class_stack *e;
+	__u32 i;
+	__s32 id;
+
+	i = (__u32)(((w[0] ^ w[1]) * 0x9e3779b97f4a7c15ULL) >> 32) &
+	    (LG_CLASS_STACKS - 1);
+	e = bpf_map_lookup_elem(&class_stacks, &i);
+	if (e && e->class.key == c->key &&
+	    *(const __u64 *)&e->class.kind == w[1])
+		return e->id;
+	id = bpf_get_stackid(ctx, &stacks, 0);
+	if (id < 0) {
+		lg_drop(LG_DROP_STACK);
+		return id;
+	}
+	if (e) {
+		e->class.key = 0;	/* no class while it changes */
+		barrier();
+		e->id = id;
+		e->class.kind = c->kind;
+		e->class.subclass = c->subclass;
+		e->class.mode = c->mode;
+		e->class.trylock = c->trylock;
+		barrier();
+		e->class.key = c->key;
+	}
+	return id;
+}
+
+/*
  * The cold path: give @slot to @key.  The key it held is spilled first,
  * with @gen already ahead of @gen_done so user space skips the slot until
  * the new key's figures are in (see struct lg_cont_cpu).
@@ -476,19 +551,8 @@ static __always_inline void lg_take_slot(void *ctx, struct lg_cont_cpu *cpu,
 	barrier();
 	if (slot->st.count)
 		lg_spill(cpu, slot);
-	/*
-	 * A class named by where it was waited for needs its representative
-	 * stack: unrecognised locks, and slab locks (a kmalloc cache's are
-	 * named by their waiter).  Walked when the class takes a slot and
-	 * user space has none for it yet.
-	 */
-	if ((key->class.kind == LG_CLASS_ADDR ||
-	     key->class.kind == LG_CLASS_SLAB) &&
-	    !bpf_map_lookup_elem(&contention_stack, &key->class)) {
-		id = bpf_get_stackid(ctx, &stacks, 0);
-		if (id < 0)
-			lg_drop(LG_DROP_STACK);
-	}
+	if (lg_needs_stack(&key->class))
+		id = lg_class_stack(ctx, &key->class);
 	slot->key = *key;
 	slot->key.stack_id = id;
 	slot->st.count = 1;

@@ -183,10 +183,12 @@ struct lg_contention_stats {
 #define LG_CONT_DEPTH	4	/* nested waits tracked per CPU or task */
 #define LG_CONT_NSLOTS	256	/* slots per CPU, a power of 2 */
 #define LG_CONT_NSPILL	128	/* spill ring entries per CPU, a power of 2 */
-#define LG_CONT_SLOT_MMAP_LOCK	0 /* the recognised classes' fixed slots */
-#define LG_CONT_SLOT_PTLOCK	1
-#define LG_CONT_SLOT_FAULT_MUTEX 2
-#define LG_CONT_SLOT_FIRST_HASHED 3
+/* the recognised classes' fixed slots (mmap_lock: read, write) */
+#define LG_CONT_SLOT_MMAP_LOCK	0
+#define LG_CONT_SLOT_MMAP_LOCK_W 1
+#define LG_CONT_SLOT_PTLOCK	2
+#define LG_CONT_SLOT_FAULT_MUTEX 3
+#define LG_CONT_SLOT_FIRST_HASHED 4
 
 struct lg_cont_wait {
 	__u64 lock;

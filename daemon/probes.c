@@ -60,7 +60,9 @@ struct slab_cache {
 	__u64 addr; /* of its name: the programs' key for the cache */
 	unsigned int object_size;
 	bool merged; /* other caches' objects are in it too (sysfs aliases) */
+	__s32 type_id;	 /* the objects' struct in BTF, or -1 */
 	char name[64];
+	char type[80];	 /* its name */
 };
 
 /* Reads without a wait after which a key in no slot is forgotten. */
@@ -86,6 +88,10 @@ struct lg_probes {
 	size_t nslabs;
 	struct btf *btf; /* vmlinux, for the fields of slab objects */
 };
+
+struct slab_cache;
+static int read_slabs(struct lg_probes *p);
+static void slab_struct(const struct btf *btf, struct slab_cache *sc);
 
 static char libbpf_last[200]; /* libbpf's first warning since reset */
 
@@ -368,8 +374,10 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 	}
 	p->contention = p->src[LG_SRC_CONTENTION].skel;
 	/* slab locks are named by their object's fields: none without BTF */
-	if (p->contention)
+	if (p->contention) {
 		p->btf = btf__load_vmlinux_btf();
+		read_slabs(p); /* -ENOTSUP before 6.13: slab locks unnamed */
+	}
 	*out = p;
 	return 0;
 }
@@ -576,6 +584,7 @@ static int read_slabs(struct lg_probes *p)
 	struct slab_cache *slabs = NULL;
 	size_t n = 0, cap = 0, len = 0, bufcap = 0;
 	char *buf = NULL, *line, *save = NULL;
+	__u8 one = 1;
 	ssize_t got;
 	int fd, err = 0;
 
@@ -619,6 +628,12 @@ static int read_slabs(struct lg_probes *p)
 			continue;
 		sc.addr = addr;
 		sc.merged = slab_aliases(sc.name) > 0;
+		slab_struct(p->btf, &sc);
+		/* its locks are named by field: the programs walk no stack */
+		if (sc.type_id >= 0)
+			bpf_map__update_elem(p->contention->maps.typed_caches,
+					     &sc.addr, sizeof(sc.addr), &one,
+					     sizeof(one), BPF_ANY);
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 256;
 			struct slab_cache *ns = realloc(slabs, ncap * sizeof(*ns));
@@ -707,70 +722,68 @@ static void btf_field_path(const struct btf *btf, __u32 type_id, __u32 off,
 }
 
 /*
- * The name of a lock at @off in an object of @sc: "&mm_struct->
- * page_table_lock" when the kernel's BTF has the object's struct (named
- * like the cache: mm_struct, ext4_inode_cache -> ext4_inode_info,
- * sighand_cache -> sighand_struct) and no other cache was merged into it;
- * else the cache, the offset when the objects are all of one kind, and
- * the waiter @where: "&ext4_groupinfo_4k+0x8@ext4_mb_load_buddy",
- * "&kmalloc-512@hugetlb_fault", "&pool_workqueue(merged)@__queue_work".
+ * The struct of @sc's objects in the kernel's BTF, named like the cache
+ * (mm_struct, ext4_inode_cache -> ext4_inode_info, sighand_cache ->
+ * sighand_struct, proc_inode_cache -> proc_inode) and no larger than its
+ * objects, into @sc->type_id and @sc->type; none for kmalloc caches and
+ * caches other caches were merged into (their objects are of any kind).
  */
-static void slab_lock_name(const struct lg_probes *p,
-			   const struct slab_cache *sc, unsigned int off,
-			   const char *where, char *out, size_t size)
+static void slab_struct(const struct btf *btf, struct slab_cache *sc)
 {
-	char base[64], cand[3][80];
+	char base[64], cand[4][80];
 	size_t blen = strlen(sc->name);
 
+	sc->type_id = -1;
+	if (!btf || sc->merged || !strncmp(sc->name, "kmalloc-", 8))
+		return;
 	if (blen > 6 && !strcmp(sc->name + blen - 6, "_cache"))
 		blen -= 6;
 	snprintf(base, sizeof(base), "%.*s", (int)blen, sc->name);
 	snprintf(cand[0], sizeof(cand[0]), "%s", sc->name);
 	snprintf(cand[1], sizeof(cand[1]), "%s_info", base);
 	snprintf(cand[2], sizeof(cand[2]), "%s_struct", base);
-	bool generic = sc->merged || !strncmp(sc->name, "kmalloc-", 8);
-
-	for (size_t i = 0; p->btf && !generic &&
-			   i < 3 + (blen < strlen(sc->name)); i++) {
-		const char *c = i < 3 ? cand[i] : base;
-		__s32 id = btf__find_by_name_kind(p->btf, c, BTF_KIND_STRUCT);
+	snprintf(cand[3], sizeof(cand[3]), "%s", base);
+	for (size_t i = 0; i < 4; i++) {
+		__s32 id = btf__find_by_name_kind(btf, cand[i], BTF_KIND_STRUCT);
 		const struct btf_type *t;
 
-		if (id < 0)
+		t = id < 0 ? NULL : btf__type_by_id(btf, (__u32)id);
+		if (!t || t->size > sc->object_size)
 			continue;
-		t = btf__type_by_id(p->btf, (__u32)id);
-		if (!t || t->size > sc->object_size || off >= t->size)
-			continue;
-		snprintf(out, size, "&%s", c);
-		btf_field_path(p->btf, (__u32)id, off, out, size, 0);
+		sc->type_id = id;
+		snprintf(sc->type, sizeof(sc->type), "%s", cand[i]);
+		return;
+	}
+}
+
+/*
+ * The name of a lock at @off in an object of @sc: "&mm_struct->
+ * page_table_lock" when the objects' struct is known (slab_struct()); else
+ * the cache, the offset when the objects are all of one kind, and the
+ * waiter @where: "&ext4_groupinfo_4k+0x8@ext4_mb_load_buddy",
+ * "&kmalloc-512@hugetlb_fault", "&pool_workqueue(merged)@__queue_work".
+ */
+static void slab_lock_name(const struct lg_probes *p,
+			   const struct slab_cache *sc, unsigned int off,
+			   const char *where, char *out, size_t size)
+{
+	bool generic = sc->merged || !strncmp(sc->name, "kmalloc-", 8);
+
+	if (sc->type_id >= 0) {
+		snprintf(out, size, "&%s", sc->type);
+		btf_field_path(p->btf, (__u32)sc->type_id, off, out, size, 0);
 		if (strchr(out, '>'))
 			return;
 	}
 	if (generic)
-		snprintf(out, size, "&%s%s@%s", sc->name,
+		snprintf(out, size, "&%s%s%s%s", sc->name,
 			 sc->merged && strncmp(sc->name, "kmalloc-", 8) ?
-			 "(merged)" : "", where && where[0] ? where : "?");
+			 "(merged)" : "", where && where[0] ? "@" : "",
+			 where && where[0] ? where : "");
 	else if (where && where[0])
 		snprintf(out, size, "&%s+0x%x@%s", sc->name, off, where);
 	else
 		snprintf(out, size, "&%s+0x%x", sc->name, off);
-}
-
-/*
- * The representative stack of @cur's class: the one a slot or spill entry
- * brought, else the one user space recorded for the class earlier.
- */
-static __s32 class_stack(struct lg_probes *p, const struct cont_seen *cur)
-{
-	__s32 id = -1;
-
-	if (cur->stack_id >= 0)
-		return cur->stack_id;
-	if (bpf_map__lookup_elem(p->contention->maps.contention_stack,
-				 &cur->key.class, sizeof(cur->key.class), &id,
-				 sizeof(id), 0))
-		return -1;
-	return id;
 }
 
 /*
@@ -794,7 +807,7 @@ static void slab_where(struct lg_probes *p, struct cont_seen *cur,
 	cur->where[0] = '\0';
 	if (!sc)
 		return; /* unnamed: counted by the caller */
-	contention_where(p, class_stack(p, cur), waiter, sizeof(waiter));
+	contention_where(p, cur->stack_id, waiter, sizeof(waiter));
 	slab_lock_name(p, sc, (unsigned int)LG_SLAB_OFF(cur->key.class.key),
 		       waiter, cur->where, sizeof(cur->where));
 }
@@ -838,7 +851,7 @@ static int cont_deliver(struct lg_probes *p, lg_probe_contention_fn fn,
 	if (!delta.count && !delta.total_ns)
 		return 0;
 	if (!cur->named && cur->key.class.kind == LG_CLASS_ADDR) {
-		contention_where(p, class_stack(p, cur), cur->where,
+		contention_where(p, cur->stack_id, cur->where,
 				 sizeof(cur->where));
 		cur->named = true;
 	} else if (!cur->named && cur->key.class.kind == LG_CLASS_SLAB) {
@@ -915,10 +928,9 @@ static int read_cpus(struct lg_probes *p, struct cont_read *out, size_t *n)
 /*
  * What was read for one key (@r[0..nr-1]) into @cur: spill entries add to
  * its spilled figures for good, slots only to this read's @now.  A stack
- * id an entry brings is kept, and recorded for the programs, which then
- * walk that class no more.
+ * id an entry brings is kept.
  */
-static void cont_take(struct lg_probes *p, struct cont_seen *cur,
+static void cont_take(struct cont_seen *cur,
 		      const struct cont_read *r, size_t nr,
 		      struct lg_contention_stats *now)
 {
@@ -931,13 +943,8 @@ static void cont_take(struct lg_probes *p, struct cont_seen *cur,
 		} else {
 			cont_add(&cur->spilled, &r[i].st);
 		}
-		if (cur->stack_id < 0 && r[i].key.stack_id >= 0) {
+		if (cur->stack_id < 0 && r[i].key.stack_id >= 0)
 			cur->stack_id = r[i].key.stack_id;
-			bpf_map__update_elem(p->contention->maps.contention_stack,
-					     &cur->key.class, sizeof(cur->key.class),
-					     &cur->stack_id, sizeof(cur->stack_id),
-					     BPF_NOEXIST);
-		}
 	}
 	cont_add(now, &cur->spilled);
 }
@@ -999,7 +1006,7 @@ int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 		if (cmp >= 0)
 			while (k < nrd && !read_cmp(&rd[k], &rd[j]))
 				k++;
-		cont_take(p, cur, rd + j, k - j, &now);
+		cont_take(cur, rd + j, k - j, &now);
 		j = k;
 		/* after a failure, keys are still taken: delivered next time */
 		if (!err)

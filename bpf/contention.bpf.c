@@ -581,9 +581,8 @@ static __always_inline void lg_account(void *ctx, struct lg_cont_cpu *cpu,
 	i = lg_slot_of(&key, fixed);
 	cpu->timed++;
 	cpu->timed_ns += wait;
-	if (i >= LG_CONT_NSLOTS)
-		return;
-	slot = &cpu->slot[i];
+	barrier_var(i);	/* mask here: the 6.1 verifier loses the bounds */
+	slot = &cpu->slot[i & (LG_CONT_NSLOTS - 1)];
 	if (lg_key_eq(&slot->key, &key) && slot->gen == slot->gen_done &&
 	    slot->st.count) {
 		lg_add(&slot->st, 1, wait, wait);

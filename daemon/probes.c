@@ -93,7 +93,56 @@ struct slab_cache;
 static int read_slabs(struct lg_probes *p);
 static void slab_struct(const struct btf *btf, struct slab_cache *sc);
 
-static char libbpf_last[200]; /* libbpf's first warning since reset */
+static char libbpf_last[200];
+static char libbpf_verifier[200]; /* why the verifier refused a program */ /* libbpf's first warning since reset */
+
+/*
+ * The verifier's own words from a load log libbpf prints: the last line
+ * before its statistics ("processed N insns", ...), into libbpf_verifier.
+ */
+static void keep_verifier_error(const char *fmt, va_list ap)
+{
+	static const char *const stats[] = {
+		"processed ", "verification time", "stack depth", "-- END",
+	};
+	char *log = NULL, *end, *at;
+	va_list copy;
+	int n;
+
+	va_copy(copy, ap);
+	n = vasprintf(&log, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return;
+	end = strstr(log, "-- END PROG LOAD LOG --");
+	while (end && end > log) {
+		size_t k, len;
+
+		*end = '\0';
+		at = strrchr(log, '\n');
+		at = at ? at + 1 : log;
+		len = strlen(at);
+		for (k = 0; len && k < sizeof(stats) / sizeof(stats[0]); k++)
+			if (!strncmp(at, stats[k], strlen(stats[k])))
+				break;
+		if (len && k == sizeof(stats) / sizeof(stats[0])) {
+			/* and the instruction it refused, the line before */
+			char *insn = at > log + 1 ? at - 2 : NULL;
+
+			while (insn && insn > log && insn[-1] != '\n')
+				insn--;
+			if (insn && at - insn > 1)
+				snprintf(libbpf_verifier, sizeof(libbpf_verifier),
+					 "%s (%.*s)", at, (int)(at - insn - 1), insn);
+			else
+				snprintf(libbpf_verifier, sizeof(libbpf_verifier),
+					 "%s", at);
+			break;
+		}
+		end = at > log ? at - 1 : NULL;
+	}
+	free(log);
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
@@ -103,6 +152,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 
 	if (level == LIBBPF_DEBUG)
 		return 0;
+	if (strstr(fmt, "BEGIN PROG LOAD LOG"))
+		keep_verifier_error(fmt, ap);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	len = strlen(line);
 	while (len && line[len - 1] == '\n')
@@ -123,11 +174,13 @@ static void set_reason(struct lg_probe_status *st, const char *what, int err)
 	const char *hint = strstr(libbpf_last, "failed to iterate BTF objects: -1") ?
 		": libbpf needs CAP_SYS_ADMIN to list module BTF" : "";
 
-	snprintf(st->reason, sizeof(st->reason), "%s: %s%s%s%s%s", what,
+	snprintf(st->reason, sizeof(st->reason), "%s: %s%s%s%s%s%s%s", what,
 		 strerror(-err), libbpf_last[0] ? " (" : "",
 		 libbpf_last[0] ? libbpf_last : "", hint,
+		 libbpf_verifier[0] ? "; verifier: " : "", libbpf_verifier,
 		 libbpf_last[0] ? ")" : "");
 	libbpf_last[0] = '\0';
+	libbpf_verifier[0] = '\0';
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -351,6 +404,7 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 			continue;
 		}
 		libbpf_last[0] = '\0';
+		libbpf_verifier[0] = '\0';
 		err = open_source[s](p, &p->src[s], &status[s]);
 		eperm |= err == -EPERM || err == -EACCES;
 		nloaded += !err;

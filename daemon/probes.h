@@ -17,7 +17,7 @@
 
 struct lg_probe_status {
 	bool loaded;
-	char reason[200]; /* why not, when !loaded */
+	char reason[320]; /* why not, when !loaded */
 };
 
 struct lg_probes;

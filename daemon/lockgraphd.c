@@ -595,15 +595,16 @@ static int run_live(const struct opts *o)
 	}
 	notify(&sd, "STOPPING=1");
 	if (!r.fatal) {
-		/* Events and waits that arrived while stopping: all of them. */
-		lg_probes_detach(p);
+		/* Events that arrived while stopping; every wait, final. */
+		lg_probes_detach_contention(p);
 		lg_probes_poll(p, 0);
 		if (!flush(&r, p, boot))
 			ret = EXIT_SUCCESS;
 	}
-	log_summary(&r, now_s() - t0);
+	/* before the summary, which stays the last line (lockgraph-boot) */
 	if (status[LG_SRC_CONTENTION].loaded)
 		log_contention(&r, p);
+	log_summary(&r, now_s() - t0);
 cleanup:
 	if (r.record && fclose(r.record)) {
 		fprintf(stderr, "<3>lockgraphd: %s: %s\n", o->record,

@@ -436,11 +436,12 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 	return 0;
 }
 
-void lg_probes_detach(struct lg_probes *p)
+void lg_probes_detach_contention(struct lg_probes *p)
 {
-	for (unsigned int s = 0; s < LG_SRC_COUNT; s++)
-		if (p->src[s].skel)
-			p->src[s].detach(p->src[s].skel);
+	struct source *src = &p->src[LG_SRC_CONTENTION];
+
+	if (src->skel)
+		src->detach(src->skel);
 }
 
 void lg_probes_close(struct lg_probes *p)

@@ -44,11 +44,12 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 		   struct lg_probes **out);
 
 /*
- * Detach every program (maps stay readable): what the programs counted is
- * final, so a last lg_probes_contention() and lg_probes_drops() read it
- * all.  Called when stopping.
+ * Detach the contention source's programs (its maps stay readable): what
+ * they counted is final, so a last lg_probes_contention() reads it all.
+ * Called when stopping.  Only that source: the others would see the
+ * detaching of their own programs (fentry trampolines) as lock orders.
  */
-void lg_probes_detach(struct lg_probes *p);
+void lg_probes_detach_contention(struct lg_probes *p);
 
 void lg_probes_close(struct lg_probes *p);
 

@@ -10,18 +10,31 @@
  * An uncontended acquisition emits nothing and costs nothing here.
  *
  * Classes: &mm->mmap_lock is recognised (the current task's mm, or any mm
- * whose owner task points back to it, for khugepaged and /proc readers);
- * every other lock is LG_CLASS_ADDR with its address as the key, which user
- * space names from kallsyms or from the representative stack kept in
- * "contention_stack" (class -> id in the "stacks" stack map; the first
- * contention of each class records it).
+ * whose owner task points back to it, for khugepaged and /proc readers),
+ * and so are the hugetlb fault mutexes (where kallsyms has their table).
+ * Locks in dynamic memory, which would be a new class per address without
+ * end, are classed without a stack walk: a split page-table lock (a plain
+ * spinlock inside a struct ptdesc of the page-table type) is
+ * LG_CLASS_PTLOCK; a lock in a slab object is LG_CLASS_SLAB, keyed by its
+ * cache (bpf_get_kmem_cache(), 6.13 and later) and its offset in the
+ * object, which user space turns into the struct's field from BTF (the
+ * caches' names come from the iter/kmem_cache program).  Every other lock
+ * is LG_CLASS_ADDR with its address as the key, which user space names
+ * from kallsyms or from a representative stack in the "stacks" stack map
+ * (walked when a class takes a slot and "class_stacks" has none for it;
+ * also for slab classes, whose kmalloc caches are named by their waiter,
+ * but not those of "typed_caches", named by struct and field).
  *
- * Figures: the per-CPU hash "contention", key struct lg_contention_key
- * (stack_id always -1), value struct lg_contention_stats in nanoseconds,
- * cumulative: user space sums count and total_ns over the CPUs, takes the
- * largest max_ns and subtracts what it read last time.  It does not drain
- * the map, so a class pays one insertion here per run, not one per flush
- * (a key idle for ten flushes is taken out once the map is half full).  A wait is timed from its first contention_begin to its
+ * Figures: per CPU, in direct-mapped slots of "cont_cpu" (struct
+ * lg_cont_cpu in lockgraph.h): a wait adds to its class's slot, found by a
+ * hash of the key (the recognised classes have fixed slots), with no map
+ * lookup or update.  Only when another key takes the slot are the old
+ * key's figures, struct lg_contention_stats in nanoseconds, moved to the
+ * CPU's spill ring, which user space reads and acknowledges in
+ * "cont_consumed"; it keeps each key's totals, adds what the slots hold,
+ * and delivers what grew.  Each CPU also counts every wait it accounted
+ * (timed, timed_ns): what user space reads must add up to that.  A wait is
+ * timed from its first contention_begin to its
  * contention_end: a mutex reports begin twice (optimistic spinning, then
  * sleeping), and the second one is part of the same wait.  The key's
  * flags are the first begin's, except that LCB_F_SPIN is dropped from a
@@ -34,10 +47,20 @@
  * per-task stack, LG_CONT_SLOTS deep each; ends are matched by lock
  * address, so a lost begin or end cannot pair the wrong waits.
  *
- * Costs: only on contended acquisitions, which already wait: a few map
- * operations per wait, and a stack walk when a class first shows up.  At
- * the few hundred waits a second of a busy machine every map touched is a
- * cache miss: README's capture figures say what that costs.
+ * Costs: only on contended acquisitions, which already wait: per wait, the
+ * per-CPU element (inlined lookup), the task's storage for a sleeping
+ * wait, the classification's reads and one slot; map updates and stack
+ * walks only when a key takes a slot (the cold path).  At the few hundred
+ * waits a second of a busy machine every line touched is a cache miss:
+ * README's capture figures say what that costs.
+ *
+ * Recursion: no map update at all in contention_end, so no map's lock.
+ * What can still take a lock there is the stack walk of a class's first
+ * slot (the stack map's free list); a contention_end fired inside it is
+ * skipped by the kernel (counted as the program's recursion misses, which
+ * lockgraphd stores as drops) and its wait, left on the CPU's stack, is
+ * dropped as unbalanced later.  contention_begin creates a task's storage
+ * at its first sleeping wait, as before.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -45,50 +68,48 @@
 #include <bpf/bpf_core_read.h>
 #include "lockgraph.h"
 #include "lg_source.bpf.h"
+#include "lg_fault_mutex.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define LG_CONT_SLOTS		4
-#define LG_CONTENTION_ENTRIES	16384
+#define LG_CLASS_STACKS		1024	/* a power of 2 */
 #define LG_STACK_ENTRIES	16384
 /* a spinning wait this old lost its end: no spinlock is held so long */
 #define LG_SPIN_STALE_NS	1000000000ULL
 
-struct lg_wait {
-	__u64 lock;
-	__u64 start_ns;
-	__u32 flags;		/* LG_LCB_F_* of the first begin */
-	__u32 pad;
-};
-
-struct lg_waits {
-	__u32 depth;		/* w[] in use, <= LG_CONT_SLOTS */
-	__u32 overflow;		/* begins past LG_CONT_SLOTS, untracked */
-	struct lg_wait w[LG_CONT_SLOTS];
-};
+/* lg_cont_waits.depth is at most LG_CONT_DEPTH */
+#define LG_CONT_SLOTS	LG_CONT_DEPTH
 
 /* Sleeping waits: per task, created at a begin. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct lg_waits);
+	__type(value, struct lg_cont_waits);
 } task_waits SEC(".maps");
 
-/* Spinning waits: per CPU (the waiter cannot sleep or migrate). */
+/*
+ * Per CPU: the spinning waits (the waiter cannot sleep or migrate), the
+ * totals and the slots (struct lg_cont_cpu in lockgraph.h).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct lg_waits);
-} cpu_waits SEC(".maps");
+	__type(value, struct lg_cont_cpu);
+} cont_cpu SEC(".maps");
 
+/*
+ * How far user space has read each CPU's spill ring (lg_cont_cpu's
+ * spill_head as it last saw it); written by user space only.  lockgraphd
+ * sets max_entries to the number of possible CPUs.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, LG_CONTENTION_ENTRIES);
-	__type(key, struct lg_contention_key);
-	__type(value, struct lg_contention_stats);
-} contention SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cont_consumed SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -98,17 +119,40 @@ struct {
 } stacks SEC(".maps");
 
 /*
- * One representative stack per class: class -> stack id in "stacks".  LRU:
- * unrecognised locks in dynamic memory (page table locks, per-object
- * mutexes) are new classes without end, and an old class's stack is only
- * needed until user space has read that class's figures.
+ * The classes that have a representative stack, for every CPU: direct-
+ * mapped by a hash of the class, written by the programs (plain stores: no
+ * lock), so a class is walked once, not on each CPU nor each time it takes
+ * a slot.  A class whose entry another took is walked again.  Two CPUs
+ * writing one entry at once can leave a class with the other's stack: a
+ * wrong waiter's name, never wrong figures.
+ */
+struct lg_class_stack {
+	struct lg_class_ref class;
+	__s32 id;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LG_CLASS_STACKS);
+	__type(key, __u32);
+	__type(value, struct lg_class_stack);
+} class_stacks SEC(".maps");
+
+/*
+ * The slab caches whose locks user space names from their struct (no
+ * waiter needed, so no stack walk): key the address of the cache's name,
+ * as in LG_SLAB_KEY().  Filled by user space, only looked up here.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LG_CONTENTION_ENTRIES);
-	__type(key, struct lg_class_ref);
-	__type(value, __s32);
-} contention_stack SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} typed_caches SEC(".maps");
+
+/* bpf_get_kmem_cache(): the slab cache of an address (6.13 and later) */
+extern struct kmem_cache *bpf_get_kmem_cache(__u64 addr) __ksym __weak;
 
 /* A wait the waiter spins through, on one CPU, unable to sleep. */
 static __always_inline bool lg_spinning(__u32 flags)
@@ -117,15 +161,16 @@ static __always_inline bool lg_spinning(__u32 flags)
 	       !(flags & (LG_LCB_F_MUTEX | LG_LCB_F_RT));
 }
 
-static __always_inline struct lg_waits *lg_cpu_waits(void)
+static __always_inline struct lg_cont_cpu *lg_cpu(void)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(&cpu_waits, &zero);
+	return bpf_map_lookup_elem(&cont_cpu, &zero);
 }
 
 /* The topmost wait for @lock, or -1. */
-static __always_inline int lg_find_wait(const struct lg_waits *ws, __u64 lock)
+static __always_inline int lg_find_wait(const struct lg_cont_waits *ws,
+					__u64 lock)
 {
 	__u32 i, depth = ws->depth;
 	int found = -1;
@@ -143,12 +188,15 @@ static __always_inline int lg_find_wait(const struct lg_waits *ws, __u64 lock)
 SEC("tp_btf/contention_begin")
 int BPF_PROG(cont_begin, void *lock, unsigned int flags)
 {
-	struct lg_waits *ws;
+	struct lg_cont_waits *ws = NULL;
+	struct lg_cont_cpu *cpu;
 	__u64 now;
 	__u32 depth;
 
 	if (lg_spinning(flags)) {
-		ws = lg_cpu_waits();
+		cpu = lg_cpu();
+		if (cpu)
+			ws = &cpu->waits;
 	} else {
 		ws = bpf_task_storage_get(&task_waits,
 					  bpf_get_current_task_btf(), 0,
@@ -193,13 +241,77 @@ int BPF_PROG(cont_begin, void *lock, unsigned int flags)
 }
 
 /*
+ * A split page-table lock: the spinlock inside a struct ptdesc (the
+ * struct page of a page table), which is then of the page-table type.  One
+ * probe read of the word after the lock, in the same 64-byte struct.
+ */
+static __always_inline bool lg_is_ptlock(__u64 lock)
+{
+	__u64 off_ptl, off_type;
+	__u32 type = 0;
+	int pgty;
+
+	if (!bpf_core_type_exists(struct ptdesc) ||
+	    !bpf_core_enum_value_exists(enum pagetype, PGTY_table))
+		return false;
+	off_ptl = bpf_core_field_offset(struct ptdesc, ptl);
+	off_type = bpf_core_field_offset(struct ptdesc, __page_type);
+	pgty = bpf_core_enum_value(enum pagetype, PGTY_table);
+	if (lock < off_ptl)
+		return false;
+	if (bpf_probe_read_kernel(&type, sizeof(type),
+				  (void *)(lock - off_ptl + off_type)))
+		return false;
+	return type >> 24 == (__u32)pgty;
+}
+
+/*
+ * A lock in a slab object: the cache and the lock's offset in the object
+ * (slabs are naturally aligned blocks of 2^order pages, objects @size
+ * apart after @red_left_pad).  The cache's fields are read directly (the
+ * kfunc's pointer is a BTF one): no helper call.
+ */
+static __always_inline bool lg_slab_class(struct lg_class_ref *c, __u64 lock)
+{
+	struct kmem_cache *s;
+	__u64 bytes, off, id;
+	__u32 size, pad;
+
+	if (!lg_ksym_exists(bpf_get_kmem_cache))
+		return false;
+	s = bpf_get_kmem_cache(lock);
+	if (!s)
+		return false;
+	size = s->size;
+	pad = s->red_left_pad;
+	bytes = 4096ULL << ((s->oo.x >> 16) & 15);
+	if (!size)
+		return false;
+	off = (lock & (bytes - 1)) % size;
+	off = off >= pad ? off - pad : off;
+	if (off > LG_SLAB_OFF_MAX)
+		off = LG_SLAB_OFF_MAX;
+	/*
+	 * The cache is known by the address of its name: a number, where the
+	 * verifier allows no arithmetic on @s itself.
+	 */
+	id = (__u64)s->name;
+	c->kind = LG_CLASS_SLAB;
+	c->key = LG_SLAB_KEY(id, off);
+	return true;
+}
+
+/*
  * The class of a contended lock.  &mm->mmap_lock is an rwsem, so only
  * rwsem waits (read or write, nothing else) are checked.  An mm other than
  * the current one is recognised when its owner task points back to it;
  * every read of it is a checked probe read, so a wrong guess is harmless.
+ * A plain spinlock may be a page-table lock; other locks in slab objects
+ * are classed by cache and offset; the rest by address.  Returns the
+ * fixed slot of a recognised class, or -1.
  */
-static __always_inline void lg_classify(struct lg_class_ref *c, __u64 lock,
-					__u32 flags)
+static __always_inline int lg_classify(struct lg_class_ref *c, __u64 lock,
+				       __u32 flags)
 {
 	const __u32 other = LG_LCB_F_SPIN | LG_LCB_F_MUTEX | LG_LCB_F_RT |
 			    LG_LCB_F_PERCPU;
@@ -209,84 +321,219 @@ static __always_inline void lg_classify(struct lg_class_ref *c, __u64 lock,
 	c->kind = LG_CLASS_ADDR;
 	c->key = lock;
 	if (!(flags & (LG_LCB_F_READ | LG_LCB_F_WRITE)) || (flags & other))
-		return;
+		goto not_mmap_lock;
 	off = bpf_core_field_offset(struct mm_struct, mmap_lock);
 	if (lock < off)
-		return;
+		goto not_mmap_lock;
 	mm = lock - off;
 	task = bpf_get_current_task_btf();
 	if ((__u64)task->mm == mm)
 		goto mmap_lock;
 	if (!bpf_core_field_exists(struct mm_struct, owner))
-		return;
+		goto not_mmap_lock;
 	owner = BPF_CORE_READ((struct mm_struct *)mm, owner);
 	if (!owner || (__u64)BPF_CORE_READ(owner, mm) != mm)
-		return;
+		goto not_mmap_lock;
 mmap_lock:
 	c->kind = LG_CLASS_MMAP_LOCK;
 	c->key = 0;
+	/* readers and writers are two keys: a slot each, or they thrash */
+	return flags & LG_LCB_F_WRITE ? LG_CONT_SLOT_MMAP_LOCK_W :
+					LG_CONT_SLOT_MMAP_LOCK;
+not_mmap_lock:
+	if ((flags & LG_LCB_F_MUTEX) && lg_is_fault_mutex(lock)) {
+		c->kind = LG_CLASS_HUGETLB_FAULT_MUTEX;
+		c->key = 0;
+		return LG_CONT_SLOT_FAULT_MUTEX;
+	}
+	if (flags == LG_LCB_F_SPIN && lg_is_ptlock(lock)) {
+		c->kind = LG_CLASS_PTLOCK;
+		c->key = 0;
+		return LG_CONT_SLOT_PTLOCK;
+	}
+	lg_slab_class(c, lock);
+	return -1;
 }
 
-static __always_inline void lg_account(void *ctx, __u64 lock, __u32 flags,
-				       __u64 wait)
+/*
+ * Which bits of a key's hash pick its slot: all of them (255) but for the
+ * live test, which sets 1 (two slots for every unrecognised class) to
+ * make keys take each other's slots all the time.
+ */
+const volatile __u32 lg_cont_slot_mask = LG_CONT_NSLOTS - 1;
+
+/* The slot of @key: a recognised class's own, or a hash of the key. */
+static __always_inline __u32 lg_slot_of(const struct lg_contention_key *key,
+					int fixed)
 {
-	struct lg_contention_key key = {};
-	struct lg_contention_stats *st, init = {
-		.count = 1,
-		.total_ns = wait,
-		.max_ns = wait,
-	};
-	long err;
+	__u64 h;
+
+	if (fixed >= 0)
+		return fixed;
+	h = (key->class.key ^ ((__u64)key->class.kind << 32) ^
+	     ((__u64)key->flags << 40)) * 0x9e3779b97f4a7c15ULL;
+	h = (h >> (64 - 8)) & lg_cont_slot_mask; /* LG_CONT_NSLOTS == 256 */
+	if (h < LG_CONT_SLOT_FIRST_HASHED)
+		h += LG_CONT_SLOT_FIRST_HASHED;
+	return h & (LG_CONT_NSLOTS - 1);
+}
+
+/* The same key, whatever stack id either carries. */
+static __always_inline bool lg_key_eq(const struct lg_contention_key *a,
+				      const struct lg_contention_key *b)
+{
+	return a->class.key == b->class.key &&
+	       *(const __u64 *)&a->class.kind == *(const __u64 *)&b->class.kind &&
+	       a->flags == b->flags;
+}
+
+static __always_inline void lg_add(struct lg_contention_stats *st, __u64 count,
+				   __u64 total, __u64 max)
+{
+	st->count += count;
+	st->total_ns += total;
+	if (max > st->max_ns)
+		st->max_ns = max;
+}
+
+/*
+ * The cold path: the figures of the key leaving @slot into the CPU's spill
+ * ring for user space, or counted as dropped when user space has not read
+ * the ring's oldest entry yet.  No lock is taken.
+ */
+static __always_inline void lg_spill(struct lg_cont_cpu *cpu,
+				     const struct lg_cont_slot *slot)
+{
+	__u32 id = bpf_get_smp_processor_id();
+	__u64 head = cpu->spill_head, *seen;
+	struct lg_cont_spill *e;
+
+	seen = bpf_map_lookup_elem(&cont_consumed, &id);
+	if (!seen || head - *seen >= LG_CONT_NSPILL) {
+		lg_drop_n(LG_DROP_CONTENTION_MAP_FULL, slot->st.count);
+		return;
+	}
+	e = &cpu->spill[head & (LG_CONT_NSPILL - 1)];
+	e->key = slot->key;
+	e->st = slot->st;
+	barrier();
+	cpu->spill_head = head + 1;
+}
+
+/*
+ * Does @c need a representative stack to be named?  Unrecognised locks
+ * (static ones are named from kallsyms, but the stack costs once), and
+ * slab locks but those of caches user space names by struct and field.
+ */
+static __always_inline bool lg_needs_stack(const struct lg_class_ref *c)
+{
+	__u64 cache;
+
+	if (c->kind == LG_CLASS_ADDR)
+		return true;
+	if (c->kind != LG_CLASS_SLAB)
+		return false;
+	cache = LG_SLAB_CACHE(c->key);
+	return !bpf_map_lookup_elem(&typed_caches, &cache);
+}
+
+/*
+ * The representative stack of @c: from class_stacks, else walked now (the
+ * waiter is the current task) and kept there.  -1 when the walk failed.
+ */
+static __always_inline __s32 lg_class_stack(void *ctx,
+					    const struct lg_class_ref *c)
+{
+	const __u64 *w = (const __u64 *)c;
+	struct lg_class_stack *e;
+	__u32 i;
 	__s32 id;
 
-	lg_classify(&key.class, lock, flags);
+	i = (__u32)(((w[0] ^ w[1]) * 0x9e3779b97f4a7c15ULL) >> 32) &
+	    (LG_CLASS_STACKS - 1);
+	e = bpf_map_lookup_elem(&class_stacks, &i);
+	if (e && e->class.key == c->key &&
+	    *(const __u64 *)&e->class.kind == w[1])
+		return e->id;
+	id = bpf_get_stackid(ctx, &stacks, 0);
+	if (id < 0) {
+		lg_drop(LG_DROP_STACK);
+		return id;
+	}
+	if (e) {
+		e->class.key = 0;	/* no class while it changes */
+		barrier();
+		e->id = id;
+		e->class.kind = c->kind;
+		e->class.subclass = c->subclass;
+		e->class.mode = c->mode;
+		e->class.trylock = c->trylock;
+		barrier();
+		e->class.key = c->key;
+	}
+	return id;
+}
+
+/*
+ * The cold path: give @slot to @key.  The key it held is spilled first,
+ * with @gen already ahead of @gen_done so user space skips the slot until
+ * the new key's figures are in (see struct lg_cont_cpu).
+ */
+static __always_inline void lg_take_slot(void *ctx, struct lg_cont_cpu *cpu,
+					 struct lg_cont_slot *slot,
+					 const struct lg_contention_key *key,
+					 __u64 wait)
+{
+	__u64 gen = slot->gen + 1;
+	__s32 id = -1;
+
+	slot->gen = gen;
+	barrier();
+	if (slot->st.count)
+		lg_spill(cpu, slot);
+	if (lg_needs_stack(&key->class))
+		id = lg_class_stack(ctx, &key->class);
+	slot->key = *key;
+	slot->key.stack_id = id;
+	slot->st.count = 1;
+	slot->st.total_ns = wait;
+	slot->st.max_ns = wait;
+	barrier();
+	slot->gen_done = gen;
+}
+
+/*
+ * The hot path: a wait into its class's slot, on this CPU: no map lookup
+ * past the one for @cpu, no atomics (per-CPU, and the program does not
+ * nest on a CPU).
+ */
+static __always_inline void lg_account(void *ctx, struct lg_cont_cpu *cpu,
+				       __u64 lock, __u32 flags, __u64 wait)
+{
+	struct lg_contention_key key = {};
+	struct lg_cont_slot *slot;
+	int fixed;
+	__u32 i;
+
+	fixed = lg_classify(&key.class, lock, flags);
 	key.flags = flags;
 	key.stack_id = -1;
-
-	/* per-CPU values: no other writer, no atomics needed */
-	st = bpf_map_lookup_elem(&contention, &key);
-	if (st) {
-		st->count++;
-		st->total_ns += wait;
-		if (wait > st->max_ns)
-			st->max_ns = wait;
+	i = lg_slot_of(&key, fixed);
+	cpu->timed++;
+	cpu->timed_ns += wait;
+	barrier_var(i);	/* mask here: the 6.1 verifier loses the bounds */
+	slot = &cpu->slot[i & (LG_CONT_NSLOTS - 1)];
+	if (lg_key_eq(&slot->key, &key) && slot->gen == slot->gen_done &&
+	    slot->st.count) {
+		lg_add(&slot->st, 1, wait, wait);
 		return;
 	}
-	err = bpf_map_update_elem(&contention, &key, &init, BPF_NOEXIST);
-	if (err == -LG_EEXIST) {
-		/* another CPU added the key: add to our CPU's value */
-		st = bpf_map_lookup_elem(&contention, &key);
-		if (st) {
-			st->count++;
-			st->total_ns += wait;
-			if (wait > st->max_ns)
-				st->max_ns = wait;
-		}
-		return;
-	}
-	if (err) {
-		lg_drop(LG_DROP_CONTENTION_MAP_FULL);
-		return;
-	}
-
-	/*
-	 * A new key (or one user space took out, idle): make sure the class has
-	 * its representative stack.  Only here, not on every wait: each map
-	 * touched on this path is a cache miss or two.
-	 */
-	if (bpf_map_lookup_elem(&contention_stack, &key.class))
-		return;
-	id = bpf_get_stackid(ctx, &stacks, 0);
-	if (id >= 0)
-		bpf_map_update_elem(&contention_stack, &key.class, &id,
-				    BPF_NOEXIST);
-	else
-		lg_drop(LG_DROP_STACK);
+	lg_take_slot(ctx, cpu, slot, &key, wait);
 }
 
 /* Take the wait for @lock off @ws; returns false when it is not there. */
-static __always_inline bool lg_pop_wait(struct lg_waits *ws, __u64 lock,
-					struct lg_wait *out)
+static __always_inline bool lg_pop_wait(struct lg_cont_waits *ws, __u64 lock,
+					struct lg_cont_wait *out)
 {
 	int i = lg_find_wait(ws, lock);
 
@@ -303,19 +550,22 @@ static __always_inline bool lg_pop_wait(struct lg_waits *ws, __u64 lock,
 SEC("tp_btf/contention_end")
 int BPF_PROG(cont_end, void *lock, int ret)
 {
-	struct lg_waits *cws, *tws;
-	struct lg_wait w;
+	struct lg_cont_waits *cws, *tws;
+	struct lg_cont_cpu *cpu = lg_cpu();
+	struct lg_cont_wait w;
 	__u64 now = bpf_ktime_get_ns();
 
-	cws = lg_cpu_waits();
-	if (cws && lg_pop_wait(cws, (__u64)lock, &w))
+	if (!cpu)
+		return 0;	/* never: an array's element 0 */
+	cws = &cpu->waits;
+	if (lg_pop_wait(cws, (__u64)lock, &w))
 		goto found;
 	tws = bpf_task_storage_get(&task_waits, bpf_get_current_task_btf(), 0,
 				   0);
 	if (tws && lg_pop_wait(tws, (__u64)lock, &w))
 		goto found;
 	/* a begin past LG_CONT_SLOTS, or one before we attached */
-	if (cws && cws->overflow)
+	if (cws->overflow)
 		cws->overflow--;
 	else if (tws && tws->overflow)
 		tws->overflow--;
@@ -323,6 +573,24 @@ int BPF_PROG(cont_end, void *lock, int ret)
 		lg_drop(LG_DROP_UNBALANCED);
 	return 0;
 found:
-	lg_account(ctx, (__u64)lock, w.flags, now - w.start_ns);
+	lg_account(ctx, cpu, (__u64)lock, w.flags, now - w.start_ns);
+	return 0;
+}
+
+/*
+ * The slab caches' names for user space: "name's address, object_size,
+ * name" per line, read through an iterator link (kernels with iter/kmem_cache; not
+ * loaded elsewhere).
+ */
+SEC("iter/kmem_cache")
+int cont_slab_names(struct bpf_iter__kmem_cache *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct kmem_cache *s = ctx->s;
+
+	if (!s)
+		return 0;
+	BPF_SEQ_PRINTF(seq, "%lx %u %s\n", (unsigned long)s->name,
+		       s->object_size, s->name);
 	return 0;
 }

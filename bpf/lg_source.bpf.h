@@ -23,12 +23,17 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+static __always_inline void lg_drop_n(__u32 what, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&drops, &what);
+
+	if (v)
+		__sync_fetch_and_add(v, n);
+}
+
 static __always_inline void lg_drop(__u32 what)
 {
-	__u64 *n = bpf_map_lookup_elem(&drops, &what);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
+	lg_drop_n(what, 1);
 }
 
 /*

@@ -52,6 +52,18 @@ enum lg_class_kind {
 	 * for all of them, key 0, as lockdep has it.
 	 */
 	LG_CLASS_HUGETLB_FAULT_MUTEX = 12, /* &hugetlb_fault_mutex_table[i] */
+	/*
+	 * Added for the contention source's locks in dynamic memory, which
+	 * would otherwise be a new LG_CLASS_ADDR per address.
+	 * LG_CLASS_SLAB: a lock inside a slab object; key: the address of
+	 * its kmem_cache's name (one per cache) with its top 16 bits (all
+	 * ones in a kernel address) replaced by the lock's offset in the
+	 * object (LG_SLAB_KEY()).
+	 * LG_CLASS_PTLOCK: a split page-table lock, key 0 (lockdep's
+	 * "ptlock_ptr(ptdesc)").
+	 */
+	LG_CLASS_SLAB = 13,
+	LG_CLASS_PTLOCK = 14,
 	LG_CLASS_KIND_COUNT,
 };
 
@@ -136,6 +148,82 @@ struct lg_contention_stats {
 	__u64 max_ns;
 };
 
+/* LG_CLASS_SLAB's key: a kmem_cache (its name's address), an offset. */
+#define LG_SLAB_OFF_MAX 0xffffULL /* larger offsets are this */
+#define LG_SLAB_KEY(cache, off) \
+	(((__u64)(cache) & 0x0000ffffffffffffULL) | ((__u64)(off) << 48))
+#define LG_SLAB_CACHE(key) ((key) | 0xffff000000000000ULL)
+#define LG_SLAB_OFF(key) ((key) >> 48)
+
+/*
+ * The contention source's per-CPU state: one element of the per-CPU array
+ * "cont_cpu".  The spinning waits under way on the CPU, what the CPU
+ * accounted ever (@timed waits of @timed_ns in all: what the figures
+ * delivered must add up to), and LG_CONT_NSLOTS direct-mapped slots where
+ * waits are accumulated per class without a hash lookup.
+ *
+ * A slot holds one key's figures since it took the slot.  When another key
+ * needs the slot, the program moves the figures into the next entry of
+ * the CPU's spill ring and counts it in @spill_head; user space takes the
+ * entries it has not seen yet, adds them to its own per-key totals, and
+ * writes how far it read into the array "cont_consumed" (one per CPU).  A
+ * ring full of entries not yet read refuses the figures, counted as
+ * dropped waits (LG_DROP_CONTENTION_MAP_FULL).  No lock, no map update.
+ *
+ * User space reads the element in address order (one copy per CPU): the
+ * ring head, the ring, then the slots.  A slot being handed over is marked
+ * by @gen != @gen_done (@gen is written first, before the spill, and
+ * @gen_done last, at the two ends of the slot) and skipped: figures moved
+ * between reading the head and reading the slot are read next time, never
+ * counted twice.  (x86's store order; a weaker one would need barriers.)
+ * The key in a slot or spill entry carries the stack id of the class's
+ * representative stack when the program walked one (key.stack_id; not part
+ * of the key's identity).
+ */
+#define LG_CONT_DEPTH	4	/* nested waits tracked per CPU or task */
+#define LG_CONT_NSLOTS	256	/* slots per CPU, a power of 2 */
+#define LG_CONT_NSPILL	128	/* spill ring entries per CPU, a power of 2 */
+/* the recognised classes' fixed slots (mmap_lock: read, write) */
+#define LG_CONT_SLOT_MMAP_LOCK	0
+#define LG_CONT_SLOT_MMAP_LOCK_W 1
+#define LG_CONT_SLOT_PTLOCK	2
+#define LG_CONT_SLOT_FAULT_MUTEX 3
+#define LG_CONT_SLOT_FIRST_HASHED 4
+
+struct lg_cont_wait {
+	__u64 lock;
+	__u64 start_ns;
+	__u32 flags;		/* LG_LCB_F_* of the first begin */
+	__u32 pad;
+};
+
+struct lg_cont_waits {
+	__u32 depth;		/* w[] in use, <= LG_CONT_DEPTH */
+	__u32 overflow;		/* begins past LG_CONT_DEPTH, untracked */
+	struct lg_cont_wait w[LG_CONT_DEPTH];
+};
+
+struct lg_cont_slot {
+	__u64 gen_done;
+	struct lg_contention_key key;
+	struct lg_contention_stats st;
+	__u64 gen;
+};
+
+struct lg_cont_spill {
+	struct lg_contention_key key;
+	struct lg_contention_stats st;
+};
+
+struct lg_cont_cpu {
+	__u64 timed;		/* waits accounted on this CPU */
+	__u64 timed_ns;		/* and their time */
+	struct lg_cont_waits waits; /* spinning waits on this CPU */
+	__u64 spill_head;	/* entries ever written to spill[] */
+	struct lg_cont_spill spill[LG_CONT_NSPILL]; /* [n % LG_CONT_NSPILL] */
+	struct lg_cont_slot slot[LG_CONT_NSLOTS];
+};
+
 /*
  * Events lost or not tracked: a per-CPU array of __u64 indexed by this,
  * one per source (map "drops" in each object).  User space sums the CPUs
@@ -148,7 +236,7 @@ enum lg_drop {
 	LG_DROP_STACK = 3,	   /* bpf_get_stack() failed */
 	LG_DROP_UNBALANCED = 4,	   /* a release with no matching acquire */
 	LG_DROP_TASK_STORAGE = 5,  /* no per-task state could be had */
-	LG_DROP_CONTENTION_MAP_FULL = 6, /* contention map full */
+	LG_DROP_CONTENTION_MAP_FULL = 6, /* contention spill ring full (waits) */
 	/*
 	 * Added for the contention source: a contention_begin nested deeper
 	 * than the source tracks (its wait is not measured).

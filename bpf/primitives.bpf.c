@@ -73,6 +73,7 @@
 #include <bpf/bpf_core_read.h>
 #include "lockgraph.h"
 #include "lg_common.bpf.h"
+#include "lg_fault_mutex.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -103,17 +104,8 @@ struct pcpu_hot___lg {
 
 extern struct pcpu_hot___lg pcpu_hot __ksym __weak;
 
-/*
- * mm/hugetlb.c: "struct mutex *hugetlb_fault_mutex_table" and "static int
- * num_fault_mutexes", set once at boot.  Untyped: BTF has no variables
- * but per-CPU ones; libbpf finds them in /proc/kallsyms.
- */
-extern const void hugetlb_fault_mutex_table __ksym __weak;
-extern const void num_fault_mutexes __ksym __weak;
-
 /* Set once and never changed (benign races: every writer agrees). */
 __u64 lg_hugetlbfs_type;	/* struct file_system_type * of "hugetlbfs" */
-__u64 lg_fault_mutex_lo, lg_fault_mutex_hi; /* the fault mutex table */
 
 /*
  * Which release programs have run (each flag written by its own program
@@ -155,13 +147,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, LG_RINGBUF_BYTES);
 } events SEC(".maps");
-
-/* bpf_ksym_exists() of newer libbpf */
-#define lg_ksym_exists(sym) ({						\
-	_Static_assert(!__builtin_constant_p(!!(sym)),			\
-		       #sym " should be marked as __weak");		\
-	!!(sym);							\
-})
 
 /*
  * @v, a pointer the verifier tracks as one (a lock argument), as a plain
@@ -386,28 +371,6 @@ static __always_inline bool lg_is_hugetlbfs(__u64 type)
 		return false;
 	lg_hugetlbfs_type = type;
 	return true;
-}
-
-/* Is @lock one of the hugetlb fault mutexes? */
-static __always_inline bool lg_is_fault_mutex(__u64 lock)
-{
-	__u64 table = 0;
-	int n = 0;
-
-	if (!lg_fault_mutex_hi) {
-		if (!lg_ksym_exists(&hugetlb_fault_mutex_table) ||
-		    !lg_ksym_exists(&num_fault_mutexes))
-			return false;
-		if (bpf_probe_read_kernel(&table, sizeof(table),
-					  &hugetlb_fault_mutex_table) ||
-		    bpf_probe_read_kernel(&n, sizeof(n), &num_fault_mutexes) ||
-		    !table || n <= 0)
-			return false;	/* not allocated yet: ask again */
-		lg_fault_mutex_lo = table;
-		lg_fault_mutex_hi = table +
-				    (__u64)n * bpf_core_type_size(struct mutex);
-	}
-	return lock >= lg_fault_mutex_lo && lock < lg_fault_mutex_hi;
 }
 
 /* Is @mapping an address_space its host inode points back to? */

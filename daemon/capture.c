@@ -762,6 +762,7 @@ int lg_capture_contention(struct lg_capture *c, const struct lg_class_ref *ref,
 	if (err == -ENOENT) {
 		/* No stable name (no symbols, no waiter): counted, as for chains. */
 		c->stats.unnamed++;
+		c->stats.unnamed_waits += delta->count;
 		return 0;
 	}
 	if (err)

@@ -27,6 +27,7 @@ struct lg_capture_stats {
 	uint64_t deps;		   /* dependencies they gave (before dedup) */
 	uint64_t cycles;	   /* new deadlock circles found */
 	uint64_t unnamed;	   /* locks left out: no stable name */
+	uint64_t unnamed_waits;	   /* contention waits left out so */
 	uint64_t per_source[LG_SRC_COUNT]; /* events per source; contention:
 					      the waits it counted */
 	uint64_t batches;	   /* transactions committed */

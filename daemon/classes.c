@@ -96,6 +96,7 @@ static const char *const kind_names[LG_CLASS_KIND_COUNT] = {
 	[LG_CLASS_INVALIDATE_LOCK] = "&mapping->invalidate_lock",
 	[LG_CLASS_ANON_VMA] = "&anon_vma->rwsem",
 	[LG_CLASS_HUGETLB_FAULT_MUTEX] = "&hugetlb_fault_mutex_table[i]",
+	[LG_CLASS_PTLOCK] = "ptlock_ptr(ptdesc)",
 };
 
 /* "hugetlbfs" from a fs type's symbol "hugetlbfs_fs_type". */
@@ -170,6 +171,12 @@ int lg_class_name(const struct lg_class_ref *ref, const struct lg_names *names,
 				 sym);
 		else
 			return -ENOENT; /* its name event was lost: no name */
+		return 0;
+	case LG_CLASS_SLAB:
+		/* the object's field or cache+offset, from lockgraphd's probes */
+		if (!where)
+			return -ENOENT;
+		snprintf(buf, size, "%s", where);
 		return 0;
 	case LG_CLASS_ADDR:
 		sym = ks ? lg_kallsyms_exact(ks, ref->key) : NULL;

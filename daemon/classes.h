@@ -41,9 +41,13 @@ int lg_names_set(struct lg_names *n, const struct lg_class_ref *ref,
  *    where lockdep would add a registration-order "#N";
  *  - other locks: the symbol of a static lock ("rtnl_mutex"), else
  *    "lock@<where>" with @where the acquiring function, never a raw
- *    address.
+ *    address;
+ *  - locks in slab objects (the contention source): @where, the name
+ *    lockgraphd made of the object's struct and field or of the cache
+ *    and offset ("&mm_struct->page_table_lock"); split page-table locks
+ *    as lockdep's "ptlock_ptr(ptdesc)".
  * Returns 0, -ENOENT for an unrecognised lock with neither symbol nor
- * @where, or a lockdep class whose name never arrived and whose key has no
+ * @where, a slab lock without @where, or a lockdep class whose name never arrived and whose key has no
  * symbol (no stable name: the caller leaves it out and counts it), or
  * -EINVAL for a kind out of range.
  */

@@ -269,6 +269,26 @@ static void log_summary(const struct run *r, double seconds)
 		st->cycles, st->batches, r->flush_seconds);
 }
 
+/*
+ * The contention programs' own count of the waits they timed against what
+ * reached the store: any difference is a loss somewhere in between.
+ */
+static void log_contention(const struct run *r, const struct lg_probes *p)
+{
+	const struct lg_capture_stats *st = lg_capture_stats(r->cap);
+	struct lg_probe_contention_totals t;
+
+	lg_probes_contention_totals(p, &t);
+	fprintf(stderr,
+		"<6>lockgraphd: contention: %" PRIu64 " waits (%" PRIu64
+		" ns) timed by the programs, %" PRIu64 " (%" PRIu64
+		" ns) read from their slots and %" PRIu64
+		" spill entries, %" PRIu64 " of them left out unnamed\n",
+		(uint64_t)t.timed, (uint64_t)t.timed_ns,
+		(uint64_t)t.delivered, (uint64_t)t.delivered_ns,
+		(uint64_t)t.spilled, st->unnamed_waits);
+}
+
 struct replay_ctx {
 	struct run *r;
 	const char *path;
@@ -580,11 +600,15 @@ static int run_live(const struct opts *o)
 	}
 	notify(&sd, "STOPPING=1");
 	if (!r.fatal) {
-		/* Events that arrived while stopping. */
+		/* Events that arrived while stopping; every wait, final. */
+		lg_probes_detach_contention(p);
 		lg_probes_poll(p, 0);
 		if (!flush(&r, p, boot))
 			ret = EXIT_SUCCESS;
 	}
+	/* before the summary, which stays the last line (lockgraph-boot) */
+	if (status[LG_SRC_CONTENTION].loaded)
+		log_contention(&r, p);
 	log_summary(&r, now_s() - t0);
 cleanup:
 	if (r.record && fclose(r.record)) {

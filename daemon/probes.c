@@ -30,6 +30,7 @@ struct source {
 	struct bpf_map *events; /* NULL: the source sends no events */
 	struct bpf_map *drops;
 	void (*destroy)(void *skel);
+	void (*detach)(void *skel);
 };
 
 /*
@@ -37,14 +38,34 @@ struct source {
  * figures summed, and for how many flushes they have not changed.
  */
 struct cont_seen {
-	struct lg_contention_key key;
-	struct lg_contention_stats sum;
+	struct lg_contention_key key;	/* stack_id: -1 */
+	struct lg_contention_stats spilled; /* from the spill rings, in all */
+	struct lg_contention_stats sum; /* delivered: the most read so far */
 	unsigned int idle;
+	__s32 stack_id;	 /* a representative stack, or -1 */
+	bool in_slot;	 /* in a CPU's slot at the last read */
 	bool named;	 /* where[] was looked up (unrecognised locks) */
-	char where[128]; /* the waiter: its stack may leave the LRU */
+	char where[160]; /* the waiter: its stack may leave the LRU */
 };
 
-/* Flushes without a wait after which a key may be taken out of the map. */
+/* A key's figures as one read found them: a spill entry or a slot. */
+struct cont_read {
+	struct lg_contention_key key;	/* stack_id: the entry's */
+	struct lg_contention_stats st;
+	bool in_slot;
+};
+
+/* A slab cache, from the contention source's iter/kmem_cache program. */
+struct slab_cache {
+	__u64 addr; /* of its name: the programs' key for the cache */
+	unsigned int object_size;
+	bool merged; /* other caches' objects are in it too (sysfs aliases) */
+	__s32 type_id;	 /* the objects' struct in BTF, or -1 */
+	char name[64];
+	char type[80];	 /* its name */
+};
+
+/* Reads without a wait after which a key in no slot is forgotten. */
 #define LG_CONT_IDLE_FLUSHES 10
 
 struct lg_probes {
@@ -58,9 +79,70 @@ struct lg_probes {
 	__u64 last_drops[LG_SRC_COUNT][LG_DROP_COUNT];
 	struct cont_seen *cont; /* contention keys read, sorted by key */
 	size_t cont_n;
+	struct lg_cont_cpu *cont_cpu; /* the per-CPU slots, as read */
+	__u64 *cont_seen_head;	/* per CPU: spill entries taken */
+	__u64 cont_timed, cont_timed_ns; /* what the programs accounted */
+	__u64 cont_delivered, cont_delivered_ns; /* what went to the caller */
+	__u64 cont_spilled; /* spill entries taken */
+	struct slab_cache *slabs; /* sorted by addr */
+	size_t nslabs;
+	struct btf *btf; /* vmlinux, for the fields of slab objects */
 };
 
-static char libbpf_last[200]; /* libbpf's first warning since reset */
+struct slab_cache;
+static int read_slabs(struct lg_probes *p);
+static void slab_struct(const struct btf *btf, struct slab_cache *sc);
+
+static char libbpf_last[200];
+static char libbpf_verifier[200]; /* why the verifier refused a program */ /* libbpf's first warning since reset */
+
+/*
+ * The verifier's own words from a load log libbpf prints: the last line
+ * before its statistics ("processed N insns", ...), into libbpf_verifier.
+ */
+static void keep_verifier_error(const char *fmt, va_list ap)
+{
+	static const char *const stats[] = {
+		"processed ", "verification time", "stack depth", "-- END",
+	};
+	char *log = NULL, *end, *at;
+	va_list copy;
+	int n;
+
+	va_copy(copy, ap);
+	n = vasprintf(&log, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return;
+	end = strstr(log, "-- END PROG LOAD LOG --");
+	while (end && end > log) {
+		size_t k, len;
+
+		*end = '\0';
+		at = strrchr(log, '\n');
+		at = at ? at + 1 : log;
+		len = strlen(at);
+		for (k = 0; len && k < sizeof(stats) / sizeof(stats[0]); k++)
+			if (!strncmp(at, stats[k], strlen(stats[k])))
+				break;
+		if (len && k == sizeof(stats) / sizeof(stats[0])) {
+			/* and the instruction it refused, the line before */
+			char *insn = at > log + 1 ? at - 2 : NULL;
+
+			while (insn && insn > log && insn[-1] != '\n')
+				insn--;
+			if (insn && at - insn > 1)
+				snprintf(libbpf_verifier, sizeof(libbpf_verifier),
+					 "%s (%.*s)", at, (int)(at - insn - 1), insn);
+			else
+				snprintf(libbpf_verifier, sizeof(libbpf_verifier),
+					 "%s", at);
+			break;
+		}
+		end = at > log ? at - 1 : NULL;
+	}
+	free(log);
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
@@ -70,6 +152,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 
 	if (level == LIBBPF_DEBUG)
 		return 0;
+	if (strstr(fmt, "BEGIN PROG LOAD LOG"))
+		keep_verifier_error(fmt, ap);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	len = strlen(line);
 	while (len && line[len - 1] == '\n')
@@ -90,11 +174,13 @@ static void set_reason(struct lg_probe_status *st, const char *what, int err)
 	const char *hint = strstr(libbpf_last, "failed to iterate BTF objects: -1") ?
 		": libbpf needs CAP_SYS_ADMIN to list module BTF" : "";
 
-	snprintf(st->reason, sizeof(st->reason), "%s: %s%s%s%s%s", what,
+	snprintf(st->reason, sizeof(st->reason), "%s: %s%s%s%s%s%s%s", what,
 		 strerror(-err), libbpf_last[0] ? " (" : "",
 		 libbpf_last[0] ? libbpf_last : "", hint,
+		 libbpf_verifier[0] ? "; verifier: " : "", libbpf_verifier,
 		 libbpf_last[0] ? ")" : "");
 	libbpf_last[0] = '\0';
+	libbpf_verifier[0] = '\0';
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -149,6 +235,12 @@ static int prepare_programs(struct bpf_object *obj, struct lg_probe_status *st)
 				btf__free(btf);
 				return -ENOTSUP;
 			}
+		} else if (!strncmp(sec, "iter/", 5)) {
+			/* iter/kmem_cache: 6.13 and later; optional */
+			snprintf(type, sizeof(type), "bpf_iter__%s", target);
+			if (btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT) < 0)
+				bpf_program__set_autoload(prog, false);
+			continue;
 		} else if (!strncmp(sec, "fentry/", 7) || !strncmp(sec, "fexit/", 6)) {
 			if (btf__find_by_name_kind(btf, target, BTF_KIND_FUNC) < 0) {
 				bpf_program__set_autoload(prog, false);
@@ -184,6 +276,27 @@ static int no_setup(void *skel, const struct lg_probes *p,
 static int context_setup(void *skel, const struct lg_probes *p,
 			 struct lg_probe_status *st);
 
+/* The contention source: one spill ring read index per possible CPU. */
+static int contention_setup(void *skel, const struct lg_probes *p,
+			    struct lg_probe_status *st)
+{
+	struct lg_contention *cont = skel;
+	const char *mask = getenv("LOCKGRAPH_CONT_SLOT_MASK");
+	int err;
+
+	err = bpf_map__set_max_entries(cont->maps.cont_consumed,
+				       (__u32)p->ncpus);
+	if (err) {
+		set_reason(st, "sizing cont_consumed", err);
+		return err;
+	}
+	/* fewer slots, for the live test of the spill rings */
+	if (mask && *mask)
+		cont->rodata->lg_cont_slot_mask =
+			(__u32)strtoul(mask, NULL, 0) & (LG_CONT_NSLOTS - 1);
+	return 0;
+}
+
 /*
  * open_<name>(): open, prepare, set up (@setup), load and attach one
  * skeleton.
@@ -192,6 +305,11 @@ static int context_setup(void *skel, const struct lg_probes *p,
 static void destroy_##name(void *skel)					\
 {									\
 	lg_##name##__destroy(skel);					\
+}									\
+									\
+static void detach_##name(void *skel)					\
+{									\
+	lg_##name##__detach(skel);					\
 }									\
 									\
 static int open_##name(const struct lg_probes *p, struct source *src,	\
@@ -227,6 +345,7 @@ static int open_##name(const struct lg_probes *p, struct source *src,	\
 	src->events = bpf_object__find_map_by_name(skel->obj, "events");	\
 	src->drops = bpf_object__find_map_by_name(skel->obj, "drops");	\
 	src->destroy = destroy_##name;					\
+	src->detach = detach_##name;					\
 	st->loaded = true;						\
 	return 0;							\
 }
@@ -234,7 +353,7 @@ static int open_##name(const struct lg_probes *p, struct source *src,	\
 DEFINE_SOURCE(lockdep, no_setup)
 DEFINE_SOURCE(primitives, no_setup)
 DEFINE_SOURCE(context, context_setup)
-DEFINE_SOURCE(contention, no_setup)
+DEFINE_SOURCE(contention, contention_setup)
 
 static int context_setup(void *skel, const struct lg_probes *p,
 			 struct lg_probe_status *st)
@@ -293,6 +412,7 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 			continue;
 		}
 		libbpf_last[0] = '\0';
+		libbpf_verifier[0] = '\0';
 		err = open_source[s](p, &p->src[s], &status[s]);
 		eperm |= err == -EPERM || err == -EACCES;
 		nloaded += !err;
@@ -315,8 +435,21 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 		return eperm ? -EPERM : -ENOTSUP;
 	}
 	p->contention = p->src[LG_SRC_CONTENTION].skel;
+	/* slab locks are named by their object's fields: none without BTF */
+	if (p->contention) {
+		p->btf = btf__load_vmlinux_btf();
+		read_slabs(p); /* -ENOTSUP before 6.13: slab locks unnamed */
+	}
 	*out = p;
 	return 0;
+}
+
+void lg_probes_detach_contention(struct lg_probes *p)
+{
+	struct source *src = &p->src[LG_SRC_CONTENTION];
+
+	if (src->skel)
+		src->detach(src->skel);
 }
 
 void lg_probes_close(struct lg_probes *p)
@@ -328,6 +461,10 @@ void lg_probes_close(struct lg_probes *p)
 		if (p->src[s].skel)
 			p->src[s].destroy(p->src[s].skel);
 	free(p->cont);
+	free(p->cont_cpu);
+	free(p->cont_seen_head);
+	free(p->slabs);
+	btf__free(p->btf);
 	free(p);
 }
 
@@ -426,20 +563,16 @@ int lg_probes_drops(struct lg_probes *p, lg_probe_drop_fn fn, void *ctx)
 }
 
 /* The function that waited for an unrecognised lock, from its stack. */
-static void contention_where(struct lg_probes *p,
-			     const struct lg_contention_key *key, char *out,
+static void contention_where(struct lg_probes *p, __s32 stack_id, char *out,
 			     size_t size)
 {
 	__u64 ips[LG_STACK_MAX] = { 0 };
 	char frames[LG_STACK_MAX][128], *fp[LG_STACK_MAX];
-	__s32 stack_id;
 	size_t n = 0;
 	const char *at;
 
 	out[0] = '\0';
-	if (!p->ks || bpf_map__lookup_elem(p->contention->maps.contention_stack,
-					   &key->class, sizeof(key->class),
-					   &stack_id, sizeof(stack_id), 0))
+	if (!p->ks || stack_id < 0)
 		return;
 	if (bpf_map__lookup_elem(p->contention->maps.stacks, &stack_id,
 				 sizeof(stack_id), ips, sizeof(ips), 0))
@@ -475,134 +608,501 @@ static void contention_where(struct lg_probes *p,
 	}
 }
 
-/* Order of contention keys, for bsearch() and qsort(). */
-static int cont_cmp(const void *a, const void *b)
+static int slab_cmp(const void *a, const void *b)
 {
-	return memcmp(&((const struct cont_seen *)a)->key,
-		      &((const struct cont_seen *)b)->key,
-		      sizeof(struct lg_contention_key));
+	__u64 x = ((const struct slab_cache *)a)->addr;
+	__u64 y = ((const struct slab_cache *)b)->addr;
+
+	return x < y ? -1 : x > y;
 }
 
-/* The per-CPU values of one key, summed (max: the largest). */
-static void cont_sum(const struct lg_contention_stats *vals, int ncpus,
-		     struct lg_contention_stats *sum)
+/*
+ * How many other caches SLUB merged into cache @name (their objects share
+ * its slabs): /sys/kernel/slab/NAME/aliases; 0 when unknown.
+ */
+static int slab_aliases(const char *name)
 {
-	memset(sum, 0, sizeof(*sum));
-	for (int c = 0; c < ncpus; c++) {
-		sum->count += vals[c].count;
-		sum->total_ns += vals[c].total_ns;
-		if (vals[c].max_ns > sum->max_ns)
-			sum->max_ns = vals[c].max_ns;
+	char path[128];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/aliases", name);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
+/*
+ * The slab caches now, from the iterator program: "name's address,
+ * object_size, name" per line; whether others were merged into each, from
+ * sysfs.  -ENOTSUP when the kernel has no iter/kmem_cache.
+ */
+static int read_slabs(struct lg_probes *p)
+{
+	struct bpf_link *link = p->contention->links.cont_slab_names;
+	struct slab_cache *slabs = NULL;
+	size_t n = 0, cap = 0, len = 0, bufcap = 0;
+	char *buf = NULL, *line, *save = NULL;
+	__u8 one = 1;
+	ssize_t got;
+	int fd, err = 0;
+
+	if (!link)
+		return -ENOTSUP;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (bufcap - len < 4096) {
+			char *nb = realloc(buf, bufcap + 65536);
+
+			if (!nb) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			buf = nb;
+			bufcap += 65536;
+		}
+		got = read(fd, buf + len, bufcap - len - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err = -errno;
+			goto cleanup;
+		}
+		if (!got)
+			break;
+		len += (size_t)got;
+	}
+	if (!buf)
+		goto cleanup;
+	buf[len] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct slab_cache sc = { 0 };
+		unsigned long long addr;
+
+		if (sscanf(line, "%llx %u %63s", &addr, &sc.object_size,
+			   sc.name) != 3)
+			continue;
+		sc.addr = addr;
+		sc.merged = slab_aliases(sc.name) > 0;
+		slab_struct(p->btf, &sc);
+		/* its locks are named by field: the programs walk no stack */
+		if (sc.type_id >= 0)
+			bpf_map__update_elem(p->contention->maps.typed_caches,
+					     &sc.addr, sizeof(sc.addr), &one,
+					     sizeof(one), BPF_ANY);
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct slab_cache *ns = realloc(slabs, ncap * sizeof(*ns));
+
+			if (!ns) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			slabs = ns;
+			cap = ncap;
+		}
+		slabs[n++] = sc;
+	}
+	if (n)
+		qsort(slabs, n, sizeof(*slabs), slab_cmp);
+	free(p->slabs);
+	p->slabs = slabs;
+	p->nslabs = n;
+	slabs = NULL;
+cleanup:
+	free(slabs);
+	free(buf);
+	close(fd);
+	return err;
+}
+
+/* Struct types whose start is the lock itself, not a container of one. */
+static bool btf_is_lock_type(const char *name)
+{
+	static const char *const locks[] = {
+		"spinlock", "raw_spinlock", "qspinlock", "rwlock", "qrwlock",
+		"mutex", "rw_semaphore", "percpu_rw_semaphore", "semaphore",
+		"rt_mutex", "rt_mutex_base", "rt_rw_base", "rwbase_rt",
+	};
+
+	for (size_t i = 0; i < sizeof(locks) / sizeof(locks[0]); i++)
+		if (!strcmp(name, locks[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Append to @path the members of @type_id that hold byte @off: "->a.b[2].c"
+ * (anonymous members add nothing), down to a lock type or a plain field.
+ */
+static void btf_field_path(const struct btf *btf, __u32 type_id, __u32 off,
+			   char *path, size_t size, int depth)
+{
+	const struct btf_type *t;
+	size_t len = strlen(path);
+	int id = btf__resolve_type(btf, type_id);
+
+	t = id < 0 ? NULL : btf__type_by_id(btf, (__u32)id);
+	if (!t || depth > 8 || len + 1 >= size)
+		return;
+	if (btf_is_array(t)) {
+		const struct btf_array *a = btf_array(t);
+		__s64 esz = btf__resolve_size(btf, a->type);
+
+		if (esz <= 0)
+			return;
+		snprintf(path + len, size - len, "[%u]", off / (__u32)esz);
+		btf_field_path(btf, a->type, off % (__u32)esz, path, size,
+			       depth + 1);
+		return;
+	}
+	if (!btf_is_composite(t))
+		return;
+	if (!off && btf_is_lock_type(btf__name_by_offset(btf, t->name_off)))
+		return;
+	for (__u16 i = 0; i < btf_vlen(t); i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		__u32 moff = btf_member_bit_offset(t, i) / 8;
+		__s64 msz = btf__resolve_size(btf, m->type);
+		const char *name = btf__name_by_offset(btf, m->name_off);
+
+		if (msz <= 0 || off < moff || off >= moff + (__u64)msz)
+			continue;
+		if (name && name[0])
+			snprintf(path + len, size - len, "%s%s",
+				 depth ? "." : "->", name);
+		btf_field_path(btf, m->type, off - moff, path, size,
+			       depth + (name && name[0]));
+		return;
 	}
 }
 
 /*
- * The figures of @cur since @prev read them (@prev NULL: since the key
- * was added), to @fn with the waiter's name for an unrecognised lock
- * (looked up once per key).
- * max_ns is the largest since the key was added: the store keeps maxima.
+ * The struct of @sc's objects in the kernel's BTF, named like the cache
+ * (mm_struct, ext4_inode_cache -> ext4_inode_info, sighand_cache ->
+ * sighand_struct, proc_inode_cache -> proc_inode) and no larger than its
+ * objects, into @sc->type_id and @sc->type; none for kmalloc caches and
+ * caches other caches were merged into (their objects are of any kind).
+ */
+static void slab_struct(const struct btf *btf, struct slab_cache *sc)
+{
+	char base[64], cand[4][80];
+	size_t blen = strlen(sc->name);
+
+	sc->type_id = -1;
+	if (!btf || sc->merged || !strncmp(sc->name, "kmalloc-", 8))
+		return;
+	if (blen > 6 && !strcmp(sc->name + blen - 6, "_cache"))
+		blen -= 6;
+	snprintf(base, sizeof(base), "%.*s", (int)blen, sc->name);
+	snprintf(cand[0], sizeof(cand[0]), "%s", sc->name);
+	snprintf(cand[1], sizeof(cand[1]), "%s_info", base);
+	snprintf(cand[2], sizeof(cand[2]), "%s_struct", base);
+	snprintf(cand[3], sizeof(cand[3]), "%s", base);
+	for (size_t i = 0; i < 4; i++) {
+		__s32 id = btf__find_by_name_kind(btf, cand[i], BTF_KIND_STRUCT);
+		const struct btf_type *t;
+
+		t = id < 0 ? NULL : btf__type_by_id(btf, (__u32)id);
+		if (!t || t->size > sc->object_size)
+			continue;
+		sc->type_id = id;
+		snprintf(sc->type, sizeof(sc->type), "%s", cand[i]);
+		return;
+	}
+}
+
+/*
+ * The name of a lock at @off in an object of @sc: "&mm_struct->
+ * page_table_lock" when the objects' struct is known (slab_struct()); else
+ * the cache, the offset when the objects are all of one kind, and the
+ * waiter @where: "&ext4_groupinfo_4k+0x8@ext4_mb_load_buddy",
+ * "&kmalloc-512@hugetlb_fault", "&pool_workqueue(merged)@__queue_work".
+ */
+static void slab_lock_name(const struct lg_probes *p,
+			   const struct slab_cache *sc, unsigned int off,
+			   const char *where, char *out, size_t size)
+{
+	bool generic = sc->merged || !strncmp(sc->name, "kmalloc-", 8);
+
+	if (sc->type_id >= 0) {
+		snprintf(out, size, "&%s", sc->type);
+		btf_field_path(p->btf, (__u32)sc->type_id, off, out, size, 0);
+		if (strchr(out, '>'))
+			return;
+	}
+	if (generic)
+		snprintf(out, size, "&%s%s%s%s", sc->name,
+			 sc->merged && strncmp(sc->name, "kmalloc-", 8) ?
+			 "(merged)" : "", where && where[0] ? "@" : "",
+			 where && where[0] ? where : "");
+	else if (where && where[0])
+		snprintf(out, size, "&%s+0x%x@%s", sc->name, off, where);
+	else
+		snprintf(out, size, "&%s+0x%x", sc->name, off);
+}
+
+/*
+ * A slab lock's name into @cur->where; the caches are read again once per
+ * call when the lock's is not known (a cache created since).
+ */
+static void slab_where(struct lg_probes *p, struct cont_seen *cur,
+		       bool *reread)
+{
+	struct slab_cache want = { .addr = LG_SLAB_CACHE(cur->key.class.key) };
+	const struct slab_cache *sc = NULL;
+	char waiter[128];
+
+	for (int pass = 0; pass < 2 && !sc; pass++) {
+		if (pass && (*reread || read_slabs(p)))
+			break;
+		*reread |= pass;
+		sc = p->nslabs ? bsearch(&want, p->slabs, p->nslabs,
+					 sizeof(want), slab_cmp) : NULL;
+	}
+	cur->where[0] = '\0';
+	if (!sc)
+		return; /* unnamed: counted by the caller */
+	contention_where(p, cur->stack_id, waiter, sizeof(waiter));
+	slab_lock_name(p, sc, (unsigned int)LG_SLAB_OFF(cur->key.class.key),
+		       waiter, cur->where, sizeof(cur->where));
+}
+
+/* Add @v to @sum (max: the largest). */
+static void cont_add(struct lg_contention_stats *sum,
+		     const struct lg_contention_stats *v)
+{
+	sum->count += v->count;
+	sum->total_ns += v->total_ns;
+	if (v->max_ns > sum->max_ns)
+		sum->max_ns = v->max_ns;
+}
+
+/*
+ * @cur's figures now are @now (its spilled figures and what the slots
+ * hold); to @fn goes what grew since the last delivery, with the waiter's
+ * name for an unrecognised lock or the object's field for a slab one
+ * (looked up once per key).  @cur->sum never goes down: a slot handed over
+ * between reading the ring and reading the slot reads less once, and is
+ * read next time.  max_ns is the largest since the key appeared.
  */
 static int cont_deliver(struct lg_probes *p, lg_probe_contention_fn fn,
 			void *ctx, struct cont_seen *cur,
-			const struct cont_seen *prev)
+			const struct lg_contention_stats *now, bool *reread)
 {
-	struct lg_contention_stats delta = cur->sum;
+	struct lg_contention_stats delta = { 0 };
 
-	if (prev) {
-		delta.count -= prev->sum.count;
-		delta.total_ns -= prev->sum.total_ns;
+	if (now->count > cur->sum.count) {
+		delta.count = now->count - cur->sum.count;
+		cur->sum.count = now->count;
 	}
-	if (!delta.count)
+	if (now->total_ns > cur->sum.total_ns) {
+		delta.total_ns = now->total_ns - cur->sum.total_ns;
+		cur->sum.total_ns = now->total_ns;
+	}
+	if (now->max_ns > cur->sum.max_ns)
+		cur->sum.max_ns = now->max_ns;
+	delta.max_ns = cur->sum.max_ns;
+	cur->idle = delta.count ? 0 : cur->idle + 1;
+	if (!delta.count && !delta.total_ns)
 		return 0;
 	if (!cur->named && cur->key.class.kind == LG_CLASS_ADDR) {
-		contention_where(p, &cur->key, cur->where, sizeof(cur->where));
+		contention_where(p, cur->stack_id, cur->where,
+				 sizeof(cur->where));
 		cur->named = true;
+	} else if (!cur->named && cur->key.class.kind == LG_CLASS_SLAB) {
+		slab_where(p, cur, reread);
+		cur->named = cur->where[0];
 	}
+	p->cont_delivered += delta.count;
+	p->cont_delivered_ns += delta.total_ns;
 	return fn(&cur->key, &delta, cur->where[0] ? cur->where : NULL, ctx);
+}
+
+/* Order of what a read found, by key (stack ids aside), for qsort(). */
+static int read_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct cont_read *)a)->key,
+		      &((const struct cont_read *)b)->key,
+		      offsetof(struct lg_contention_key, stack_id));
+}
+
+/*
+ * Every CPU's element: the spill entries not taken yet (acknowledged in
+ * cont_consumed), the keys in the slots (a slot being handed over is
+ * skipped: read next time), and the totals.  Into @out (p->ncpus *
+ * (LG_CONT_NSPILL + LG_CONT_NSLOTS) entries at most), @n of them.
+ */
+static int read_cpus(struct lg_probes *p, struct cont_read *out, size_t *n)
+{
+	__u32 zero = 0;
+
+	*n = 0;
+	if (bpf_map__lookup_elem(p->contention->maps.cont_cpu, &zero,
+				 sizeof(zero), p->cont_cpu,
+				 sizeof(*p->cont_cpu) * (size_t)p->ncpus, 0))
+		return -errno;
+	p->cont_timed = p->cont_timed_ns = 0;
+	for (__u32 c = 0; c < (__u32)p->ncpus; c++) {
+		const struct lg_cont_cpu *cpu = &p->cont_cpu[c];
+		__u64 head = cpu->spill_head, from = p->cont_seen_head[c];
+
+		p->cont_timed += cpu->timed;
+		p->cont_timed_ns += cpu->timed_ns;
+		/* the programs never overwrite an entry not taken: never */
+		if (head - from > LG_CONT_NSPILL)
+			return -EPROTO;
+		p->cont_spilled += head - from;
+		for (; from < head; from++) {
+			const struct lg_cont_spill *e =
+				&cpu->spill[from & (LG_CONT_NSPILL - 1)];
+
+			out[*n].key = e->key;
+			out[*n].st = e->st;
+			out[(*n)++].in_slot = false;
+		}
+		if (head != p->cont_seen_head[c]) {
+			if (bpf_map__update_elem(p->contention->maps.cont_consumed,
+						 &c, sizeof(c), &head,
+						 sizeof(head), 0))
+				return -errno;
+			p->cont_seen_head[c] = head;
+		}
+		for (int i = 0; i < LG_CONT_NSLOTS; i++) {
+			const struct lg_cont_slot *sl = &cpu->slot[i];
+
+			if (sl->gen != sl->gen_done || !sl->st.count)
+				continue;
+			out[*n].key = sl->key;
+			out[*n].st = sl->st;
+			out[(*n)++].in_slot = true;
+		}
+	}
+	return 0;
+}
+
+/*
+ * What was read for one key (@r[0..nr-1]) into @cur: spill entries add to
+ * its spilled figures for good, slots only to this read's @now.  A stack
+ * id an entry brings is kept.
+ */
+static void cont_take(struct cont_seen *cur,
+		      const struct cont_read *r, size_t nr,
+		      struct lg_contention_stats *now)
+{
+	cur->in_slot = false;
+	memset(now, 0, sizeof(*now));
+	for (size_t i = 0; i < nr; i++) {
+		if (r[i].in_slot) {
+			cont_add(now, &r[i].st);
+			cur->in_slot = true;
+		} else {
+			cont_add(&cur->spilled, &r[i].st);
+		}
+		if (cur->stack_id < 0 && r[i].key.stack_id >= 0)
+			cur->stack_id = r[i].key.stack_id;
+	}
+	cont_add(now, &cur->spilled);
 }
 
 int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 			 void *ctx)
 {
-	struct bpf_map *map;
-	struct cont_seen *cur = NULL, *prev;
-	struct lg_contention_key key, *prevk = NULL;
-	struct lg_contention_stats *vals = NULL;
-	size_t n = 0, cap = 0, kept = 0;
-	size_t evict_above;
+	struct cont_seen *next = NULL;
+	struct cont_read *rd = NULL;
+	size_t nrd = 0, n = 0, cap, i, j;
+	bool reread = false;
 	int err = 0;
 
 	if (!p->contention)
 		return 0;
-	map = p->contention->maps.contention;
-	evict_above = bpf_map__max_entries(map) / 2;
-	vals = calloc((size_t)p->ncpus, sizeof(*vals));
-	if (!vals)
+	if (!p->cont_cpu) {
+		p->cont_cpu = calloc((size_t)p->ncpus, sizeof(*p->cont_cpu));
+		p->cont_seen_head = calloc((size_t)p->ncpus,
+					   sizeof(*p->cont_seen_head));
+		if (!p->cont_cpu || !p->cont_seen_head)
+			return -ENOMEM;
+	}
+	rd = calloc((size_t)p->ncpus * (LG_CONT_NSPILL + LG_CONT_NSLOTS),
+		    sizeof(*rd));
+	if (!rd)
 		return -ENOMEM;
-	while (!bpf_map__get_next_key(map, prevk, &key, sizeof(key))) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			struct cont_seen *nc = realloc(cur, ncap * sizeof(*nc));
-
-			if (!nc) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			cur = nc;
-			cap = ncap;
-		}
-		cur[n].key = key;
-		prevk = &cur[n++].key;
-	}
-	if (n)
-		qsort(cur, n, sizeof(*cur), cont_cmp);
-	for (size_t i = 0; i < n && !err; i++) {
-		bool evict;
-
-		/* a key listed twice (an iteration that restarted): once */
-		if (i && !cont_cmp(&cur[i], &cur[i - 1]))
-			continue;
-		prev = p->cont_n ? bsearch(&cur[i], p->cont, p->cont_n,
-					   sizeof(*cur), cont_cmp) : NULL;
-		if (bpf_map__lookup_elem(map, &cur[i].key, sizeof(cur[i].key),
-					 vals, sizeof(*vals) * (size_t)p->ncpus, 0))
-			continue; /* deleted since: never by the programs */
-		cont_sum(vals, p->ncpus, &cur[i].sum);
-		cur[i].idle = prev && prev->sum.count == cur[i].sum.count ?
-			prev->idle + 1 : 0;
-		cur[i].named = prev && prev->named;
-		if (cur[i].named)
-			memcpy(cur[i].where, prev->where, sizeof(cur[i].where));
-		else
-			cur[i].where[0] = '\0';
-		/*
-		 * Keys stay, so a class costs the programs one insertion (and
-		 * one stack walk) per run, not one per flush.  Only when the
-		 * map is half full are keys idle for a while taken out:
-		 * unrecognised locks in dynamic memory make new keys without
-		 * end.  The delete returns the last figures.
-		 */
-		evict = n > evict_above && cur[i].idle >= LG_CONT_IDLE_FLUSHES;
-		if (evict && !bpf_map__lookup_and_delete_elem(map, &cur[i].key,
-							      sizeof(cur[i].key), vals,
-							      sizeof(*vals) *
-							      (size_t)p->ncpus, 0))
-			cont_sum(vals, p->ncpus, &cur[i].sum);
-		else
-			evict = false;
-		err = cont_deliver(p, fn, ctx, &cur[i], prev);
-		if (!evict)
-			cur[kept++] = cur[i];
-	}
+	err = read_cpus(p, rd, &nrd);
 	if (err)
 		goto cleanup;
-	/* What was read this time is what the next flush subtracts. */
+	qsort(rd, nrd, sizeof(*rd), read_cmp);
+	cap = p->cont_n + nrd;
+	next = calloc(cap ? cap : 1, sizeof(*next));
+	if (!next) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	/* Merge the keys known (p->cont, sorted) with the keys read. */
+	for (i = 0, j = 0; i < p->cont_n || j < nrd;) {
+		struct lg_contention_stats now;
+		struct cont_seen *cur = &next[n];
+		size_t k = j;
+		int cmp;
+
+		if (i == p->cont_n)
+			cmp = 1;
+		else if (j == nrd)
+			cmp = -1;
+		else
+			cmp = memcmp(&p->cont[i].key, &rd[j].key,
+				     offsetof(struct lg_contention_key, stack_id));
+		if (cmp <= 0) {
+			*cur = p->cont[i++];
+		} else {
+			memset(cur, 0, sizeof(*cur));
+			cur->key = rd[j].key;
+			cur->key.stack_id = -1;
+			cur->stack_id = -1;
+		}
+		if (cmp >= 0)
+			while (k < nrd && !read_cmp(&rd[k], &rd[j]))
+				k++;
+		cont_take(cur, rd + j, k - j, &now);
+		j = k;
+		/* after a failure, keys are still taken: delivered next time */
+		if (!err)
+			err = cont_deliver(p, fn, ctx, cur, &now, &reread);
+		/*
+		 * A key in no slot whose figures were all delivered and that
+		 * has had no wait for a while is forgotten (unrecognised
+		 * locks in dynamic memory make new keys without end); if it
+		 * comes back, its figures start from zero again.
+		 */
+		if (!err && !cur->in_slot && cur->idle >= LG_CONT_IDLE_FLUSHES &&
+		    cur->sum.count == cur->spilled.count &&
+		    cur->sum.total_ns == cur->spilled.total_ns)
+			continue;
+		n++;
+	}
+	/* What was taken from the rings is only here now: keep it. */
 	free(p->cont);
-	p->cont = cur;
-	p->cont_n = kept;
-	cur = NULL;
+	p->cont = next;
+	p->cont_n = n;
+	next = NULL;
 cleanup:
-	free(cur);
-	free(vals);
+	free(next);
+	free(rd);
 	return err;
+}
+
+void lg_probes_contention_totals(const struct lg_probes *p,
+				 struct lg_probe_contention_totals *t)
+{
+	t->timed = p->cont_timed;
+	t->timed_ns = p->cont_timed_ns;
+	t->delivered = p->cont_delivered;
+	t->delivered_ns = p->cont_delivered_ns;
+	t->spilled = p->cont_spilled;
 }

@@ -17,7 +17,7 @@
 
 struct lg_probe_status {
 	bool loaded;
-	char reason[200]; /* why not, when !loaded */
+	char reason[320]; /* why not, when !loaded */
 };
 
 struct lg_probes;
@@ -43,6 +43,14 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 		   struct lg_probe_status status[LG_SRC_COUNT],
 		   struct lg_probes **out);
 
+/*
+ * Detach the contention source's programs (its maps stay readable): what
+ * they counted is final, so a last lg_probes_contention() reads it all.
+ * Called when stopping.  Only that source: the others would see the
+ * detaching of their own programs (fentry trampolines) as lock orders.
+ */
+void lg_probes_detach_contention(struct lg_probes *p);
+
 void lg_probes_close(struct lg_probes *p);
 
 /* Wait up to @timeout_ms for events and deliver them.  Returns the count
@@ -66,10 +74,13 @@ int lg_probes_drops(struct lg_probes *p, lg_probe_drop_fn fn, void *ctx);
 /*
  * Called with the contention of one lock since the last call: count and
  * total_ns are what was added since, max_ns the largest wait since the
- * lock's key entered the map (keys stay in the map, and user space keeps
- * what it read to subtract it; a key idle for ten calls is taken out once
- * the map is half full, and its last figures delivered).  @where is the
- * function that waited for an unrecognised lock, or NULL.
+ * lock's key appeared (the programs accumulate in per-CPU slots and spill
+ * a slot's figures to a per-CPU ring when another key takes it; this
+ * module keeps each key's totals and delivers what grew; a key in no slot
+ * and idle for ten calls is forgotten once delivered).  @where is the function that
+ * waited for an unrecognised lock, the lock's name for a slab one
+ * ("&mm_struct->page_table_lock", "&kmalloc-512+0x20@hugetlb_fault"), or
+ * NULL.
  */
 typedef int (*lg_probe_contention_fn)(const struct lg_contention_key *key,
 				      const struct lg_contention_stats *delta,
@@ -77,5 +88,21 @@ typedef int (*lg_probe_contention_fn)(const struct lg_contention_key *key,
 
 int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 			 void *ctx);
+
+/*
+ * What the contention programs timed (every wait they matched with its
+ * begin, as the last lg_probes_contention() read it) against what it
+ * delivered in all.  After lg_probes_detach() and a last read, delivered
+ * plus the waits counted as contention_map_full drops (a spill ring full)
+ * equals timed; before, delivered may trail by what is still in flight.
+ */
+struct lg_probe_contention_totals {
+	__u64 timed, timed_ns;
+	__u64 delivered, delivered_ns;
+	__u64 spilled; /* slots handed to another key: spill entries read */
+};
+
+void lg_probes_contention_totals(const struct lg_probes *p,
+				 struct lg_probe_contention_totals *t);
 
 #endif /* LOCKGRAPH_DAEMON_PROBES_H */

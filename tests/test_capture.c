@@ -307,10 +307,55 @@ static void test_unnamed_locks_left_out(void **state)
 	assert_int_equal(lg_capture_contention(cap, &held[1], 0, NULL, &waits), 0);
 	assert_int_equal(lg_capture_flush(cap), 0);
 	assert_int_equal(lg_capture_stats(cap)->unnamed, 3);
+	assert_int_equal(lg_capture_stats(cap)->unnamed_waits, 3);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM contention"), 0);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM edges"), 1);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM classes WHERE name "
 				   "LIKE '%nrecognised%'"), 0);
+	lg_capture_free(cap);
+	lg_store_close(s);
+}
+
+/*
+ * The contention source's classes for locks in dynamic memory: a split
+ * page-table lock has lockdep's one name; a slab lock is named by what
+ * lockgraphd made of its object (passed as @where), and without that name
+ * (its cache not found) it is left out and its waits counted, never stored
+ * under a made-up name.
+ */
+static void test_dynamic_lock_classes(void **state)
+{
+	struct lg_contention_stats waits = { .count = 5, .total_ns = 700, .max_ns = 300 };
+	struct lg_class_ref pt = ref(LG_CLASS_PTLOCK, 0, 0, LG_MODE_W);
+	struct lg_class_ref slab = ref(LG_CLASS_SLAB,
+				       LG_SLAB_KEY(0xffffffff82a4c0e0ULL, 0x78),
+				       0, LG_MODE_W);
+	struct lg_capture_config cfg = { 0 };
+	struct lg_capture *cap;
+	struct lg_store *s;
+	int64_t boot;
+
+	(void)state;
+	assert_int_equal(LG_SLAB_CACHE(slab.key), 0xffffffff82a4c0e0ULL);
+	assert_int_equal(LG_SLAB_OFF(slab.key), 0x78);
+	s = open_db("dynamic.db", &boot);
+	cfg.store = s;
+	cfg.boot = boot;
+	assert_int_equal(lg_capture_new(&cfg, &cap), 0);
+	assert_int_equal(lg_capture_contention(cap, &pt, LG_LCB_F_SPIN, NULL,
+					       &waits), 0);
+	assert_int_equal(lg_capture_contention(cap, &slab, LG_LCB_F_SPIN,
+					       "&mm_struct->page_table_lock",
+					       &waits), 0);
+	assert_int_equal(lg_capture_contention(cap, &slab, LG_LCB_F_SPIN, NULL,
+					       &waits), 0);
+	assert_int_equal(lg_capture_flush(cap), 0);
+	assert_int_equal(lg_capture_stats(cap)->unnamed_waits, 5);
+	assert_int_equal(scalar(s, "SELECT sum(count) FROM contention"), 10);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM contention JOIN classes "
+				   "ON classes.id = contention.class_id WHERE name IN "
+				   "('ptlock_ptr(ptdesc)', "
+				   "'&mm_struct->page_table_lock')"), 2);
 	lg_capture_free(cap);
 	lg_store_close(s);
 }
@@ -934,6 +979,7 @@ int main(void)
 		cmocka_unit_test(test_trylock_and_recursion_add_no_edge),
 		cmocka_unit_test(test_bad_events_refused),
 		cmocka_unit_test(test_unnamed_locks_left_out),
+		cmocka_unit_test(test_dynamic_lock_classes),
 		cmocka_unit_test(test_counts_across_batches),
 		cmocka_unit_test(test_lockdep_names_per_fs_type),
 		cmocka_unit_test(test_kallsyms_past_last_symbol),

@@ -257,7 +257,8 @@ static int write_chains(struct lg_capture *c)
 		c->chain_rows[n++] = (struct chain_row){
 			.key = lg_chain_key(text, len), .slot = slot };
 	}
-	qsort(c->chain_rows, n, sizeof(*c->chain_rows), cmp_chain_row);
+	if (n)	/* chain_rows is NULL before the first chain */
+		qsort(c->chain_rows, n, sizeof(*c->chain_rows), cmp_chain_row);
 	for (i = 0; i < n; i++) {
 		slot = c->chain_rows[i].slot;
 		err = chain_text(c, (const uint32_t *)slot->key,

@@ -27,11 +27,12 @@
  *
  * What it cannot see: the mmap_lock tracepoints fire the same way for
  * mmap_read_trylock()/mmap_write_trylock() as for the blocking calls, so
- * every mmap_lock acquisition is reported with trylock 0; the event's stack
- * shows the call site.  Neither do they carry lockdep's subclass: a second
- * mm's mmap_lock taken while one is held is reported as subclass 1, which is
- * what dup_mmap()'s mmap_write_lock_nested(SINGLE_DEPTH_NESTING) tells
- * lockdep.  Allocations that fail, or that no tracepoint reports, are not
+ * an mmap_lock acquisition is reported with trylock 0 (the event's stack
+ * shows the call site) except in reclaim, where it is a trylock
+ * (lg_reclaim_trylock(): MGLRU's page table walks).  Neither do they carry
+ * lockdep's subclass: a second mm's mmap_lock taken while one is held is
+ * reported as subclass 1, which is what dup_mmap()'s
+ * mmap_write_lock_nested(SINGLE_DEPTH_NESTING) tells lockdep.  Allocations that fail, or that no tracepoint reports, are not
  * seen.
  *
  * Costs: the kmem tracepoints are hot (about 1M/s in a fault loop).  For a
@@ -39,7 +40,9 @@
  * storage lookup that never creates; a task that holds locks adds a read of
  * current->flags and a chain cache lookup.  Nothing on that path writes to
  * shared or per-task memory unless the chain is new.  The mmap_lock and
- * reclaim programs write only the current task's own storage.
+ * reclaim programs write only the current task's own storage; an mmap_lock
+ * acquisition in reclaim (rare) adds a lookup in the primitives source's
+ * stack.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -315,6 +318,56 @@ struct trace_event_raw_mmap_lock___memcg_path {
 	__v;								\
 })
 
+/*
+ * Was the mmap_lock of @mm, just taken by @task in reclaim (fs_reclaim
+ * held, or a reclaim without __GFP_FS under way), taken with a trylock?
+ * The tracepoints cannot say (see above), and reclaim does take mmap_locks:
+ * MGLRU's aging walks the page tables of other processes with
+ * mmap_read_trylock() (mm/vmscan.c walk_mm(), 6.1 and later, from kswapd
+ * and from direct reclaim).  Reclaim may only ever trylock an mmap_lock;
+ * that is the kernel's rule: every page fault allocates under its mmap_lock
+ * (&mm->mmap_lock -> fs_reclaim, recorded by this source), so reclaim
+ * blocking on an mmap_lock is exactly the inversion lockdep reports, and a
+ * task in direct reclaim may hold that very mmap_lock itself, even for
+ * write (walk_mm()'s comment).  Recorded as blocking, the walk would be a
+ * false fs_reclaim -> &mm->mmap_lock (and &mm->mmap_lock ->
+ * &mm->mmap_lock/1 from a fault's reclaim) closing a false cycle with the
+ * faults' edge on every host with MGLRU on.
+ *
+ * With the primitives source loaded, its stack knows: its fexit of
+ * down_read_trylock()/down_write_trylock() ran before this tracepoint, so
+ * the topmost entry for this rwsem's address carries the real trylock
+ * bit, and a blocking mmap_lock in reclaim still makes its edge.  Without
+ * it (or with no such entry: its stack overflowed, or its programs were
+ * not armed yet), the rule: a trylock.  What the rule can hide is that
+ * very bug, a kernel path (a shrinker, a driver) that blocks on an
+ * mmap_lock in reclaim: its chain is still sent and stored, without the
+ * edge.  Called only for an acquisition in reclaim, off the hot path.
+ */
+static __always_inline __u8 lg_reclaim_trylock(struct task_struct *task,
+					       __u64 mm)
+{
+	const struct lg_task *p;
+	__u64 sem;
+	__u32 i, depth;
+	__u8 trylock = 1;
+
+	if (!lg_with_primitives)
+		return 1;
+	p = bpf_task_storage_get(&prim_held_locks, task, 0, 0);
+	if (!p)
+		return 1;
+	sem = mm + bpf_core_field_offset(struct mm_struct, mmap_lock);
+	depth = p->depth;
+	for (i = 0; i < LG_HELD_MAX; i++) {
+		if (i >= depth)
+			break;
+		if (p->held[i].instance == sem)
+			trylock = p->held[i].class.trylock;
+	}
+	return trylock;
+}
+
 SEC("tp_btf/mmap_lock_acquire_returned")
 int mmap_acquired(unsigned long long *ctx)
 {
@@ -326,6 +379,7 @@ int mmap_acquired(unsigned long long *ctx)
 	struct lg_task *t;
 	__u32 i, depth;
 	int downgrade = -1;
+	bool in_reclaim;
 
 	if (LG_MMAP_LOCK_HAS_PATH) {
 		write = LG_CTX_ARG(ctx, 2);
@@ -341,9 +395,13 @@ int mmap_acquired(unsigned long long *ctx)
 	if (!t)
 		return 0;
 	depth = t->depth;
+	/* in reclaim: fs_reclaim held, or a reclaim without __GFP_FS */
+	in_reclaim = t->reclaim_nofs;
 	for (i = 0; i < LG_HELD_MAX; i++) {
 		if (i >= depth)
 			break;
+		if (t->held[i].class.kind == LG_CLASS_FS_RECLAIM)
+			in_reclaim = true;
 		if (t->held[i].class.kind != LG_CLASS_MMAP_LOCK)
 			continue;
 		if (t->held[i].instance != inst)
@@ -361,6 +419,8 @@ int mmap_acquired(unsigned long long *ctx)
 		lg_rekey(t);
 		return 0;
 	}
+	if (in_reclaim)
+		c.trylock = lg_reclaim_trylock(bpf_get_current_task_btf(), inst);
 	lg_acquire(ctx, t, &c, inst);
 	return 0;
 }

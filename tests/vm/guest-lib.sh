@@ -87,27 +87,68 @@ run_workload() {
 	return $rc
 }
 
-# fs_workloads SUFFIX: the file-system workloads (tmpfs, and ext4 on a
-# ram disk when there is one: /data/brd.ko on the cloud kernel, built in
-# on the lockdep kernel) under memory pressure, then a khugepaged
-# collapse.  The huge pages of the hugetlb loop stay reserved: less memory
-# for the hog to fill before reclaim starts.
-fs_workloads() {
+# fs_mount: tmpfs on /mnt/tmpfs, and ext4 on a ram disk on /mnt/ext4 when
+# there is one (/data/brd.ko on the cloud kernel, built in on the lockdep
+# kernel; mke2fs's complaints in $OUT/mke2fs.log); $dirs lists what is
+# mounted.  fs_umount undoes it.
+fs_mount() {
 	mkdir -p /mnt/tmpfs /mnt/ext4
 	mount -t tmpfs -o size=48m tmpfs /mnt/tmpfs
 	[ -b /dev/ram0 ] || [ ! -f /data/brd.ko ] ||
 		insmod /data/brd.ko rd_nr=1 rd_size=65536 || say "insmod brd.ko failed"
 	dirs=/mnt/tmpfs
-	if [ -b /dev/ram0 ] && mke2fs -q /dev/ram0 >/dev/null 2>&1 &&
+	if [ -b /dev/ram0 ] && mke2fs -q /dev/ram0 >>"$OUT/mke2fs.log" 2>&1 &&
 		mount -t ext4 /dev/ram0 /mnt/ext4; then
 		dirs="$dirs /mnt/ext4"
 	else
 		say "no ext4 on a ram disk: tmpfs only"
 	fi
-	run_workload "fs-pressure$1" fs_pressure -p 2 -t 12 -s 16 -l 8 $dirs
-	mountpoint -q /mnt/ext4 && umount /mnt/ext4
+}
+fs_umount() {
+	# (busybox here has no mountpoint)
+	! grep -q ' /mnt/ext4 ' /proc/mounts || umount /mnt/ext4
 	umount /mnt/tmpfs
+}
+
+# fs_workloads SUFFIX: the file-system workloads (fs_mount) under memory
+# pressure, then a khugepaged collapse.  The huge pages of the hugetlb
+# loop stay reserved: less memory for the hog to fill before reclaim
+# starts.
+fs_workloads() {
+	fs_mount
+	run_workload "fs-pressure$1" fs_pressure -p 2 -t 12 -s 16 -l 8 $dirs
+	fs_umount
 	run_workload "thp-collapse$1" thp_collapse -n 8 -t 30
+}
+
+# mglru_pressure: MGLRU on, then memory pressure that makes reclaim walk
+# other processes' page tables (mm/vmscan.c walk_mm(), under
+# mmap_read_trylock()): fs_pressure's hog with processes reading files
+# they map on ext4 (without swap, aging walks only mms with 64 or more file
+# pages mapped; tmpfs pages do not count).  Huge pages take all but about
+# 128 MiB first, so that the hog reaches reclaim in seconds even under
+# TCG.  /proc/vmstat before and after in $OUT/vmstat-{before,after}.txt.
+mglru_pressure() {
+	lru=/sys/kernel/mm/lru_gen/enabled
+	[ -e $lru ] || { say "mglru: no $lru: the kernel has no MGLRU"; return 1; }
+	echo y >$lru || { say "mglru: cannot turn MGLRU on"; return 1; }
+	say "lru_gen enabled: $(cat $lru)"
+	fs_mount
+	case $dirs in
+	*/mnt/ext4*) ;;
+	*) fs_umount; say "mglru: no ext4 (MGLRU does not walk for mapped tmpfs pages without swap)"; return 1 ;;
+	esac
+	avail=$(awk '$1 == "MemAvailable:" { print int($2 / 1024) }' /proc/meminfo)
+	hp=$(cat /proc/sys/vm/nr_hugepages)
+	[ "$avail" -le 160 ] || reserve_hugepages $((hp + (avail - 128) / 2)) >/dev/null
+	say "MemAvailable $avail MiB, then $(awk '$1 == "MemAvailable:" { print int($2 / 1024) }' /proc/meminfo) MiB with $(cat /proc/sys/vm/nr_hugepages) huge pages"
+	cat /proc/vmstat >"$OUT/vmstat-before.txt"
+	run_workload fs-pressure-mglru fs_pressure -p 1 -m 3 -t 12 -s 12 -l 8 /mnt/ext4
+	rc=$?
+	cat /proc/vmstat >"$OUT/vmstat-after.txt"
+	fs_umount
+	echo "$hp" >/proc/sys/vm/nr_hugepages
+	return $rc
 }
 
 # hugetlb_loop NAME [ARGS...]: seed 000's loop over a 512-huge-page (1 GiB,

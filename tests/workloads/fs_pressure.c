@@ -4,11 +4,18 @@
  * page cache allocations enter reclaim while the inode lock is held
  * (seeds 002, 003: i_rwsem and friends against fs_reclaim).
  *
- *   fs_pressure [-p writers] [-t seconds] [-s MiB per file] [-l MiB left] DIR...
+ *   fs_pressure [-p writers] [-m mappers] [-t seconds] [-s MiB per file]
+ *               [-l MiB left] DIR...
  *
  * Each of the writer processes per DIR (tmpfs, ext4 on a ram disk, ...)
  * writes a file of -s MiB in 64 KiB pieces, shrinks it to half and to
- * nothing with ftruncate, punches a hole, and starts over.  One more process
+ * nothing with ftruncate, punches a hole, and starts over.  Each of the -m
+ * mapper processes per DIR (default none) writes a file of -s MiB, maps it
+ * shared and reads every page of it over and over: file pages mapped in
+ * several processes, which reclaim takes and faults read back in (under
+ * the mmap_lock), and which MGLRU's aging finds by walking those processes'
+ * page tables (mm/vmscan.c walk_mm(): it needs an mm with 64 or more file
+ * pages mapped when there is no swap).  One more process
  * keeps anonymous memory allocated and touched until only -l MiB of
  * MemAvailable is left (no swap in the guests: reclaim has only the page
  * cache to take), and gives it back when a write fails for want of memory.
@@ -42,6 +49,7 @@ struct stats {
 	atomic_ulong write_err;	 /* writes refused (ENOSPC, ENOMEM) */
 	atomic_ulong hog_mib;	 /* the most the hog held */
 	atomic_ulong hog_chunks; /* chunks it gave back */
+	atomic_ulong map_passes; /* mapped files read through */
 };
 
 static volatile sig_atomic_t stop;
@@ -175,11 +183,66 @@ static int writer(const char *dir, unsigned int id, size_t file_mib,
 	return 0;
 }
 
+/*
+ * Write a file of @file_mib MiB in @dir, then read every page of it through
+ * a shared mapping until stopped.
+ */
+static int mapper(const char *dir, unsigned int id, size_t file_mib,
+		  struct stats *st)
+{
+	static char buf[PIECE];
+	size_t size = file_mib << 20, done = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	volatile unsigned long sum = 0;
+	char path[4096];
+	char *map;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/" PROG ".map.%u", dir, id);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	memset(buf, (int)id + 1, sizeof(buf));
+	while (done < size) {
+		ssize_t w = pwrite(fd, buf, PIECE, (off_t)done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			fprintf(stderr, PROG ": write %s: %s\n", path,
+				w < 0 ? strerror(errno) : "short write");
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		fprintf(stderr, PROG ": mmap %s: %s\n", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	while (!stop) {
+		for (size_t o = 0; o < size && !stop; o += (size_t)page)
+			sum += (unsigned char)map[o];
+		st->map_passes++;
+	}
+	munmap(map, size);
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: " PROG " [-p writers] [-t seconds] [-s MiB per file] "
-		   "[-l MiB left] DIR...\n"
+	fprintf(f, "usage: " PROG " [-p writers] [-m mappers] [-t seconds] "
+		   "[-s MiB per file] [-l MiB left] DIR...\n"
 		   "  -p N  writer processes per DIR (default 2)\n"
+		   "  -m N  mapper processes per DIR (default 0)\n"
 		   "  -t N  seconds to run (default 5)\n"
 		   "  -s N  file size in MiB (default 16)\n"
 		   "  -l N  MemAvailable the hog leaves, MiB (default 96)\n");
@@ -187,7 +250,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	unsigned long procs = 2, seconds = 5, file_mib = 16, left_mib = 96;
+	unsigned long procs = 2, maps = 0, seconds = 5, file_mib = 16,
+		      left_mib = 96;
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct stats *st;
 	pid_t *pids, hog_pid = 0;
@@ -195,7 +259,7 @@ int main(int argc, char **argv)
 	int c, status, ret = EXIT_SUCCESS;
 	unsigned long scanned = pages_scanned();
 
-	while ((c = getopt(argc, argv, "p:t:s:l:h")) != -1) {
+	while ((c = getopt(argc, argv, "p:m:t:s:l:h")) != -1) {
 		char *end;
 		unsigned long v;
 
@@ -215,6 +279,8 @@ int main(int argc, char **argv)
 		}
 		if (c == 'p')
 			procs = v;
+		else if (c == 'm')
+			maps = v;
 		else if (c == 't')
 			seconds = v;
 		else if (c == 's')
@@ -229,7 +295,7 @@ int main(int argc, char **argv)
 	ndirs = (unsigned int)(argc - optind);
 	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	pids = calloc(ndirs * procs + 1, sizeof(*pids));
+	pids = calloc(ndirs * (procs + maps) + 1, sizeof(*pids));
 	if (st == MAP_FAILED || !pids) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return EXIT_FAILURE;
@@ -238,15 +304,18 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	printf(PROG ": %lu writers of %lu MiB files in each of %u directories, "
-	       "hog leaving %lu MiB (MemAvailable %ld MiB), %lu s\n",
-	       procs, file_mib, ndirs, left_mib, mem_available_mib(), seconds);
+	printf(PROG ": %lu writers and %lu mappers of %lu MiB files in each of "
+	       "%u directories, hog leaving %lu MiB (MemAvailable %ld MiB), "
+	       "%lu s\n",
+	       procs, maps, file_mib, ndirs, left_mib, mem_available_mib(),
+	       seconds);
 	fflush(stdout);
 	for (unsigned int d = 0; d < ndirs; d++)
-		for (unsigned long p = 0; p <= procs; p++) {
+		for (unsigned long p = 0; p <= procs + maps; p++) {
 			pid_t pid;
+			int err;
 
-			if (p == procs && d)
+			if (p == procs + maps && d)
 				break; /* one hog */
 			pid = fork();
 			if (pid < 0) {
@@ -256,15 +325,21 @@ int main(int argc, char **argv)
 			}
 			if (!pid) {
 				alarm((unsigned int)seconds);
-				if (p == procs) {
+				if (p == procs + maps) {
 					hog((long)left_mib, st);
 					_exit(EXIT_SUCCESS);
 				}
-				_exit(writer(argv[optind + d], (unsigned int)p,
-					     file_mib, st) ? EXIT_FAILURE :
-							     EXIT_SUCCESS);
+				if (p < procs)
+					err = writer(argv[optind + d],
+						     (unsigned int)p, file_mib,
+						     st);
+				else
+					err = mapper(argv[optind + d],
+						     (unsigned int)(p - procs),
+						     file_mib, st);
+				_exit(err ? EXIT_FAILURE : EXIT_SUCCESS);
 			}
-			if (p == procs)
+			if (p == procs + maps)
 				hog_pid = pid;
 			pids[npids++] = pid;
 		}
@@ -282,11 +357,12 @@ int main(int argc, char **argv)
 			ret = EXIT_FAILURE;
 		}
 	}
-	printf(PROG ": %lu rounds, %lu MiB written, %lu writes refused; "
-	       "hog held up to %lu MiB, gave back %lu chunks; reclaim scanned "
-	       "%lu pages\n",
+	printf(PROG ": %lu rounds, %lu MiB written, %lu writes refused, "
+	       "%lu mapped files read through; hog held up to %lu MiB, gave "
+	       "back %lu chunks; reclaim scanned %lu pages\n",
 	       (unsigned long)st->rounds, (unsigned long)st->mib,
-	       (unsigned long)st->write_err, (unsigned long)st->hog_mib,
+	       (unsigned long)st->write_err, (unsigned long)st->map_passes,
+	       (unsigned long)st->hog_mib,
 	       (unsigned long)st->hog_chunks, pages_scanned() - scanned);
 	free(pids);
 	return ret;

@@ -535,14 +535,6 @@ static __always_inline void lg_classify_rwsem(struct lg_class_ref *c,
 			c->kind = LG_CLASS_VMA_LOCK;
 			return;
 		}
-		if (!vma && lg_holds_kind(t, LG_CLASS_HUGETLB_FAULT_MUTEX)) {
-			int refs = BPF_CORE_READ(vl, refs.refcount.refs.counter);
-
-			if (refs > 0 && refs < (1 << 16)) {
-				c->kind = LG_CLASS_VMA_LOCK;
-				return;
-			}
-		}
 	}
 
 	/* another task's mm (khugepaged, /proc, ptrace), or a child's */
@@ -573,6 +565,27 @@ static __always_inline void lg_classify_rwsem(struct lg_class_ref *c,
 		    lg_list_ok(base + bpf_core_field_offset(struct resv_map,
 							    region_cache))) {
 			c->kind = LG_CLASS_RESV_MAP;
+			return;
+		}
+	}
+
+	/*
+	 * A hugetlb vma lock whose vma is gone (truncation's
+	 * hugetlb_unmap_file_folio() waits for it holding a reference and a
+	 * fault mutex).  Last, after the resv_map test: a private mapping's
+	 * resv_map lock, also taken under a fault mutex (hugetlb_wp()), read
+	 * as a vma lock can look the same (a small count, NULL after it).
+	 */
+	if (bpf_core_type_exists(struct hugetlb_vma_lock) &&
+	    lg_holds_kind(t, LG_CLASS_HUGETLB_FAULT_MUTEX)) {
+		struct hugetlb_vma_lock *vl;
+		int refs;
+
+		vl = (void *)(sem - bpf_core_field_offset(struct hugetlb_vma_lock,
+							  rw_sema));
+		refs = BPF_CORE_READ(vl, refs.refcount.refs.counter);
+		if (!BPF_CORE_READ(vl, vma) && refs > 0 && refs < (1 << 16)) {
+			c->kind = LG_CLASS_VMA_LOCK;
 			return;
 		}
 	}

@@ -15,8 +15,17 @@ CREATE TABLE chains_v4 (
 	first_seen INTEGER NOT NULL,
 	last_seen INTEGER NOT NULL
 );
-INSERT INTO chains_v4 (id, classes, count, first_seen, last_seen)
+INSERT OR IGNORE INTO chains_v4 (id, classes, count, first_seen, last_seen)
 SELECT lg_chain_key(classes), classes, count, first_seen, last_seen
 FROM chains ORDER BY 1;
+-- Two existing chains under one key (a collision): the second is left out
+-- and counted as a drop of the newest boot, as a capture or merge would.
+INSERT INTO drops (boot_id, source, reason, count)
+SELECT (SELECT max(id) FROM boots), 'migration', 'chain_key_collision', n
+FROM (SELECT (SELECT count(*) FROM chains) -
+	     (SELECT count(*) FROM chains_v4) AS n)
+WHERE n > 0 AND EXISTS (SELECT 1 FROM boots)
+ON CONFLICT (boot_id, source, reason) DO UPDATE SET
+	count = count + excluded.count;
 DROP TABLE chains;
 ALTER TABLE chains_v4 RENAME TO chains;

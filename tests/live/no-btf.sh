@@ -20,8 +20,12 @@ skip_all() { n=$((n + 1)); echo "skip $n - kernel without BTF: $1"; exit 0; }
 [ "$(id -u)" = 0 ] || skip_all "not root: hiding /sys/kernel/btf needs a mount namespace"
 command -v unshare >/dev/null || skip_all "no unshare(1) (util-linux)"
 [ -d /sys/kernel/btf ] || skip_all "no /sys/kernel/btf to hide"
-for f in /boot/vmlinux-"$(uname -r)" /lib/modules/"$(uname -r)"/vmlinux-"$(uname -r)" \
-	/lib/modules/"$(uname -r)"/build/vmlinux /usr/lib/debug/boot/vmlinux-"$(uname -r)"; do
+# Where else libbpf (btf__load_vmlinux_btf) looks: a kernel without BTF
+# in /sys can still have it there.
+r=$(uname -r)
+for f in /boot/vmlinux-$r /lib/modules/$r/vmlinux-$r /lib/modules/$r/build/vmlinux \
+	/usr/lib/modules/$r/kernel/vmlinux /usr/lib/debug/boot/vmlinux-$r \
+	/usr/lib/debug/boot/vmlinux-$r.debug /usr/lib/debug/lib/modules/$r/vmlinux; do
 	[ -e "$f" ] && skip_all "libbpf would find the BTF in $f"
 done
 

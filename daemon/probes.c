@@ -59,6 +59,7 @@ struct lg_probes {
 	struct slab_cache *slabs; /* sorted by addr */
 	size_t nslabs;
 	struct btf *btf; /* vmlinux, for the fields of slab objects */
+	bool slab_warned; /* a failure to read the slab caches was logged */
 };
 
 struct slab_cache;
@@ -256,6 +257,24 @@ static int contention_setup(void *skel, const struct lg_probes *p,
 	const char *mask = getenv("LOCKGRAPH_CONT_SLOT_MASK");
 	int err;
 
+#ifndef __x86_64__
+	/*
+	 * The programs hand a slot over to another key with plain stores
+	 * ordered by compiler barriers only, and the reader relies on
+	 * seeing them in program order: x86-64's store order.  Elsewhere
+	 * the reader could count a wait twice or not at all.
+	 */
+	(void)cont;
+	(void)mask;
+	(void)err;
+	(void)p;
+	snprintf(st->reason, sizeof(st->reason),
+		 "its per-CPU slots rely on x86-64's store order (compiler "
+		 "barriers only, no release/acquire), which this "
+		 "architecture does not give");
+	return -ENOTSUP;
+#endif
+
 	err = bpf_map__set_max_entries(cont->maps.cont_consumed,
 				       (__u32)p->ncpus);
 	if (err) {
@@ -410,6 +429,11 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 	/* slab locks are named by their object's fields: none without BTF */
 	if (p->contention) {
 		p->btf = btf__load_vmlinux_btf();
+		if (!p->btf)
+			fprintf(stderr, "<4>lockgraphd: contention: the kernel's "
+				"BTF cannot be read (%s): slab locks are named "
+				"by cache and waiter, not by field\n",
+				strerror(errno));
 		read_slabs(p); /* -ENOTSUP before 6.13: slab locks unnamed */
 	}
 	*out = p;
@@ -613,15 +637,15 @@ static int slab_aliases(const char *name)
  * object_size, name" per line; whether others were merged into each, from
  * sysfs.  -ENOTSUP when the kernel has no iter/kmem_cache.
  */
-static int read_slabs(struct lg_probes *p)
+static int read_slabs_once(struct lg_probes *p)
 {
 	struct bpf_link *link = p->contention->links.cont_slab_names;
 	struct slab_cache *slabs = NULL;
-	size_t n = 0, cap = 0, len = 0, bufcap = 0;
+	size_t n = 0, cap = 0, len = 0, bufcap = 0, typed_fail = 0;
 	char *buf = NULL, *line, *save = NULL;
 	__u8 one = 1;
 	ssize_t got;
-	int fd, err = 0;
+	int fd, err = 0, typed_err = 0;
 
 	if (!link)
 		return -ENOTSUP;
@@ -665,10 +689,13 @@ static int read_slabs(struct lg_probes *p)
 		sc.merged = slab_aliases(sc.name) > 0;
 		slab_struct(p->btf, &sc);
 		/* its locks are named by field: the programs walk no stack */
-		if (sc.type_id >= 0)
-			bpf_map__update_elem(p->contention->maps.typed_caches,
-					     &sc.addr, sizeof(sc.addr), &one,
-					     sizeof(one), BPF_ANY);
+		if (sc.type_id >= 0 &&
+		    bpf_map__update_elem(p->contention->maps.typed_caches,
+					 &sc.addr, sizeof(sc.addr), &one,
+					 sizeof(one), BPF_ANY)) {
+			typed_err = -errno;
+			typed_fail++;
+		}
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 256;
 			struct slab_cache *ns = realloc(slabs, ncap * sizeof(*ns));
@@ -682,6 +709,13 @@ static int read_slabs(struct lg_probes *p)
 		}
 		slabs[n++] = sc;
 	}
+	if (typed_err && !p->slab_warned) {
+		fprintf(stderr, "<4>lockgraphd: contention: %zu slab caches "
+			"not marked in typed_caches (%s): the programs walk a "
+			"stack for their locks\n", typed_fail,
+			strerror(-typed_err));
+		p->slab_warned = true;
+	}
 	if (n)
 		qsort(slabs, n, sizeof(*slabs), slab_cmp);
 	free(p->slabs);
@@ -692,6 +726,24 @@ cleanup:
 	free(slabs);
 	free(buf);
 	close(fd);
+	return err;
+}
+
+/*
+ * read_slabs_once(), its first failure logged with the cause (slab locks
+ * then stay unnamed, counted as unnamed_lock drops); -ENOTSUP, a kernel
+ * without iter/kmem_cache, is the one silent case.
+ */
+static int read_slabs(struct lg_probes *p)
+{
+	int err = read_slabs_once(p);
+
+	if (err && err != -ENOTSUP && !p->slab_warned) {
+		fprintf(stderr, "<4>lockgraphd: contention: the slab caches "
+			"cannot be read (%s): slab locks stay unnamed\n",
+			strerror(-err));
+		p->slab_warned = true;
+	}
 	return err;
 }
 

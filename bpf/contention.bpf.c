@@ -413,8 +413,8 @@ static __always_inline void lg_add(struct lg_contention_stats *st, __u64 count,
  * yet (or its read index cannot be looked up).  *@head gets the ring's
  * head, which lg_take_slot() advances once the entry is written.
  */
-static __always_inline struct lg_cont_spill *lg_spill_entry(struct lg_cont_cpu *cpu,
-							     __u64 *head)
+static __always_inline struct lg_cont_spill *
+lg_spill_entry(struct lg_cont_cpu *cpu, __u64 *head)
 {
 	__u32 id = bpf_get_smp_processor_id();
 	__u64 *seen;

@@ -60,6 +60,7 @@ struct lg_probes {
 	size_t nslabs;
 	struct btf *btf; /* vmlinux, for the fields of slab objects */
 	bool slab_warned; /* a failure to read the slab caches was logged */
+	bool typed_warned; /* a failure to fill typed_caches was logged */
 };
 
 struct slab_cache;
@@ -709,12 +710,12 @@ static int read_slabs_once(struct lg_probes *p)
 		}
 		slabs[n++] = sc;
 	}
-	if (typed_err && !p->slab_warned) {
+	if (typed_err && !p->typed_warned) {
 		fprintf(stderr, "<4>lockgraphd: contention: %zu slab caches "
 			"not marked in typed_caches (%s): the programs walk a "
 			"stack for their locks\n", typed_fail,
 			strerror(-typed_err));
-		p->slab_warned = true;
+		p->typed_warned = true;
 	}
 	if (n)
 		qsort(slabs, n, sizeof(*slabs), slab_cmp);

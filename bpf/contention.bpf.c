@@ -501,6 +501,7 @@ static __always_inline void lg_take_slot(void *ctx, struct lg_cont_cpu *cpu,
 		e = lg_spill_entry(cpu, &head);
 		if (!e) {
 			lg_drop(LG_DROP_CONTENTION_MAP_FULL);
+			cpu->refused_ns += wait;
 			return;
 		}
 	}

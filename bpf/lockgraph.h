@@ -169,8 +169,9 @@ struct lg_contention_stats {
  * writes how far it read into the array "cont_consumed" (one per CPU).
  * While the ring is full of entries not yet read, no slot is handed over:
  * the key in it keeps it, and the wait of the key that wanted it is
- * counted as dropped (LG_DROP_CONTENTION_MAP_FULL, one per wait).  So
- * every wait timed is in a slot, a spill entry or that drop counter, once.
+ * counted as dropped (LG_DROP_CONTENTION_MAP_FULL, one per wait), its
+ * time in @refused_ns.  So every wait timed, and its time, is in a slot, a
+ * spill entry or those counters, once.
  * No lock, no map update.
  *
  * User space reads the element in address order (one copy per CPU): the
@@ -221,6 +222,7 @@ struct lg_cont_spill {
 struct lg_cont_cpu {
 	__u64 timed;		/* waits accounted on this CPU */
 	__u64 timed_ns;		/* and their time */
+	__u64 refused_ns;	/* the time of those a full spill ring refused */
 	struct lg_cont_waits waits; /* spinning waits on this CPU */
 	__u64 spill_head;	/* entries ever written to spill[] */
 	struct lg_cont_spill spill[LG_CONT_NSPILL]; /* [n % LG_CONT_NSPILL] */

@@ -152,7 +152,7 @@ int lg_cont_merge(struct lg_cont_merge *m, const struct lg_cont_cpu *cpus,
 	struct lg_cont_seen *next = NULL;
 	struct cont_read *rd = NULL;
 	size_t nrd = 0, n = 0, cap, i, j;
-	__u64 timed = 0, timed_ns = 0;
+	__u64 timed = 0, timed_ns = 0, refused_ns = 0;
 	int err = 0;
 
 	rd = calloc((size_t)m->ncpus * (LG_CONT_NSPILL + LG_CONT_NSLOTS),
@@ -173,11 +173,13 @@ int lg_cont_merge(struct lg_cont_merge *m, const struct lg_cont_cpu *cpus,
 	for (int c = 0; c < m->ncpus; c++) {
 		timed += cpus[c].timed;
 		timed_ns += cpus[c].timed_ns;
+		refused_ns += cpus[c].refused_ns;
 		m->spilled += cpus[c].spill_head - m->seen_head[c];
 		m->seen_head[c] = cpus[c].spill_head;
 	}
 	m->timed = timed;
 	m->timed_ns = timed_ns;
+	m->refused_ns = refused_ns;
 	/* Merge the keys known (m->keys, sorted) with the keys read. */
 	for (i = 0, j = 0; i < m->n || j < nrd;) {
 		struct lg_contention_stats now;

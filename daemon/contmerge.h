@@ -44,6 +44,7 @@ struct lg_cont_merge {
 	size_t n;
 	__u64 *seen_head; /* per CPU: spill entries taken (merged) */
 	__u64 timed, timed_ns; /* what the programs accounted, last read */
+	__u64 refused_ns; /* the time of the waits a full ring refused */
 	__u64 delivered, delivered_ns; /* what went to the callback */
 	__u64 spilled; /* spill entries taken */
 };

@@ -995,6 +995,7 @@ void lg_probes_contention_totals(const struct lg_probes *p,
 {
 	t->timed = p->cont.timed;
 	t->timed_ns = p->cont.timed_ns;
+	t->refused_ns = p->cont.refused_ns;
 	t->delivered = p->cont.delivered;
 	t->delivered_ns = p->cont.delivered_ns;
 	t->spilled = p->cont.spilled;

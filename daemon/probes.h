@@ -106,12 +106,12 @@ int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
  * delivered plus the waits counted as contention_map_full drops equals
  * timed, exactly: a wait is in a slot, a spill entry or that counter,
  * once (a full spill ring keeps a slot's key and drops only the new
- * key's wait, one per drop).  delivered_ns plus the time of those dropped
- * waits (counted nowhere) equals timed_ns.  Before, delivered may trail
- * by what is still in flight.
+ * key's wait, one per drop), and delivered_ns plus refused_ns equals
+ * timed_ns.  Before, delivered may trail by what is still in flight.
  */
 struct lg_probe_contention_totals {
 	__u64 timed, timed_ns;
+	__u64 refused_ns; /* of the waits counted as contention_map_full */
 	__u64 delivered, delivered_ns;
 	__u64 spilled; /* slots handed to another key: spill entries read */
 };

@@ -322,6 +322,13 @@ static void test_ring_wrap_full_and_refused(void **state)
 	assert_stored(&k, FAULT_NAME, 3, 3000);
 	assert_int_equal(m.delivered, m.timed);
 	assert_int_equal(m.delivered_ns, m.timed_ns);
+	/* a wait the full ring refused (lg_take_slot()): timed, not read */
+	cpus[1].timed++;
+	cpus[1].timed_ns += 60;
+	cpus[1].refused_ns += 60;
+	assert_int_equal(lg_cont_merge(&m, cpus, to_capture, &k), 0);
+	assert_int_equal(m.delivered + 1, m.timed);
+	assert_int_equal(m.delivered_ns + m.refused_ns, m.timed_ns);
 	lg_cont_merge_free(&m);
 	sink_close(&k);
 	free(cpus);

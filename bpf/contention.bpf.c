@@ -32,7 +32,10 @@
  * key's figures, struct lg_contention_stats in nanoseconds, moved to the
  * CPU's spill ring, which user space reads and acknowledges in
  * "cont_consumed"; it keeps each key's totals, adds what the slots hold,
- * and delivers what grew.  Each CPU also counts every wait it accounted
+ * and delivers what grew.  While the ring is full, no slot is handed
+ * over: the old key keeps it and the new key's wait is counted as dropped
+ * (contention_map_full), so what the slots and rings hold is always
+ * whole.  Each CPU also counts every wait it accounted
  * (timed, timed_ns): what user space reads must add up to that.  A wait is
  * timed from its first contention_begin to its
  * contention_end: a mutex reports begin twice (optimistic spinning, then
@@ -210,8 +213,14 @@ int BPF_PROG(cont_begin, void *lock, unsigned int flags)
 	depth = ws->depth;
 	if (depth > LG_CONT_SLOTS)
 		return 0;	/* never: only this file writes depth */
-	/* a mutex's second begin (it spun, now it sleeps): the same wait */
-	if (lg_find_wait(ws, (__u64)lock) >= 0)
+	/*
+	 * A mutex's second begin (it spun, now it sleeps): the same wait.
+	 * Only for mutexes and rtmutexes: a spinning wait on an address
+	 * already waited for is a new one (an interrupt's read_lock of the
+	 * rwlock its task spins on).
+	 */
+	if ((flags & (LG_LCB_F_MUTEX | LG_LCB_F_RT)) &&
+	    lg_find_wait(ws, (__u64)lock) >= 0)
 		return 0;
 	/*
 	 * Spinning waits whose end we missed (an interrupt's contention_end
@@ -220,7 +229,7 @@ int BPF_PROG(cont_begin, void *lock, unsigned int flags)
 	 */
 	if (depth && lg_spinning(flags) &&
 	    now - ws->w[0].start_ns > LG_SPIN_STALE_NS) {
-		lg_drop(LG_DROP_UNBALANCED);
+		lg_drop_n(LG_DROP_UNBALANCED, ws->depth);
 		ws->depth = depth = 0;
 		ws->overflow = 0;
 	}
@@ -232,6 +241,8 @@ int BPF_PROG(cont_begin, void *lock, unsigned int flags)
 	}
 	if (flags & LG_LCB_F_MUTEX)
 		flags &= ~LG_LCB_F_SPIN;
+	barrier_var(depth);	/* a no-op mask the verifier can follow */
+	depth &= LG_CONT_SLOTS - 1;
 	ws->w[depth].lock = (__u64)lock;
 	ws->w[depth].start_ns = now;
 	ws->w[depth].flags = flags;
@@ -397,27 +408,22 @@ static __always_inline void lg_add(struct lg_contention_stats *st, __u64 count,
 }
 
 /*
- * The cold path: the figures of the key leaving @slot into the CPU's spill
- * ring for user space, or counted as dropped when user space has not read
- * the ring's oldest entry yet.  No lock is taken.
+ * The cold path: the spill ring entry the figures of the key leaving a
+ * slot go to, or NULL when user space has not read the ring's oldest entry
+ * yet (or its read index cannot be looked up).  *@head gets the ring's
+ * head, which lg_take_slot() advances once the entry is written.
  */
-static __always_inline void lg_spill(struct lg_cont_cpu *cpu,
-				     const struct lg_cont_slot *slot)
+static __always_inline struct lg_cont_spill *
+lg_spill_entry(struct lg_cont_cpu *cpu, __u64 *head)
 {
 	__u32 id = bpf_get_smp_processor_id();
-	__u64 head = cpu->spill_head, *seen;
-	struct lg_cont_spill *e;
+	__u64 *seen;
 
+	*head = cpu->spill_head;
 	seen = bpf_map_lookup_elem(&cont_consumed, &id);
-	if (!seen || head - *seen >= LG_CONT_NSPILL) {
-		lg_drop_n(LG_DROP_CONTENTION_MAP_FULL, slot->st.count);
-		return;
-	}
-	e = &cpu->spill[head & (LG_CONT_NSPILL - 1)];
-	e->key = slot->key;
-	e->st = slot->st;
-	barrier();
-	cpu->spill_head = head + 1;
+	if (!seen || *head - *seen >= LG_CONT_NSPILL)
+		return NULL;
+	return &cpu->spill[*head & (LG_CONT_NSPILL - 1)];
 }
 
 /*
@@ -477,20 +483,36 @@ static __always_inline __s32 lg_class_stack(void *ctx,
 /*
  * The cold path: give @slot to @key.  The key it held is spilled first,
  * with @gen already ahead of @gen_done so user space skips the slot until
- * the new key's figures are in (see struct lg_cont_cpu).
+ * the new key's figures are in (see struct lg_cont_cpu).  When the spill
+ * ring is full the slot is not handed over: the old key keeps it (all of
+ * its figures stay deliverable) and only this wait, of @key, is counted
+ * as dropped.
  */
 static __always_inline void lg_take_slot(void *ctx, struct lg_cont_cpu *cpu,
 					 struct lg_cont_slot *slot,
 					 const struct lg_contention_key *key,
 					 __u64 wait)
 {
-	__u64 gen = slot->gen + 1;
+	struct lg_cont_spill *e = NULL;
+	__u64 gen = slot->gen + 1, head = 0;
 	__s32 id = -1;
 
+	if (slot->st.count) {
+		e = lg_spill_entry(cpu, &head);
+		if (!e) {
+			lg_drop(LG_DROP_CONTENTION_MAP_FULL);
+			cpu->refused_ns += wait;
+			return;
+		}
+	}
 	slot->gen = gen;
 	barrier();
-	if (slot->st.count)
-		lg_spill(cpu, slot);
+	if (e) {
+		e->key = slot->key;
+		e->st = slot->st;
+		barrier();
+		cpu->spill_head = head + 1;
+	}
 	if (lg_needs_stack(&key->class))
 		id = lg_class_stack(ctx, &key->class);
 	slot->key = *key;
@@ -540,9 +562,9 @@ static __always_inline bool lg_pop_wait(struct lg_cont_waits *ws, __u64 lock,
 	if (i < 0 || i >= LG_CONT_SLOTS)
 		return false;
 	*out = ws->w[i];
-	/* waits above it lost their ends: drop them */
+	/* waits above it lost their ends: drop them, each one */
 	if (i + 1 < (int)ws->depth)
-		lg_drop(LG_DROP_UNBALANCED);
+		lg_drop_n(LG_DROP_UNBALANCED, ws->depth - (__u32)i - 1);
 	ws->depth = i;
 	return true;
 }

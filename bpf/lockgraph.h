@@ -166,9 +166,13 @@ struct lg_contention_stats {
  * needs the slot, the program moves the figures into the next entry of
  * the CPU's spill ring and counts it in @spill_head; user space takes the
  * entries it has not seen yet, adds them to its own per-key totals, and
- * writes how far it read into the array "cont_consumed" (one per CPU).  A
- * ring full of entries not yet read refuses the figures, counted as
- * dropped waits (LG_DROP_CONTENTION_MAP_FULL).  No lock, no map update.
+ * writes how far it read into the array "cont_consumed" (one per CPU).
+ * While the ring is full of entries not yet read, no slot is handed over:
+ * the key in it keeps it, and the wait of the key that wanted it is
+ * counted as dropped (LG_DROP_CONTENTION_MAP_FULL, one per wait), its
+ * time in @refused_ns.  So every wait timed, and its time, is in a slot, a
+ * spill entry or those counters, once.
+ * No lock, no map update.
  *
  * User space reads the element in address order (one copy per CPU): the
  * ring head, the ring, then the slots.  A slot being handed over is marked
@@ -218,6 +222,7 @@ struct lg_cont_spill {
 struct lg_cont_cpu {
 	__u64 timed;		/* waits accounted on this CPU */
 	__u64 timed_ns;		/* and their time */
+	__u64 refused_ns;	/* the time of those a full spill ring refused */
 	struct lg_cont_waits waits; /* spinning waits on this CPU */
 	__u64 spill_head;	/* entries ever written to spill[] */
 	struct lg_cont_spill spill[LG_CONT_NSPILL]; /* [n % LG_CONT_NSPILL] */

@@ -757,13 +757,14 @@ int lg_capture_contention(struct lg_capture *c, const struct lg_class_ref *ref,
 	int err;
 
 	(void)flags;
-	if (!delta->count)
+	if (!delta->count && !delta->total_ns)
 		return 0;
 	err = lg_class_name(ref, c->names, c->cfg.ks, where, name, sizeof(name));
 	if (err == -ENOENT) {
 		/* No stable name (no symbols, no waiter): counted, as for chains. */
-		c->stats.unnamed++;
+		c->stats.unnamed += delta->count ? 1 : 0;
 		c->stats.unnamed_waits += delta->count;
+		c->stats.unnamed_ns += delta->total_ns;
 		return 0;
 	}
 	if (err)

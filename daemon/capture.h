@@ -28,6 +28,7 @@ struct lg_capture_stats {
 	uint64_t cycles;	   /* new deadlock circles found */
 	uint64_t unnamed;	   /* locks left out: no stable name */
 	uint64_t unnamed_waits;	   /* contention waits left out so */
+	uint64_t unnamed_ns;	   /* and their time */
 	uint64_t per_source[LG_SRC_COUNT]; /* events per source; contention:
 					      the waits it counted */
 	uint64_t batches;	   /* transactions committed */
@@ -72,7 +73,10 @@ int lg_capture_flush(struct lg_capture *c);
 /*
  * Add contention figures for @ref (per-CPU values already summed); @where
  * names an unrecognised lock by its acquiring function (may be NULL).
- * Goes into the current transaction.
+ * Goes into the current transaction.  A @delta of time without waits (the
+ * time of waits counted in an earlier delta) is added too; a lock with no
+ * stable name is counted in stats.unnamed (once per delta with waits),
+ * unnamed_waits and unnamed_ns instead.
  */
 int lg_capture_contention(struct lg_capture *c, const struct lg_class_ref *ref,
 			  __u32 flags, const char *where,

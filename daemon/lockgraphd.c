@@ -283,10 +283,13 @@ static void log_contention(const struct run *r, const struct lg_probes *p)
 		"<6>lockgraphd: contention: %" PRIu64 " waits (%" PRIu64
 		" ns) timed by the programs, %" PRIu64 " (%" PRIu64
 		" ns) read from their slots and %" PRIu64
-		" spill entries, %" PRIu64 " of them left out unnamed\n",
+		" spill entries, %" PRIu64 " (%" PRIu64
+		" ns) of them left out unnamed, %" PRIu64
+		" ns refused by a full spill ring\n",
 		(uint64_t)t.timed, (uint64_t)t.timed_ns,
 		(uint64_t)t.delivered, (uint64_t)t.delivered_ns,
-		(uint64_t)t.spilled, st->unnamed_waits);
+		(uint64_t)t.spilled, st->unnamed_waits, st->unnamed_ns,
+		(uint64_t)t.refused_ns);
 }
 
 struct replay_ctx {

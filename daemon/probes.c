@@ -21,6 +21,7 @@
 #include "context.skel.h"
 #include "lockdep.skel.h"
 #include "primitives.skel.h"
+#include "contmerge.h"
 #include "probes.h"
 
 /* One loaded probe source. */
@@ -33,28 +34,6 @@ struct source {
 	void (*detach)(void *skel);
 };
 
-/*
- * A key of the contention map as the last flush read it: the per-CPU
- * figures summed, and for how many flushes they have not changed.
- */
-struct cont_seen {
-	struct lg_contention_key key;	/* stack_id: -1 */
-	struct lg_contention_stats spilled; /* from the spill rings, in all */
-	struct lg_contention_stats sum; /* delivered: the most read so far */
-	unsigned int idle;
-	__s32 stack_id;	 /* a representative stack, or -1 */
-	bool in_slot;	 /* in a CPU's slot at the last read */
-	bool named;	 /* where[] was looked up (unrecognised locks) */
-	char where[160]; /* the waiter: its stack may leave the LRU */
-};
-
-/* A key's figures as one read found them: a spill entry or a slot. */
-struct cont_read {
-	struct lg_contention_key key;	/* stack_id: the entry's */
-	struct lg_contention_stats st;
-	bool in_slot;
-};
-
 /* A slab cache, from the contention source's iter/kmem_cache program. */
 struct slab_cache {
 	__u64 addr; /* of its name: the programs' key for the cache */
@@ -65,9 +44,6 @@ struct slab_cache {
 	char type[80];	 /* its name */
 };
 
-/* Reads without a wait after which a key in no slot is forgotten. */
-#define LG_CONT_IDLE_FLUSHES 10
-
 struct lg_probes {
 	struct source src[LG_SRC_COUNT];
 	struct lg_contention *contention; /* also src[LG_SRC_CONTENTION] */
@@ -77,16 +53,14 @@ struct lg_probes {
 	const struct lg_kallsyms *ks;
 	int ncpus;
 	__u64 last_drops[LG_SRC_COUNT][LG_DROP_COUNT];
-	struct cont_seen *cont; /* contention keys read, sorted by key */
-	size_t cont_n;
+	struct lg_cont_merge cont; /* contention keys read (contmerge.h) */
 	struct lg_cont_cpu *cont_cpu; /* the per-CPU slots, as read */
-	__u64 *cont_seen_head;	/* per CPU: spill entries taken */
-	__u64 cont_timed, cont_timed_ns; /* what the programs accounted */
-	__u64 cont_delivered, cont_delivered_ns; /* what went to the caller */
-	__u64 cont_spilled; /* spill entries taken */
+	__u64 *cont_acked; /* per CPU: the spill head cont_consumed holds */
 	struct slab_cache *slabs; /* sorted by addr */
 	size_t nslabs;
 	struct btf *btf; /* vmlinux, for the fields of slab objects */
+	bool slab_warned; /* a failure to read the slab caches was logged */
+	bool typed_warned; /* a failure to fill typed_caches was logged */
 };
 
 struct slab_cache;
@@ -284,6 +258,24 @@ static int contention_setup(void *skel, const struct lg_probes *p,
 	const char *mask = getenv("LOCKGRAPH_CONT_SLOT_MASK");
 	int err;
 
+#ifndef __x86_64__
+	/*
+	 * The programs hand a slot over to another key with plain stores
+	 * ordered by compiler barriers only, and the reader relies on
+	 * seeing them in program order: x86-64's store order.  Elsewhere
+	 * the reader could count a wait twice or not at all.
+	 */
+	(void)cont;
+	(void)mask;
+	(void)err;
+	(void)p;
+	snprintf(st->reason, sizeof(st->reason),
+		 "its per-CPU slots rely on x86-64's store order (compiler "
+		 "barriers only, no release/acquire), which this "
+		 "architecture does not give");
+	return -ENOTSUP;
+#endif
+
 	err = bpf_map__set_max_entries(cont->maps.cont_consumed,
 				       (__u32)p->ncpus);
 	if (err) {
@@ -438,6 +430,11 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 	/* slab locks are named by their object's fields: none without BTF */
 	if (p->contention) {
 		p->btf = btf__load_vmlinux_btf();
+		if (!p->btf)
+			fprintf(stderr, "<4>lockgraphd: contention: the kernel's "
+				"BTF cannot be read (%s): slab locks are named "
+				"by cache and waiter, not by field\n",
+				strerror(errno));
 		read_slabs(p); /* -ENOTSUP before 6.13: slab locks unnamed */
 	}
 	*out = p;
@@ -460,9 +457,9 @@ void lg_probes_close(struct lg_probes *p)
 	for (unsigned int s = 0; s < LG_SRC_COUNT; s++)
 		if (p->src[s].skel)
 			p->src[s].destroy(p->src[s].skel);
-	free(p->cont);
+	lg_cont_merge_free(&p->cont);
 	free(p->cont_cpu);
-	free(p->cont_seen_head);
+	free(p->cont_acked);
 	free(p->slabs);
 	btf__free(p->btf);
 	free(p);
@@ -641,15 +638,15 @@ static int slab_aliases(const char *name)
  * object_size, name" per line; whether others were merged into each, from
  * sysfs.  -ENOTSUP when the kernel has no iter/kmem_cache.
  */
-static int read_slabs(struct lg_probes *p)
+static int read_slabs_once(struct lg_probes *p)
 {
 	struct bpf_link *link = p->contention->links.cont_slab_names;
 	struct slab_cache *slabs = NULL;
-	size_t n = 0, cap = 0, len = 0, bufcap = 0;
+	size_t n = 0, cap = 0, len = 0, bufcap = 0, typed_fail = 0;
 	char *buf = NULL, *line, *save = NULL;
 	__u8 one = 1;
 	ssize_t got;
-	int fd, err = 0;
+	int fd, err = 0, typed_err = 0;
 
 	if (!link)
 		return -ENOTSUP;
@@ -693,10 +690,13 @@ static int read_slabs(struct lg_probes *p)
 		sc.merged = slab_aliases(sc.name) > 0;
 		slab_struct(p->btf, &sc);
 		/* its locks are named by field: the programs walk no stack */
-		if (sc.type_id >= 0)
-			bpf_map__update_elem(p->contention->maps.typed_caches,
-					     &sc.addr, sizeof(sc.addr), &one,
-					     sizeof(one), BPF_ANY);
+		if (sc.type_id >= 0 &&
+		    bpf_map__update_elem(p->contention->maps.typed_caches,
+					 &sc.addr, sizeof(sc.addr), &one,
+					 sizeof(one), BPF_ANY)) {
+			typed_err = -errno;
+			typed_fail++;
+		}
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 256;
 			struct slab_cache *ns = realloc(slabs, ncap * sizeof(*ns));
@@ -710,6 +710,13 @@ static int read_slabs(struct lg_probes *p)
 		}
 		slabs[n++] = sc;
 	}
+	if (typed_err && !p->typed_warned) {
+		fprintf(stderr, "<4>lockgraphd: contention: %zu slab caches "
+			"not marked in typed_caches (%s): the programs walk a "
+			"stack for their locks\n", typed_fail,
+			strerror(-typed_err));
+		p->typed_warned = true;
+	}
 	if (n)
 		qsort(slabs, n, sizeof(*slabs), slab_cmp);
 	free(p->slabs);
@@ -720,6 +727,24 @@ cleanup:
 	free(slabs);
 	free(buf);
 	close(fd);
+	return err;
+}
+
+/*
+ * read_slabs_once(), its first failure logged with the cause (slab locks
+ * then stay unnamed, counted as unnamed_lock drops); -ENOTSUP, a kernel
+ * without iter/kmem_cache, is the one silent case.
+ */
+static int read_slabs(struct lg_probes *p)
+{
+	int err = read_slabs_once(p);
+
+	if (err && err != -ENOTSUP && !p->slab_warned) {
+		fprintf(stderr, "<4>lockgraphd: contention: the slab caches "
+			"cannot be read (%s): slab locks stay unnamed\n",
+			strerror(-err));
+		p->slab_warned = true;
+	}
 	return err;
 }
 
@@ -853,7 +878,7 @@ static void slab_lock_name(const struct lg_probes *p,
  * A slab lock's name into @cur->where; the caches are read again once per
  * call when the lock's is not known (a cache created since).
  */
-static void slab_where(struct lg_probes *p, struct cont_seen *cur,
+static void slab_where(struct lg_probes *p, struct lg_cont_seen *cur,
 		       bool *reread)
 {
 	struct slab_cache want = { .addr = LG_SLAB_CACHE(cur->key.class.key) };
@@ -875,234 +900,103 @@ static void slab_where(struct lg_probes *p, struct cont_seen *cur,
 		       waiter, cur->where, sizeof(cur->where));
 }
 
-/* Add @v to @sum (max: the largest). */
-static void cont_add(struct lg_contention_stats *sum,
-		     const struct lg_contention_stats *v)
-{
-	sum->count += v->count;
-	sum->total_ns += v->total_ns;
-	if (v->max_ns > sum->max_ns)
-		sum->max_ns = v->max_ns;
-}
+/* What lg_probes_contention()'s merge delivers to: its caller's @fn. */
+struct cont_deliver_ctx {
+	struct lg_probes *p;
+	lg_probe_contention_fn fn;
+	void *ctx;
+	bool reread; /* the slab caches were read again in this call */
+};
 
 /*
- * @cur's figures now are @now (its spilled figures and what the slots
- * hold); to @fn goes what grew since the last delivery, with the waiter's
+ * A key whose figures grew, to the caller's function, with the waiter's
  * name for an unrecognised lock or the object's field for a slab one
- * (looked up once per key).  @cur->sum never goes down: a slot handed over
- * between reading the ring and reading the slot reads less once, and is
- * read next time.  max_ns is the largest since the key appeared.
+ * (looked up once per key).
  */
-static int cont_deliver(struct lg_probes *p, lg_probe_contention_fn fn,
-			void *ctx, struct cont_seen *cur,
-			const struct lg_contention_stats *now, bool *reread)
+static int cont_deliver(struct lg_cont_seen *cur,
+			const struct lg_contention_stats *delta, void *arg)
 {
-	struct lg_contention_stats delta = { 0 };
+	struct cont_deliver_ctx *d = arg;
 
-	if (now->count > cur->sum.count) {
-		delta.count = now->count - cur->sum.count;
-		cur->sum.count = now->count;
-	}
-	if (now->total_ns > cur->sum.total_ns) {
-		delta.total_ns = now->total_ns - cur->sum.total_ns;
-		cur->sum.total_ns = now->total_ns;
-	}
-	if (now->max_ns > cur->sum.max_ns)
-		cur->sum.max_ns = now->max_ns;
-	delta.max_ns = cur->sum.max_ns;
-	cur->idle = delta.count ? 0 : cur->idle + 1;
-	if (!delta.count && !delta.total_ns)
-		return 0;
 	if (!cur->named && cur->key.class.kind == LG_CLASS_ADDR) {
-		contention_where(p, cur->stack_id, cur->where,
+		contention_where(d->p, cur->stack_id, cur->where,
 				 sizeof(cur->where));
 		cur->named = true;
 	} else if (!cur->named && cur->key.class.kind == LG_CLASS_SLAB) {
-		slab_where(p, cur, reread);
+		slab_where(d->p, cur, &d->reread);
 		cur->named = cur->where[0];
 	}
-	p->cont_delivered += delta.count;
-	p->cont_delivered_ns += delta.total_ns;
-	return fn(&cur->key, &delta, cur->where[0] ? cur->where : NULL, ctx);
+	return d->fn(&cur->key, delta, cur->where[0] ? cur->where : NULL,
+		     d->ctx);
 }
 
-/* Order of what a read found, by key (stack ids aside), for qsort(). */
-static int read_cmp(const void *a, const void *b)
+/* The reader's buffers, at its first call; all or none. */
+static int cont_alloc(struct lg_probes *p)
 {
-	return memcmp(&((const struct cont_read *)a)->key,
-		      &((const struct cont_read *)b)->key,
-		      offsetof(struct lg_contention_key, stack_id));
+	int err;
+
+	p->cont_cpu = calloc((size_t)p->ncpus, sizeof(*p->cont_cpu));
+	p->cont_acked = calloc((size_t)p->ncpus, sizeof(*p->cont_acked));
+	err = p->cont_cpu && p->cont_acked ? 0 : -ENOMEM;
+	if (!err)
+		err = lg_cont_merge_init(&p->cont, p->ncpus);
+	if (err) {
+		free(p->cont_cpu);
+		free(p->cont_acked);
+		p->cont_cpu = NULL;
+		p->cont_acked = NULL;
+	}
+	return err;
 }
 
 /*
- * Every CPU's element: the spill entries not taken yet (acknowledged in
- * cont_consumed), the keys in the slots (a slot being handed over is
- * skipped: read next time), and the totals.  Into @out (p->ncpus *
- * (LG_CONT_NSPILL + LG_CONT_NSLOTS) entries at most), @n of them.
+ * Every CPU's element read at once, merged (contmerge.h), and only then
+ * the spill entries taken acknowledged in cont_consumed: a failure before
+ * leaves them in the rings, read again next time.  An acknowledgement
+ * that fails is written again at the next call (the ring stays fuller
+ * meanwhile, nothing is counted twice).
  */
-static int read_cpus(struct lg_probes *p, struct cont_read *out, size_t *n)
-{
-	__u32 zero = 0;
-
-	*n = 0;
-	if (bpf_map__lookup_elem(p->contention->maps.cont_cpu, &zero,
-				 sizeof(zero), p->cont_cpu,
-				 sizeof(*p->cont_cpu) * (size_t)p->ncpus, 0))
-		return -errno;
-	p->cont_timed = p->cont_timed_ns = 0;
-	for (__u32 c = 0; c < (__u32)p->ncpus; c++) {
-		const struct lg_cont_cpu *cpu = &p->cont_cpu[c];
-		__u64 head = cpu->spill_head, from = p->cont_seen_head[c];
-
-		p->cont_timed += cpu->timed;
-		p->cont_timed_ns += cpu->timed_ns;
-		/* the programs never overwrite an entry not taken: never */
-		if (head - from > LG_CONT_NSPILL)
-			return -EPROTO;
-		p->cont_spilled += head - from;
-		for (; from < head; from++) {
-			const struct lg_cont_spill *e =
-				&cpu->spill[from & (LG_CONT_NSPILL - 1)];
-
-			out[*n].key = e->key;
-			out[*n].st = e->st;
-			out[(*n)++].in_slot = false;
-		}
-		if (head != p->cont_seen_head[c]) {
-			if (bpf_map__update_elem(p->contention->maps.cont_consumed,
-						 &c, sizeof(c), &head,
-						 sizeof(head), 0))
-				return -errno;
-			p->cont_seen_head[c] = head;
-		}
-		for (int i = 0; i < LG_CONT_NSLOTS; i++) {
-			const struct lg_cont_slot *sl = &cpu->slot[i];
-
-			if (sl->gen != sl->gen_done || !sl->st.count)
-				continue;
-			out[*n].key = sl->key;
-			out[*n].st = sl->st;
-			out[(*n)++].in_slot = true;
-		}
-	}
-	return 0;
-}
-
-/*
- * What was read for one key (@r[0..nr-1]) into @cur: spill entries add to
- * its spilled figures for good, slots only to this read's @now.  A stack
- * id an entry brings is kept.
- */
-static void cont_take(struct cont_seen *cur,
-		      const struct cont_read *r, size_t nr,
-		      struct lg_contention_stats *now)
-{
-	cur->in_slot = false;
-	memset(now, 0, sizeof(*now));
-	for (size_t i = 0; i < nr; i++) {
-		if (r[i].in_slot) {
-			cont_add(now, &r[i].st);
-			cur->in_slot = true;
-		} else {
-			cont_add(&cur->spilled, &r[i].st);
-		}
-		if (cur->stack_id < 0 && r[i].key.stack_id >= 0)
-			cur->stack_id = r[i].key.stack_id;
-	}
-	cont_add(now, &cur->spilled);
-}
-
 int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 			 void *ctx)
 {
-	struct cont_seen *next = NULL;
-	struct cont_read *rd = NULL;
-	size_t nrd = 0, n = 0, cap, i, j;
-	bool reread = false;
-	int err = 0;
+	struct cont_deliver_ctx d = { .p = p, .fn = fn, .ctx = ctx };
+	__u32 zero = 0;
+	int err, ack = 0;
 
 	if (!p->contention)
 		return 0;
 	if (!p->cont_cpu) {
-		p->cont_cpu = calloc((size_t)p->ncpus, sizeof(*p->cont_cpu));
-		p->cont_seen_head = calloc((size_t)p->ncpus,
-					   sizeof(*p->cont_seen_head));
-		if (!p->cont_cpu || !p->cont_seen_head)
-			return -ENOMEM;
+		err = cont_alloc(p);
+		if (err)
+			return err;
 	}
-	rd = calloc((size_t)p->ncpus * (LG_CONT_NSPILL + LG_CONT_NSLOTS),
-		    sizeof(*rd));
-	if (!rd)
-		return -ENOMEM;
-	err = read_cpus(p, rd, &nrd);
-	if (err)
-		goto cleanup;
-	qsort(rd, nrd, sizeof(*rd), read_cmp);
-	cap = p->cont_n + nrd;
-	next = calloc(cap ? cap : 1, sizeof(*next));
-	if (!next) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	/* Merge the keys known (p->cont, sorted) with the keys read. */
-	for (i = 0, j = 0; i < p->cont_n || j < nrd;) {
-		struct lg_contention_stats now;
-		struct cont_seen *cur = &next[n];
-		size_t k = j;
-		int cmp;
+	if (bpf_map__lookup_elem(p->contention->maps.cont_cpu, &zero,
+				 sizeof(zero), p->cont_cpu,
+				 sizeof(*p->cont_cpu) * (size_t)p->ncpus, 0))
+		return -errno;
+	err = lg_cont_merge(&p->cont, p->cont_cpu, cont_deliver, &d);
+	for (__u32 c = 0; c < (__u32)p->ncpus; c++) {
+		__u64 head = p->cont.seen_head[c];
 
-		if (i == p->cont_n)
-			cmp = 1;
-		else if (j == nrd)
-			cmp = -1;
-		else
-			cmp = memcmp(&p->cont[i].key, &rd[j].key,
-				     offsetof(struct lg_contention_key, stack_id));
-		if (cmp <= 0) {
-			*cur = p->cont[i++];
-		} else {
-			memset(cur, 0, sizeof(*cur));
-			cur->key = rd[j].key;
-			cur->key.stack_id = -1;
-			cur->stack_id = -1;
-		}
-		if (cmp >= 0)
-			while (k < nrd && !read_cmp(&rd[k], &rd[j]))
-				k++;
-		cont_take(cur, rd + j, k - j, &now);
-		j = k;
-		/* after a failure, keys are still taken: delivered next time */
-		if (!err)
-			err = cont_deliver(p, fn, ctx, cur, &now, &reread);
-		/*
-		 * A key in no slot whose figures were all delivered and that
-		 * has had no wait for a while is forgotten (unrecognised
-		 * locks in dynamic memory make new keys without end); if it
-		 * comes back, its figures start from zero again.
-		 */
-		if (!err && !cur->in_slot && cur->idle >= LG_CONT_IDLE_FLUSHES &&
-		    cur->sum.count == cur->spilled.count &&
-		    cur->sum.total_ns == cur->spilled.total_ns)
+		if (head == p->cont_acked[c])
 			continue;
-		n++;
+		if (bpf_map__update_elem(p->contention->maps.cont_consumed,
+					 &c, sizeof(c), &head, sizeof(head), 0)) {
+			ack = ack ? ack : -errno;
+			continue;
+		}
+		p->cont_acked[c] = head;
 	}
-	/* What was taken from the rings is only here now: keep it. */
-	free(p->cont);
-	p->cont = next;
-	p->cont_n = n;
-	next = NULL;
-cleanup:
-	free(next);
-	free(rd);
-	return err;
+	return err ? err : ack;
 }
 
 void lg_probes_contention_totals(const struct lg_probes *p,
 				 struct lg_probe_contention_totals *t)
 {
-	t->timed = p->cont_timed;
-	t->timed_ns = p->cont_timed_ns;
-	t->delivered = p->cont_delivered;
-	t->delivered_ns = p->cont_delivered_ns;
-	t->spilled = p->cont_spilled;
+	t->timed = p->cont.timed;
+	t->timed_ns = p->cont.timed_ns;
+	t->refused_ns = p->cont.refused_ns;
+	t->delivered = p->cont.delivered;
+	t->delivered_ns = p->cont.delivered_ns;
+	t->spilled = p->cont.spilled;
 }

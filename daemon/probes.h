@@ -73,7 +73,9 @@ int lg_probes_drops(struct lg_probes *p, lg_probe_drop_fn fn, void *ctx);
 
 /*
  * Called with the contention of one lock since the last call: count and
- * total_ns are what was added since, max_ns the largest wait since the
+ * total_ns are what was added since (either may be 0, not both: time
+ * read after the count of its waits comes alone; a read in which either
+ * went down is not delivered), max_ns the largest wait since the
  * lock's key appeared (the programs accumulate in per-CPU slots and spill
  * a slot's figures to a per-CPU ring when another key takes it; this
  * module keeps each key's totals and delivers what grew; a key in no slot
@@ -86,18 +88,30 @@ typedef int (*lg_probe_contention_fn)(const struct lg_contention_key *key,
 				      const struct lg_contention_stats *delta,
 				      const char *where, void *ctx);
 
+/*
+ * Read every CPU's slots and spill rings, merge them into the keys'
+ * totals (daemon/contmerge.h) and call @fn for each key that grew; the
+ * spill entries taken are acknowledged to the programs only after the
+ * merge, so an error before loses none.  Returns 0, -errno of a map read
+ * or of an acknowledgement (written again next time), -EPROTO (a spill
+ * ring overwritten: nothing taken), -ENOMEM, or @fn's first error.
+ */
 int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 			 void *ctx);
 
 /*
  * What the contention programs timed (every wait they matched with its
  * begin, as the last lg_probes_contention() read it) against what it
- * delivered in all.  After lg_probes_detach() and a last read, delivered
- * plus the waits counted as contention_map_full drops (a spill ring full)
- * equals timed; before, delivered may trail by what is still in flight.
+ * delivered in all.  After lg_probes_detach_contention() and a last read,
+ * delivered plus the waits counted as contention_map_full drops equals
+ * timed, exactly: a wait is in a slot, a spill entry or that counter,
+ * once (a full spill ring keeps a slot's key and drops only the new
+ * key's wait, one per drop), and delivered_ns plus refused_ns equals
+ * timed_ns.  Before, delivered may trail by what is still in flight.
  */
 struct lg_probe_contention_totals {
 	__u64 timed, timed_ns;
+	__u64 refused_ns; /* of the waits counted as contention_map_full */
 	__u64 delivered, delivered_ns;
 	__u64 spilled; /* slots handed to another key: spill entries read */
 };

@@ -305,9 +305,14 @@ static void test_unnamed_locks_left_out(void **state)
 	 * /proc/kallsyms, and in a QEMU guest).
 	 */
 	assert_int_equal(lg_capture_contention(cap, &held[1], 0, NULL, &waits), 0);
+	/* time that comes after its waits: counted, but no lock more */
+	waits.count = 0;
+	waits.total_ns = 40;
+	assert_int_equal(lg_capture_contention(cap, &held[1], 0, NULL, &waits), 0);
 	assert_int_equal(lg_capture_flush(cap), 0);
 	assert_int_equal(lg_capture_stats(cap)->unnamed, 3);
 	assert_int_equal(lg_capture_stats(cap)->unnamed_waits, 3);
+	assert_int_equal(lg_capture_stats(cap)->unnamed_ns, 940);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM contention"), 0);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM edges"), 1);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM classes WHERE name "

@@ -121,25 +121,28 @@ fi
 # No wait lost or counted twice between the programs' per-CPU slots, their
 # spill rings, lockgraphd's reads and the store: the programs' own count of
 # the waits they timed (read once they are detached) is what lockgraphd
-# read, and that is what the store holds plus what it left out unnamed;
-# what a full spill ring refused is counted as dropped waits.
+# read, and that is what the store holds plus what it left out unnamed,
+# in waits and in nanoseconds; what a full spill ring refused is counted as
+# dropped waits, and their nanoseconds in lockgraphd's line.
 # check_totals LOG DB WHAT [spills]: with "spills", slots must have been
 # handed over (spill entries read) too.
 check_totals() {
 	log=$1 db=$2 what=$3 want=${4:-}
-	line=$(grep -o 'contention: [0-9]* waits ([0-9]* ns) timed by the programs, [0-9]* ([0-9]* ns) read from their slots and [0-9]* spill entries, [0-9]* of them' "$log")
+	line=$(grep -o 'contention: [0-9]* waits ([0-9]* ns) timed by the programs, [0-9]* ([0-9]* ns) read from their slots and [0-9]* spill entries, [0-9]* ([0-9]* ns) of them left out unnamed, [0-9]* ns refused' "$log")
 	set -- $(echo "$line" | tr -c '0-9\n' ' ')
-	timed=${1:-} timed_ns=${2:-} read=${3:-} read_ns=${4:-} spilled=${5:-} unnamed=${6:-}
+	timed=${1:-} timed_ns=${2:-} read=${3:-} read_ns=${4:-} spilled=${5:-}
+	unnamed=${6:-} unnamed_ns=${7:-} refused_ns=${8:-}
 	stored=$(sqlite3 "$db" 'SELECT coalesce(sum(count), 0) FROM contention')
 	stored_ns=$(sqlite3 "$db" 'SELECT coalesce(sum(total_wait_ns), 0) FROM contention')
 	full=$(sqlite3 "$db" "SELECT coalesce(sum(count), 0) FROM drops
 		WHERE source = 'contention' AND reason = 'contention_map_full'")
-	if [ -n "$unnamed" ] && [ "$timed" -gt 0 ] &&
+	if [ -n "$refused_ns" ] && [ "$timed" -gt 0 ] &&
 		[ "$timed" = $((read + full)) ] && [ "$read" = $((stored + unnamed)) ] &&
-		{ [ "$full" -gt 0 ] || [ "$timed_ns" = "$read_ns" ]; } &&
-		{ [ "$unnamed" -gt 0 ] || [ "$read_ns" = "$stored_ns" ]; } &&
+		[ "$timed_ns" = $((read_ns + refused_ns)) ] &&
+		{ [ "$full" -gt 0 ] || [ "$refused_ns" = 0 ]; } &&
+		[ "$stored_ns" = $((read_ns - unnamed_ns)) ] &&
 		{ [ "$want" != spills ] || [ "$spilled" -gt 0 ]; }; then
-		ok "$what: every wait the programs timed is stored or counted: $timed waits, $timed_ns ns ($spilled spill entries, $unnamed unnamed, $full refused by a full ring)"
+		ok "$what: every wait the programs timed is stored or counted: $timed waits, $timed_ns ns ($spilled spill entries, $unnamed unnamed of $unnamed_ns ns, $full of $refused_ns ns refused by a full ring)"
 	else
 		echo "# daemon: '$line'; stored $stored waits, $stored_ns ns; full-ring drops $full"
 		fail "$what: every wait the programs timed is stored or counted (timed ${timed:-?}, read ${read:-?}, stored $stored, ${spilled:-?} spill entries)"

@@ -144,8 +144,8 @@ struct {
 
 /*
  * The slab caches whose locks user space names from their struct (no
- * waiter needed, so no stack walk): key the address of the cache's name,
- * as in LG_SLAB_KEY().  Filled by user space, only looked up here.
+ * waiter needed, so no stack walk): key the cache's id, LG_SLAB_CACHE()
+ * of its name's address.  Filled by user space, only looked up here.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

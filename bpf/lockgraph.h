@@ -55,10 +55,11 @@ enum lg_class_kind {
 	/*
 	 * Added for the contention source's locks in dynamic memory, which
 	 * would otherwise be a new LG_CLASS_ADDR per address.
-	 * LG_CLASS_SLAB: a lock inside a slab object; key: the address of
-	 * its kmem_cache's name (one per cache) with its top 16 bits (all
-	 * ones in a kernel address) replaced by the lock's offset in the
-	 * object (LG_SLAB_KEY()).
+	 * LG_CLASS_SLAB: a lock inside a slab object; key: the low 48 bits
+	 * of the address of its kmem_cache's name (one per cache: the
+	 * cache's id, LG_SLAB_CACHE()) and the lock's offset in the object
+	 * in the top 16 (LG_SLAB_KEY()).  Not "a kernel address with its top
+	 * bits put back": with 5-level paging they are not all ones.
 	 * LG_CLASS_PTLOCK: a split page-table lock, key 0 (lockdep's
 	 * "ptlock_ptr(ptdesc)").
 	 */
@@ -152,7 +153,7 @@ struct lg_contention_stats {
 #define LG_SLAB_OFF_MAX 0xffffULL /* larger offsets are this */
 #define LG_SLAB_KEY(cache, off) \
 	(((__u64)(cache) & 0x0000ffffffffffffULL) | ((__u64)(off) << 48))
-#define LG_SLAB_CACHE(key) ((key) | 0xffff000000000000ULL)
+#define LG_SLAB_CACHE(key) ((key) & 0x0000ffffffffffffULL)
 #define LG_SLAB_OFF(key) ((key) >> 48)
 
 /*

@@ -36,7 +36,7 @@ struct source {
 
 /* A slab cache, from the contention source's iter/kmem_cache program. */
 struct slab_cache {
-	__u64 addr; /* of its name: the programs' key for the cache */
+	__u64 addr; /* LG_SLAB_CACHE() of its name's address: the cache's id */
 	unsigned int object_size;
 	bool merged; /* other caches' objects are in it too (sysfs aliases) */
 	__s32 type_id;	 /* the objects' struct in BTF, or -1 */
@@ -686,7 +686,7 @@ static int read_slabs_once(struct lg_probes *p)
 		if (sscanf(line, "%llx %u %63s", &addr, &sc.object_size,
 			   sc.name) != 3)
 			continue;
-		sc.addr = addr;
+		sc.addr = LG_SLAB_CACHE((__u64)addr);
 		sc.merged = slab_aliases(sc.name) > 0;
 		slab_struct(p->btf, &sc);
 		/* its locks are named by field: the programs walk no stack */

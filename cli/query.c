@@ -38,6 +38,42 @@ static int query_done(struct lg_store *s, int rc)
 	return cli_step_done(s, rc, NULL) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/*
+ * Print every row of @st, then finalize it: with -j a JSON array of
+ * objects (the columns @cols), else @text_row(NULL) (the header) and
+ * @text_row(st) for each row.  EXIT_SUCCESS, or EXIT_FAILURE when the
+ * query failed (said once).
+ */
+static int print_rows(struct lg_store *s, sqlite3_stmt *st,
+		      const struct json_col *cols, size_t ncols,
+		      void (*text_row)(sqlite3_stmt *st))
+{
+	bool first = true;
+	int rc, ret;
+
+	if (cli.json)
+		printf("[");
+	else
+		text_row(NULL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cli.json) {
+			bool f = true;
+
+			printf("%s{", first ? "" : ",");
+			json_row(st, cols, ncols, &f);
+			printf("}");
+		} else {
+			text_row(st);
+		}
+		first = false;
+	}
+	if (cli.json)
+		printf("]\n");
+	ret = query_done(s, rc);
+	sqlite3_finalize(st);
+	return ret;
+}
+
 /* No options: refuse stray arguments. */
 static int no_args(int argc, char **argv)
 {
@@ -73,13 +109,27 @@ static const struct json_col class_json[] = {
 	{ "in", NULL }, { "first_seen", NULL }, { "last_seen", NULL },
 };
 
+static void class_text_row(sqlite3_stmt *st)
+{
+	char t1[24];
+
+	if (!st) {
+		printf("%5s %5s %5s  %-10s %-19s  %s\n", "ID", "OUT", "IN",
+		       "USAGE", "FIRST SEEN", "CLASS");
+		return;
+	}
+	printf("%5lld %5lld %5lld  %-10s %-19s  %s\n",
+	       sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 3),
+	       sqlite3_column_int64(st, 4),
+	       cli_col_text(st, 2) ? cli_col_text(st, 2) : "-",
+	       cli_time(sqlite3_column_int64(st, 5), t1), cli_col_text(st, 1));
+}
+
 int cmd_classes(int argc, char **argv)
 {
 	struct lg_store *s;
 	sqlite3_stmt *st;
-	bool first = true;
-	char t1[24];
-	int rc, ret;
+	int ret;
 
 	ret = no_args(argc, argv);
 	if (ret)
@@ -92,33 +142,8 @@ int cmd_classes(int argc, char **argv)
 			   "ORDER BY c.name", &st);
 	if (!s)
 		return EXIT_FAILURE;
-	if (cli.json)
-		printf("[");
-	else
-		printf("%5s %5s %5s  %-10s %-19s  %s\n", "ID", "OUT", "IN", "USAGE",
-		       "FIRST SEEN", "CLASS");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cli.json) {
-			bool f = true;
-
-			printf("%s{", first ? "" : ",");
-			json_row(st, class_json, JSON_COLS(class_json), &f);
-			printf("}");
-		} else {
-			printf("%5lld %5lld %5lld  %-10s %-19s  %s\n",
-			       sqlite3_column_int64(st, 0),
-			       sqlite3_column_int64(st, 3),
-			       sqlite3_column_int64(st, 4),
-			       cli_col_text(st, 2) ? cli_col_text(st, 2) : "-",
-			       cli_time(sqlite3_column_int64(st, 5), t1),
-			       cli_col_text(st, 1));
-		}
-		first = false;
-	}
-	if (cli.json)
-		printf("]\n");
-	ret = query_done(s, rc);
-	sqlite3_finalize(st);
+	ret = print_rows(s, st, class_json, JSON_COLS(class_json),
+			 class_text_row);
 	lg_store_close(s);
 	return ret;
 }
@@ -135,6 +160,25 @@ static const struct json_col chain_json[] = {
 	{ "last_seen", NULL }, { "classes", json_col_chain },
 };
 
+static void chain_text_row(sqlite3_stmt *st)
+{
+	const char *text, *p;
+	char t1[24];
+	int depth = 0;
+
+	if (!st) {
+		printf("%8s %5s  %-19s  %s\n", "COUNT", "DEPTH", "FIRST SEEN",
+		       "HELD -> ACQUIRED");
+		return;
+	}
+	/* the held locks: one fewer than the classes */
+	text = cli_col_text(st, 4);
+	for (p = text; p && (p = strstr(p, " -> ")); p += 4)
+		depth++;
+	printf("%8lld %5d  %-19s  %s\n", sqlite3_column_int64(st, 1), depth,
+	       cli_time(sqlite3_column_int64(st, 2), t1), text ? text : "");
+}
+
 int cmd_chains(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -146,9 +190,8 @@ int cmd_chains(int argc, char **argv)
 	struct lg_store *s;
 	sqlite3_stmt *st;
 	long long limit = -1;
-	bool first = true;
-	char t1[24], *end;
-	int c, rc, ret = EXIT_FAILURE;
+	char *end;
+	int c, ret = EXIT_FAILURE;
 
 	while ((c = getopt_long(argc, argv, "c:n:", opts, NULL)) != -1) {
 		if (c == 'c') {
@@ -183,38 +226,8 @@ int cmd_chains(int argc, char **argv)
 		goto cleanup;
 	sqlite3_bind_text(st, 1, class, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, limit);
-	if (cli.json)
-		printf("[");
-	else
-		printf("%8s %5s  %-19s  %s\n", "COUNT", "DEPTH", "FIRST SEEN",
-		       "HELD -> ACQUIRED");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cli.json) {
-			bool f = true;
-
-			printf("%s{", first ? "" : ",");
-			json_row(st, chain_json, JSON_COLS(chain_json), &f);
-			printf("}");
-		} else {
-			const char *text = cli_col_text(st, 4), *p = text;
-			int depth = 0;
-
-			/* the held locks: one fewer than the classes */
-			while (p && (p = strstr(p, " -> "))) {
-				depth++;
-				p += 4;
-			}
-			printf("%8lld %5d  %-19s  %s\n",
-			       sqlite3_column_int64(st, 1), depth,
-			       cli_time(sqlite3_column_int64(st, 2), t1),
-			       text ? text : "");
-		}
-		first = false;
-	}
-	if (cli.json)
-		printf("]\n");
-	ret = query_done(s, rc);
-	sqlite3_finalize(st);
+	ret = print_rows(s, st, chain_json, JSON_COLS(chain_json),
+			 chain_text_row);
 cleanup:
 	lg_store_close(s);
 	return ret;
@@ -228,6 +241,23 @@ static const struct json_col edge_json[] = {
 	{ "to_stack", json_col_frames }, { "from_stack", json_col_frames },
 };
 
+static void edge_text_row(sqlite3_stmt *st)
+{
+	char t1[24];
+
+	if (!st) {
+		printf("%5s  %-12s %6s %5s %5s  %-19s  %s\n", "ID", "MODES",
+		       "COUNT", "BOOTS", "HOSTS", "FIRST SEEN", "FROM -> TO");
+		return;
+	}
+	printf("%5lld  %-12s %6lld %5lld %5lld  %-19s  %s -> %s\n",
+	       sqlite3_column_int64(st, 0), cli_col_text(st, 3),
+	       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+	       sqlite3_column_int64(st, 6),
+	       cli_time(sqlite3_column_int64(st, 7), t1), cli_col_text(st, 1),
+	       cli_col_text(st, 2));
+}
+
 int cmd_edges(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -238,9 +268,7 @@ int cmd_edges(int argc, char **argv)
 	const char *from = NULL, *to = NULL;
 	struct lg_store *s;
 	sqlite3_stmt *st;
-	bool first = true;
-	char t1[24];
-	int c, rc, ret = EXIT_FAILURE;
+	int c, ret = EXIT_FAILURE;
 
 	while ((c = getopt_long(argc, argv, "f:t:", opts, NULL)) != -1) {
 		if (c == 'f')
@@ -274,33 +302,7 @@ int cmd_edges(int argc, char **argv)
 		goto cleanup;
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
-	if (cli.json)
-		printf("[");
-	else
-		printf("%5s  %-12s %6s %5s %5s  %-19s  %s\n", "ID", "MODES", "COUNT",
-		       "BOOTS", "HOSTS", "FIRST SEEN", "FROM -> TO");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cli.json) {
-			bool f = true;
-
-			printf("%s{", first ? "" : ",");
-			json_row(st, edge_json, JSON_COLS(edge_json), &f);
-			printf("}");
-		} else {
-			printf("%5lld  %-12s %6lld %5lld %5lld  %-19s  %s -> %s\n",
-			       sqlite3_column_int64(st, 0), cli_col_text(st, 3),
-			       sqlite3_column_int64(st, 4),
-			       sqlite3_column_int64(st, 5),
-			       sqlite3_column_int64(st, 6),
-			       cli_time(sqlite3_column_int64(st, 7), t1),
-			       cli_col_text(st, 1), cli_col_text(st, 2));
-		}
-		first = false;
-	}
-	if (cli.json)
-		printf("]\n");
-	ret = query_done(s, rc);
-	sqlite3_finalize(st);
+	ret = print_rows(s, st, edge_json, JSON_COLS(edge_json), edge_text_row);
 cleanup:
 	lg_store_close(s);
 	return ret;

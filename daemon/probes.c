@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -445,8 +447,19 @@ void lg_probes_detach_contention(struct lg_probes *p)
 {
 	struct source *src = &p->src[LG_SRC_CONTENTION];
 
-	if (src->skel)
-		src->detach(src->skel);
+	if (!src->skel)
+		return;
+	src->detach(src->skel);
+	/*
+	 * A program already running on another CPU when its link went may
+	 * still be writing a slot (one caught mid hand-over would be
+	 * skipped by the last read).  Tracing programs run inside RCU read
+	 * sections, and membarrier(MEMBARRIER_CMD_GLOBAL) is a
+	 * synchronize_rcu(): after it none is left.  Without it, a pause far
+	 * longer than any program runs.
+	 */
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		usleep(100 * 1000);
 }
 
 void lg_probes_close(struct lg_probes *p)

@@ -44,8 +44,9 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 		   struct lg_probes **out);
 
 /*
- * Detach the contention source's programs (its maps stay readable): what
- * they counted is final, so a last lg_probes_contention() reads it all.
+ * Detach the contention source's programs (its maps stay readable) and
+ * wait until none still runs (an RCU grace period): what they counted is
+ * final, so a last lg_probes_contention() reads it all.
  * Called when stopping.  Only that source: the others would see the
  * detaching of their own programs (fentry trampolines) as lock orders.
  */

@@ -60,7 +60,8 @@ struct lg_probes {
 	__u64 *cont_acked; /* per CPU: the spill head cont_consumed holds */
 	struct slab_cache *slabs; /* sorted by addr */
 	size_t nslabs;
-	struct btf *btf; /* vmlinux, for the fields of slab objects */
+	struct btf *btf; /* vmlinux: attach points, slab objects' fields */
+	int btf_err;	 /* errno of loading it, when btf is NULL */
 	bool slab_warned; /* a failure to read the slab caches was logged */
 	bool typed_warned; /* a failure to fill typed_caches was logged */
 };
@@ -172,15 +173,15 @@ static int on_event(void *ctx, void *data, size_t size)
  * fexit target it does not have (the *_nested variants exist only on
  * lockdep kernels) is simply not loaded.
  */
-static int prepare_programs(struct bpf_object *obj, struct lg_probe_status *st)
+static int prepare_programs(struct bpf_object *obj, const struct lg_probes *p,
+			    struct lg_probe_status *st)
 {
+	const struct btf *btf = p->btf;
 	struct bpf_program *prog;
-	struct btf *btf;
 	int loaded = 0;
 
-	btf = btf__load_vmlinux_btf();
 	if (!btf) {
-		int err = errno;
+		int err = p->btf_err;
 
 		/* libbpf says ESRCH when it found no vmlinux BTF anywhere */
 		if (err == ESRCH || err == ENOENT)
@@ -208,7 +209,6 @@ static int prepare_programs(struct bpf_object *obj, struct lg_probe_status *st)
 					 "this kernel has no %s tracepoint%s",
 					 target, !strcmp(target, "lock_acquire") ?
 					 " (CONFIG_LOCKDEP is off)" : "");
-				btf__free(btf);
 				return -ENOTSUP;
 			}
 		} else if (!strncmp(sec, "iter/", 5)) {
@@ -225,7 +225,6 @@ static int prepare_programs(struct bpf_object *obj, struct lg_probe_status *st)
 		}
 		loaded++;
 	}
-	btf__free(btf);
 	if (!loaded) {
 		snprintf(st->reason, sizeof(st->reason),
 			 "none of its attach points exist in this kernel");
@@ -317,7 +316,7 @@ static int open_##name(const struct lg_probes *p, struct source *src,	\
 		set_reason(st, "open", err);				\
 		return err;						\
 	}								\
-	err = prepare_programs(skel->obj, st);				\
+	err = prepare_programs(skel->obj, p, st);			\
 	if (!err)							\
 		err = setup(skel, p, st);				\
 	if (!err) {							\
@@ -399,6 +398,10 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 		return -EINVAL;
 	}
 	libbpf_set_print(libbpf_print);
+	/* one copy for every source's checks and the slab locks' names */
+	p->btf = btf__load_vmlinux_btf();
+	if (!p->btf)
+		p->btf_err = errno;
 	for (unsigned int s = 0; s < LG_SRC_COUNT; s++) {
 		if (!(want & (1u << s))) {
 			snprintf(status[s].reason, sizeof(status[s].reason),
@@ -425,20 +428,14 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 		}
 	}
 	if (!nloaded) {
+		btf__free(p->btf);
 		free(p);
 		return eperm ? -EPERM : -ENOTSUP;
 	}
 	p->contention = p->src[LG_SRC_CONTENTION].skel;
-	/* slab locks are named by their object's fields: none without BTF */
-	if (p->contention) {
-		p->btf = btf__load_vmlinux_btf();
-		if (!p->btf)
-			fprintf(stderr, "<4>lockgraphd: contention: the kernel's "
-				"BTF cannot be read (%s): slab locks are named "
-				"by cache and waiter, not by field\n",
-				strerror(errno));
+	/* slab locks are named by their object's fields (p->btf: it loaded) */
+	if (p->contention)
 		read_slabs(p); /* -ENOTSUP before 6.13: slab locks unnamed */
-	}
 	*out = p;
 	return 0;
 }

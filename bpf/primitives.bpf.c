@@ -393,8 +393,12 @@ static __always_inline bool lg_list_ok(__u64 list)
 	return next && (__u64)BPF_CORE_READ(next, prev) == list;
 }
 
-/* Does the task hold a lock of class kind @kind? */
-static __always_inline bool lg_holds_kind(const struct lg_task *t, __u16 kind)
+/*
+ * Does the task hold a lock of class kind @kind, in mode @mode and
+ * subclass @subclass (each -1: any)?
+ */
+static __always_inline bool lg_holds(const struct lg_task *t, __u16 kind,
+				     int mode, int subclass)
 {
 	__u32 i, depth = t->depth;
 	bool held = false;
@@ -402,24 +406,9 @@ static __always_inline bool lg_holds_kind(const struct lg_task *t, __u16 kind)
 	for (i = 0; i < LG_HELD_MAX; i++) {
 		if (i >= depth)
 			break;
-		if (t->held[i].class.kind == kind)
-			held = true;
-	}
-	return held;
-}
-
-/* Does the task hold an mmap_lock for write (subclass 0: its own)? */
-static __always_inline bool lg_holds_mmap_write(const struct lg_task *t)
-{
-	__u32 i, depth = t->depth;
-	bool held = false;
-
-	for (i = 0; i < LG_HELD_MAX; i++) {
-		if (i >= depth)
-			break;
-		if (t->held[i].class.kind == LG_CLASS_MMAP_LOCK &&
-		    t->held[i].class.mode == LG_MODE_W &&
-		    !t->held[i].class.subclass)
+		if (t->held[i].class.kind == kind &&
+		    (mode < 0 || t->held[i].class.mode == mode) &&
+		    (subclass < 0 || t->held[i].class.subclass == subclass))
 			held = true;
 	}
 	return held;
@@ -446,7 +435,7 @@ static __always_inline bool lg_owned_mm(__u64 mm, const struct lg_task *t)
 	if (owner_mm == mm)
 		return true;
 	if (owner_mm || !bpf_core_field_exists(owner->__state) ||
-	    !lg_holds_mmap_write(t))
+	    !lg_holds(t, LG_CLASS_MMAP_LOCK, LG_MODE_W, 0))
 		return false;
 	return BPF_CORE_READ(owner, __state) == LG_TASK_NEW &&
 	       !BPF_CORE_READ(owner, active_mm);
@@ -577,7 +566,7 @@ static __always_inline void lg_classify_rwsem(struct lg_class_ref *c,
 	 * as a vma lock can look the same (a small count, NULL after it).
 	 */
 	if (bpf_core_type_exists(struct hugetlb_vma_lock) &&
-	    lg_holds_kind(t, LG_CLASS_HUGETLB_FAULT_MUTEX)) {
+	    lg_holds(t, LG_CLASS_HUGETLB_FAULT_MUTEX, -1, -1)) {
 		struct hugetlb_vma_lock *vl;
 		int refs;
 

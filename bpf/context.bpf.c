@@ -37,9 +37,11 @@
  *
  * Costs: the kmem tracepoints are hot (about 1M/s in a fault loop).  For a
  * task that holds no tracked lock they cost two bit tests and one task
- * storage lookup that never creates; a task that holds locks adds a read of
- * current->flags and a chain cache lookup.  Nothing on that path writes to
- * shared or per-task memory unless the chain is new.  The mmap_lock and
+ * storage lookup that never creates; a task that holds locks adds a
+ * compare with the held locks of its last allocation, and when they
+ * differ, a read of current->flags and a chain cache lookup.  Nothing on
+ * that path writes to shared memory unless the chain is new, or to the
+ * task's own storage but that one key.  The mmap_lock and
  * reclaim programs write only the current task's own storage; an mmap_lock
  * acquisition in reclaim (rare) adds a lookup in the primitives source's
  * stack.
@@ -148,8 +150,11 @@ static __always_inline void lg_rekey(struct lg_task *t)
  * On a miss the key is inserted first: a concurrent sender of the same
  * chain then sees -EEXIST and stays quiet.  If the ring buffer is full the
  * key is taken out again, so the chain is sent the next time it happens.
+ * Returns true when the key is in the cache afterwards (entries are never
+ * taken out but by that ring-buffer case), false when the chain was not
+ * sent or the cache is full.
  */
-static __always_inline void lg_send_chain(void *ctx, const struct lg_task *t,
+static __always_inline bool lg_send_chain(void *ctx, const struct lg_task *t,
 					  __u32 depth,
 					  const struct lg_class_ref *acq,
 					  __u64 key)
@@ -160,10 +165,10 @@ static __always_inline void lg_send_chain(void *ctx, const struct lg_task *t,
 	long err;
 
 	if (bpf_map_lookup_elem(&chain_cache, &key))
-		return;
+		return true;
 	err = bpf_map_update_elem(&chain_cache, &key, &one, BPF_NOEXIST);
 	if (err == -LG_EEXIST)
-		return;
+		return true;
 	if (err == -LG_E2BIG || err == -LG_ENOMEM)
 		lg_drop(LG_DROP_CHAIN_CACHE_FULL);
 
@@ -172,7 +177,7 @@ static __always_inline void lg_send_chain(void *ctx, const struct lg_task *t,
 		lg_drop(LG_DROP_RINGBUF_FULL);
 		if (!err)
 			bpf_map_delete_elem(&chain_cache, &key);
-		return;
+		return false;
 	}
 	if (depth > LG_HELD_MAX)
 		depth = LG_HELD_MAX;
@@ -184,6 +189,7 @@ static __always_inline void lg_send_chain(void *ctx, const struct lg_task *t,
 			__builtin_memset(&ev->held[i], 0, sizeof(ev->held[i]));
 	}
 	lg_chain_event_submit(ctx, ev, LG_SRC_CONTEXT, key, depth, acq);
+	return !err;
 }
 
 /*
@@ -551,10 +557,15 @@ int BPF_PROG(kswapd_sleep, int nid)
  * first blocking one, as user space's lg_acquire_deps() has it).  This runs
  * for every allocation, so the order of the tests matters: gfp bits first
  * (free), then the task's storage without creating it (a task that never
- * took a tracked lock has none), then current->flags.  Only a new chain
- * writes anything, and only to the preallocated chain cache, the ring
- * buffer and the drop counters: nothing that allocates or takes an rwsem
- * or a mutex.
+ * took a tracked lock has none), then whether the last allocation under
+ * the same held locks found its chain in the cache (t->alloc_key: the
+ * cache never lets a key go once it was sent, so the chain lookup is
+ * skipped), then current->flags.  Only a new chain writes anything, and
+ * only to the preallocated chain cache, the ring buffer and the drop
+ * counters; past the lookup, the key goes to t->alloc_key, a plain store
+ * into the task's storage (the primitives source's with it loaded: the
+ * field is this source's alone).  Nothing here allocates or takes an
+ * rwsem or a mutex.
  *
  * Whose stack: with the primitives source loaded (lg_with_primitives) its
  * stack, which holds every rwsem and mutex the task took, mmap_lock among
@@ -586,11 +597,14 @@ static __always_inline void lg_might_alloc(void *ctx, gfp_t gfp)
 	depth = t->depth;
 	if (depth == 0 || depth > LG_HELD_MAX)
 		return;
+	/* the last allocation under these locks found its chain sent */
+	if (t->alloc_key == t->chain_key)
+		return;
 	/* current_gfp_context() and __need_reclaim(): no fs reclaim here */
 	if (task->flags & LG_PF_NO_FS_RECLAIM)
 		return;
-	lg_send_chain(ctx, t, depth, &c,
-		      lg_chain_step(t->chain_key, &c));
+	if (lg_send_chain(ctx, t, depth, &c, lg_chain_step(t->chain_key, &c)))
+		t->alloc_key = t->chain_key;
 }
 
 SEC("tp_btf/mm_page_alloc")

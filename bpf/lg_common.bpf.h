@@ -34,6 +34,11 @@ struct lg_task {
 	__u32 reclaim_nofs;	/* context: bit per lg_reclaim, began without
 				 * __GFP_FS */
 	__u32 pad;
+	__u64 alloc_key;	/* context: the chain_key of held locks whose
+				 * "held -> fs_reclaim" chain is in its chain
+				 * cache (0: none yet), so that repeated
+				 * allocations under the same locks skip the
+				 * cache lookup */
 	struct lg_held held[LG_HELD_MAX];
 };
 

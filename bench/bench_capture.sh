@@ -13,7 +13,9 @@
 #     workload's window, before the daemon exits.  Only lockgraphd's own
 #     programs are read: their ids come from its /proc/PID/fdinfo.
 #  b. Overhead: each workload alone (detached) and under lockgraphd
-#     (attached), alternated, BENCH_CAPTURE_PAIRS pairs; every run, the
+#     (attached), alternated, BENCH_CAPTURE_PAIRS pairs (the seed 000
+#     loop without its racer; each workload pinned to one CPU, lockgraphd
+#     not); every run, the
 #     medians and attached/detached.  bpf_stats is back to its old value
 #     then (its clock reads would be part of the cost).
 #  c. lockgraphd's peak RSS (VmHWM) during (a).
@@ -27,7 +29,10 @@
 # Knobs: BENCH_CAPTURE_SECONDS (3) per run and window, BENCH_CAPTURE_PAIRS
 # (5), BENCH_CAPTURE_PROCS (3) faulting processes, BENCH_CAPTURE_PAGES (512:
 # a whole PUD, so the pmd page is shared), BENCH_CAPTURE_THREADS (4) for
-# mmap_churn.
+# mmap_churn, BENCH_CAPTURE_RACER (0; 1: part b's seed 000 loop runs with
+# the truncate/hole-punch racer too, as part a's always does),
+# BENCH_CAPTURE_CPU (the last CPU; "none": unpinned) for part b's
+# workloads.
 
 # Word splitting of $CFLAGS, $HFL, $CHURN_ARGS and id lists is wanted.
 # shellcheck disable=SC2086,SC2046
@@ -289,17 +294,17 @@ stop_daemon() {
 	dpid=
 }
 
-# run_workload hugetlb|churn OUT: one timed run; sets rate, unit, wall and
-# wnote.
+# run_workload hugetlb|churn OUT [HFL_OPTS [PIN]]: one timed run (PIN: a
+# command put in front, e.g. taskset); sets rate, unit, wall and wnote.
 run_workload() {
 	wnote=
 	case $1 in
 	hugetlb)
-		set -- "$2" $HFL -t "$SECONDS_RUN"
+		set -- "$2" ${4:-} $HFL -t "$SECONDS_RUN" ${3:-}
 		unit="huge pages touched/s"
 		;;
 	churn)
-		set -- "$2" "$T/mmap_churn" $CHURN_ARGS
+		set -- "$2" ${4:-} "$T/mmap_churn" $CHURN_ARGS
 		unit="rounds/s"
 		;;
 	esac
@@ -619,7 +624,7 @@ one_run() {
 	dcpu0=0
 	[ -n "$dpid" ] && dcpu0=$(cpu_s "$dpid")
 	o0=$(others_s)
-	run_workload "$wl" "$T/run.out"
+	run_workload "$wl" "$T/run.out" "$B_HFL_OPTS" "$B_PIN"
 	ok=$?
 	o1=$(others_s)
 	dcpu=0
@@ -656,12 +661,36 @@ spread() {
 	sort -n "$1" | awk '{ v[NR] = $1 } END { printf "%d-%d", v[1], v[NR] }'
 }
 
+# The issue's seed 000 loop is the faulting processes alone.  With the
+# racer (part a runs it, for its lock paths) the fault rate swings far more
+# than any probe cost: each hole it punches is allocated and zeroed again by
+# the next fault, and single pairs gave attached/detached from 0.75 to 2.1.
+B_HFL_OPTS=-R
+B_HFL_WHY=" (no racer)"
+if [ "${BENCH_CAPTURE_RACER:-0}" = 1 ]; then
+	B_HFL_OPTS=
+	B_HFL_WHY=" (with the racer: BENCH_CAPTURE_RACER=1)"
+fi
+# Pinned to one CPU, a run's rate is the CPU work of its faults; spread
+# over both, it is mostly how fast a sleeping waiter on the other CPU wakes
+# up, which on this VM swung the unpinned seed 000 loop 5x with the load of
+# unrelated processes (README, "Capture, latest").
+B_PIN=
+B_PIN_WHY=
+pin_cpu=${BENCH_CAPTURE_CPU:-$((NCPU - 1))}
+if [ "$pin_cpu" != none ] && command -v taskset >/dev/null 2>&1; then
+	B_PIN="taskset -c $pin_cpu"
+	B_PIN_WHY="workloads pinned to CPU $pin_cpu (BENCH_CAPTURE_CPU=none: not)"
+else
+	B_PIN_WHY="workloads not pinned"
+fi
+echo "($B_PIN_WHY)"
 status=0
 workloads=churn
 [ $hugetlb = yes ] && workloads="hugetlb churn"
 for wl in $workloads; do
 	case $wl in
-	hugetlb) echo "seed 000 loop: hugetlb_fault_loop $HFL_ARGS" ;;
+	hugetlb) echo "seed 000 loop: hugetlb_fault_loop $HFL_ARGS $B_HFL_OPTS$B_HFL_WHY" ;;
 	churn) echo "mmap_churn $CHURN_ARGS" ;;
 	esac
 	pair=1

@@ -95,7 +95,7 @@ $(BUILD)/bpf/vmlinux.h:
 	$(Q)test -r $(VMLINUX_BTF) || { echo "no kernel BTF at $(VMLINUX_BTF): cannot build the BPF sources" >&2; exit 1; }
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/lockgraph.h bpf/lg_common.bpf.h bpf/lg_source.bpf.h bpf/lg_fault_mutex.bpf.h $(BUILD)/bpf/vmlinux.h
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/lockgraph.h bpf/lg_common.bpf.h bpf/lg_source.bpf.h bpf/lg_fault_mutex.bpf.h bpf/lg_rwsem_class.bpf.h $(BUILD)/bpf/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 

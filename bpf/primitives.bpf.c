@@ -74,6 +74,7 @@
 #include "lockgraph.h"
 #include "lg_common.bpf.h"
 #include "lg_fault_mutex.bpf.h"
+#include "lg_rwsem_class.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -83,10 +84,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* include/linux/sched.h: a task being created (copy_process()) */
 #define LG_TASK_NEW	0x00000800
-
-/* include/uapi/linux/stat.h */
-#define LG_S_IFMT	00170000
-#define LG_S_IFDIR	0040000
 
 /* include/linux/preempt.h: the context bits of preempt_count() */
 #define LG_PC_SOFTIRQ_OFFSET	0x00000100	/* serving a softirq */
@@ -103,9 +100,6 @@ struct pcpu_hot___lg {
 } __attribute__((preserve_access_index));
 
 extern struct pcpu_hot___lg pcpu_hot __ksym __weak;
-
-/* Set once and never changed (benign races: every writer agrees). */
-__u64 lg_hugetlbfs_type;	/* struct file_system_type * of "hugetlbfs" */
 
 /*
  * Which release programs have run (each flag written by its own program
@@ -352,47 +346,6 @@ static __always_inline void lg_remove(struct lg_task *t, __u32 i)
 /* Recognising the lock class from the lock's address                  */
 
 /* Is @type the hugetlbfs file system type?  Read its name once. */
-static __always_inline bool lg_is_hugetlbfs(__u64 type)
-{
-	struct file_system_type *fs = (void *)type;
-	char name[16] = {};
-	const char *p;
-
-	if (!type)
-		return false;
-	if (lg_hugetlbfs_type)
-		return type == lg_hugetlbfs_type;
-	p = BPF_CORE_READ(fs, name);
-	if (!p || bpf_probe_read_kernel_str(name, sizeof(name), p) != 10)
-		return false;
-	if (name[0] != 'h' || name[1] != 'u' || name[2] != 'g' ||
-	    name[3] != 'e' || name[4] != 't' || name[5] != 'l' ||
-	    name[6] != 'b' || name[7] != 'f' || name[8] != 's')
-		return false;
-	lg_hugetlbfs_type = type;
-	return true;
-}
-
-/* Is @mapping an address_space its host inode points back to? */
-static __always_inline __u64 lg_mapping_host(__u64 mapping)
-{
-	struct address_space *m = (void *)mapping;
-	struct inode *host = BPF_CORE_READ(m, host);
-
-	if (!host || (__u64)BPF_CORE_READ(host, i_mapping) != mapping)
-		return 0;
-	return (__u64)host;
-}
-
-/* Is @list an intact list_head (its next's prev points back)? */
-static __always_inline bool lg_list_ok(__u64 list)
-{
-	struct list_head *l = (void *)list, *next;
-
-	next = BPF_CORE_READ(l, next);
-	return next && (__u64)BPF_CORE_READ(next, prev) == list;
-}
-
 /*
  * Does the task hold a lock of class kind @kind, in mode @mode and
  * subclass @subclass (each -1: any)?
@@ -450,7 +403,7 @@ static __always_inline void lg_classify_rwsem(struct lg_class_ref *c,
 					      struct task_struct *task,
 					      struct lg_task *t)
 {
-	__u64 base, host, mm = (__u64)task->mm;
+	__u64 base, mm = (__u64)task->mm;
 
 	c->key = 0;
 	c->subclass = 0;
@@ -470,61 +423,8 @@ static __always_inline void lg_classify_rwsem(struct lg_class_ref *c,
 		return;
 	}
 
-	/* inode->i_rwsem */
-	base = sem - bpf_core_field_offset(struct inode, i_rwsem);
-	if ((__u64)BPF_CORE_READ((struct inode *)base, i_data.host) == base) {
-		struct inode *inode = (void *)base;
-		umode_t mode = BPF_CORE_READ(inode, i_mode);
-
-		c->kind = LG_CLASS_INODE;
-		c->key = (__u64)BPF_CORE_READ(inode, i_sb, s_type);
-		c->subclass = (mode & LG_S_IFMT) == LG_S_IFDIR;
+	if (lg_rwsem_in_object(c, sem))
 		return;
-	}
-
-	/* anon_vma->rwsem: the root's */
-	base = sem - bpf_core_field_offset(struct anon_vma, rwsem);
-	if ((__u64)BPF_CORE_READ((struct anon_vma *)base, root) == base) {
-		c->kind = LG_CLASS_ANON_VMA;
-		return;
-	}
-
-	/* mapping->i_mmap_rwsem */
-	base = sem - bpf_core_field_offset(struct address_space, i_mmap_rwsem);
-	host = lg_mapping_host(base);
-	if (host) {
-		__u64 type = (__u64)BPF_CORE_READ((struct inode *)host, i_sb,
-						  s_type);
-
-		c->kind = lg_is_hugetlbfs(type) ? LG_CLASS_HUGETLBFS_I_MMAP :
-						  LG_CLASS_I_MMAP_RWSEM;
-		return;
-	}
-
-	/* mapping->invalidate_lock (5.15 and later) */
-	if (bpf_core_field_exists(struct address_space, invalidate_lock)) {
-		base = sem - bpf_core_field_offset(struct address_space,
-						   invalidate_lock);
-		if (lg_mapping_host(base)) {
-			c->kind = LG_CLASS_INVALIDATE_LOCK;
-			return;
-		}
-	}
-
-	/* the hugetlb vma lock (6.1 and later) */
-	if (bpf_core_type_exists(struct hugetlb_vma_lock)) {
-		struct hugetlb_vma_lock *vl;
-		struct vm_area_struct *vma;
-
-		base = sem - bpf_core_field_offset(struct hugetlb_vma_lock,
-						   rw_sema);
-		vl = (void *)base;
-		vma = BPF_CORE_READ(vl, vma);
-		if (vma && (__u64)BPF_CORE_READ(vma, vm_private_data) == base) {
-			c->kind = LG_CLASS_VMA_LOCK;
-			return;
-		}
-	}
 
 	/* another task's mm (khugepaged, /proc, ptrace), or a child's */
 	base = sem - bpf_core_field_offset(struct mm_struct, mmap_lock);
@@ -533,30 +433,8 @@ static __always_inline void lg_classify_rwsem(struct lg_class_ref *c,
 		return;
 	}
 
-	/* resv_map->rw_sema (private hugetlb mappings) */
-	if (bpf_core_field_exists(struct resv_map, rw_sema)) {
-		unsigned long pages;
-
-		struct resv_map *rm;
-		int refs;
-
-		base = sem - bpf_core_field_offset(struct resv_map, rw_sema);
-		rm = (void *)base;
-		refs = BPF_CORE_READ(rm, refs.refcount.refs.counter);
-		/* only with CONFIG_CGROUP_HUGETLB */
-		pages = 2;
-		if (bpf_core_field_exists(rm->pages_per_hpage))
-			pages = BPF_CORE_READ(rm, pages_per_hpage);
-		if (refs > 0 && refs < (1 << 24) &&
-		    pages > 1 && !(pages & (pages - 1)) &&
-		    lg_list_ok(base + bpf_core_field_offset(struct resv_map,
-							    regions)) &&
-		    lg_list_ok(base + bpf_core_field_offset(struct resv_map,
-							    region_cache))) {
-			c->kind = LG_CLASS_RESV_MAP;
-			return;
-		}
-	}
+	if (lg_is_resv_map(c, sem))
+		return;
 
 	/*
 	 * A hugetlb vma lock whose vma is gone (truncation's

@@ -72,6 +72,7 @@
 #include "lockgraph.h"
 #include "lg_source.bpf.h"
 #include "lg_fault_mutex.bpf.h"
+#include "lg_rwsem_class.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -153,6 +154,38 @@ struct {
 	__type(key, __u64);
 	__type(value, __u8);
 } typed_caches SEC(".maps");
+
+/*
+ * The names of the fs types of the inode locks classed (struct
+ * lg_fs_type_name in lockgraph.h): plain stores, no lock, like
+ * class_stacks.  Two CPUs writing one entry at once can leave it empty or
+ * with the other's name under @type 0: user space then says "unknown fs".
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LG_FS_TYPE_NAMES);
+	__type(key, __u32);
+	__type(value, struct lg_fs_type_name);
+} fs_type_names SEC(".maps");
+
+/* Make sure fs_type_names has the name of @type (an inode class key). */
+static __always_inline void lg_note_fs_type(__u64 type)
+{
+	struct file_system_type *fs = (void *)type;
+	struct lg_fs_type_name *e;
+	__u32 i = lg_fs_type_slot(type);
+	const char *name;
+
+	e = bpf_map_lookup_elem(&fs_type_names, &i);
+	if (!e || !type || e->type == type)
+		return;
+	e->type = 0;	/* no type while its name changes */
+	name = BPF_CORE_READ(fs, name);
+	if (!name ||
+	    bpf_probe_read_kernel_str(e->name, sizeof(e->name), name) <= 1)
+		return;
+	e->type = type;
+}
 
 /* bpf_get_kmem_cache(): the slab cache of an address (6.13 and later) */
 extern struct kmem_cache *bpf_get_kmem_cache(__u64 addr) __ksym __weak;
@@ -317,7 +350,10 @@ static __always_inline bool lg_slab_class(struct lg_class_ref *c, __u64 lock)
  * rwsem waits (read or write, nothing else) are checked.  An mm other than
  * the current one is recognised when its owner task points back to it;
  * every read of it is a checked probe read, so a wrong guess is harmless.
- * A plain spinlock may be a page-table lock; other locks in slab objects
+ * Other rwsems get the primitives source's classes where their object says
+ * so (lg_rwsem_class.bpf.h: the inode lock per fs type, i_mmap_rwsem, the
+ * hugetlb vma lock, resv_map->rw_sema, ...), the names the graph has.  A
+ * plain spinlock may be a page-table lock; other locks in slab objects
  * are classed by cache and offset; the rest by address.  Returns the
  * fixed slot of a recognised class, or -1.
  */
@@ -352,6 +388,15 @@ mmap_lock:
 	return flags & LG_LCB_F_WRITE ? LG_CONT_SLOT_MMAP_LOCK_W :
 					LG_CONT_SLOT_MMAP_LOCK;
 not_mmap_lock:
+	if ((flags & (LG_LCB_F_READ | LG_LCB_F_WRITE)) && !(flags & other) &&
+	    (lg_rwsem_in_object(c, lock) || lg_is_resv_map(c, lock))) {
+		if (c->kind == LG_CLASS_INODE)
+			lg_note_fs_type(c->key);
+		return -1;
+	}
+	c->kind = LG_CLASS_ADDR;
+	c->key = lock;
+	c->subclass = 0;
 	if ((flags & LG_LCB_F_MUTEX) && lg_is_fault_mutex(lock)) {
 		c->kind = LG_CLASS_HUGETLB_FAULT_MUTEX;
 		c->key = 0;

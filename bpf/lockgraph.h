@@ -149,6 +149,25 @@ struct lg_contention_stats {
 	__u64 max_ns;
 };
 
+/*
+ * The contention source's names of the file system types of the inode
+ * locks it classed (LG_CLASS_INODE's key), for user space: an array map
+ * "fs_type_names" of LG_FS_TYPE_NAMES entries, direct-mapped by
+ * lg_fs_type_slot() of the type, written by the programs (@type 0 while
+ * an entry changes) and only read by user space.
+ */
+#define LG_FS_TYPE_NAMES 64	/* a power of 2 */
+struct lg_fs_type_name {
+	__u64 type;	/* struct file_system_type *, 0: none */
+	char name[24];	/* its ->name, NUL-terminated */
+};
+
+static inline __u32 lg_fs_type_slot(__u64 type)
+{
+	return (__u32)((type * 0x9e3779b97f4a7c15ULL) >> 58) &
+	       (LG_FS_TYPE_NAMES - 1);
+}
+
 /* LG_CLASS_SLAB's key: a kmem_cache (its name's address), an offset. */
 #define LG_SLAB_OFF_MAX 0xffffULL /* larger offsets are this */
 #define LG_SLAB_KEY(cache, off) \

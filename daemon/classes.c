@@ -99,10 +99,15 @@ static const char *const kind_names[LG_CLASS_KIND_COUNT] = {
 	[LG_CLASS_PTLOCK] = "ptlock_ptr(ptdesc)",
 };
 
-/* "hugetlbfs" from a fs type's symbol "hugetlbfs_fs_type". */
+/*
+ * A fs type's name: sent by the kernel side (a name event, or @where from
+ * the contention source), else "hugetlbfs" from its symbol
+ * "hugetlbfs_fs_type".
+ */
 static void fs_type_name(const struct lg_class_ref *ref,
 			 const struct lg_names *names,
-			 const struct lg_kallsyms *ks, char *out, size_t size)
+			 const struct lg_kallsyms *ks, const char *where,
+			 char *out, size_t size)
 {
 	const struct name_entry *e = names_find(names, ref);
 	const char *sym;
@@ -110,6 +115,10 @@ static void fs_type_name(const struct lg_class_ref *ref,
 
 	if (e) {
 		snprintf(out, size, "%s", e->name);
+		return;
+	}
+	if (where && where[0]) {
+		snprintf(out, size, "%s", where);
 		return;
 	}
 	sym = ks ? lg_kallsyms_exact(ks, ref->key) : NULL;
@@ -135,7 +144,7 @@ int lg_class_name(const struct lg_class_ref *ref, const struct lg_names *names,
 		return -EINVAL;
 	switch (ref->kind) {
 	case LG_CLASS_INODE:
-		fs_type_name(ref, names, ks, fs, sizeof(fs));
+		fs_type_name(ref, names, ks, where, fs, sizeof(fs));
 		snprintf(buf, size, "%s[%s]",
 			 ref->subclass ? "&type->i_mutex_dir_key" :
 					 "&sb->s_type->i_mutex_key", fs);

@@ -35,7 +35,9 @@ int lg_names_set(struct lg_names *n, const struct lg_class_ref *ref,
  *    ("&mm->mmap_lock/1"); inode locks as lockdep's key name with the
  *    filesystem type, "&sb->s_type->i_mutex_key[hugetlbfs]" (directories:
  *    "&type->i_mutex_dir_key[...]"), where lockdep would add a "#N" that
- *    depends on registration order;
+ *    depends on registration order; the type's name is the one a name
+ *    event gave, else @where (the contention source's), else from its
+ *    symbol;
  *  - lockdep classes: the name lockdep gave, "/N" for a subclass, and the
  *    fs type ("[hugetlbfs]") when the key lies in a file_system_type,
  *    where lockdep would add a registration-order "#N";

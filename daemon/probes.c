@@ -910,6 +910,25 @@ static void slab_where(struct lg_probes *p, struct lg_cont_seen *cur,
 		       waiter, cur->where, sizeof(cur->where));
 }
 
+/*
+ * An inode lock's fs type name into @cur->where, as the contention
+ * programs read it from the type (fs_type_names); "" when they have not
+ * (the entry went to another type).
+ */
+static void fs_type_where(struct lg_probes *p, struct lg_cont_seen *cur)
+{
+	struct lg_fs_type_name e;
+	__u32 i = lg_fs_type_slot(cur->key.class.key);
+
+	cur->where[0] = '\0';
+	if (bpf_map__lookup_elem(p->contention->maps.fs_type_names, &i,
+				 sizeof(i), &e, sizeof(e), 0) ||
+	    e.type != cur->key.class.key)
+		return;
+	e.name[sizeof(e.name) - 1] = '\0';
+	snprintf(cur->where, sizeof(cur->where), "%s", e.name);
+}
+
 /* What lg_probes_contention()'s merge delivers to: its caller's @fn. */
 struct cont_deliver_ctx {
 	struct lg_probes *p;
@@ -920,8 +939,8 @@ struct cont_deliver_ctx {
 
 /*
  * A key whose figures grew, to the caller's function, with the waiter's
- * name for an unrecognised lock or the object's field for a slab one
- * (looked up once per key).
+ * name for an unrecognised lock, the object's field for a slab one or the
+ * fs type for an inode lock (looked up once per key).
  */
 static int cont_deliver(struct lg_cont_seen *cur,
 			const struct lg_contention_stats *delta, void *arg)
@@ -934,6 +953,9 @@ static int cont_deliver(struct lg_cont_seen *cur,
 		cur->named = true;
 	} else if (!cur->named && cur->key.class.kind == LG_CLASS_SLAB) {
 		slab_where(d->p, cur, &d->reread);
+		cur->named = cur->where[0];
+	} else if (!cur->named && cur->key.class.kind == LG_CLASS_INODE) {
+		fs_type_where(d->p, cur);
 		cur->named = cur->where[0];
 	}
 	return d->fn(&cur->key, delta, cur->where[0] ? cur->where : NULL,

@@ -477,6 +477,20 @@ static void test_lockdep_names_per_fs_type(void **state)
 	hug.key = 0xffffffff82a00000ULL;
 	assert_int_equal(lg_class_name(&hug, n, ks, NULL, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "&sb->s_type->i_mutex_key[hugetlbfs]");
+	/*
+	 * The contention source's name of the type read from the kernel
+	 * (@where), for a kernel without data symbols; a name event's wins.
+	 */
+	assert_int_equal(lg_class_name(&hug, n, NULL, "hugetlbfs", buf,
+				       sizeof(buf)), 0);
+	assert_string_equal(buf, "&sb->s_type->i_mutex_key[hugetlbfs]");
+	assert_int_equal(lg_class_name(&hug, n, NULL, "", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "&sb->s_type->i_mutex_key[unknown fs]");
+	hug.subclass = 1;
+	assert_int_equal(lg_names_set(n, &hug, "ext4"), 0);
+	assert_int_equal(lg_class_name(&hug, n, NULL, "hugetlbfs", buf,
+				       sizeof(buf)), 0);
+	assert_string_equal(buf, "&type->i_mutex_dir_key[ext4]");
 	lg_names_free(n);
 	lg_kallsyms_free(ks);
 }

@@ -16,7 +16,6 @@
 #include "array.h"
 #include "capture.h"
 #include "keymap.h"
-#include "record.h"
 #include "cycle_report.h"
 #include "splat_print.h"
 
@@ -52,58 +51,6 @@ struct ref_cache {
 	uint8_t subclass;
 	uint8_t used;
 	int64_t value;	/* as in class_refs, never 0 */
-};
-
-/*
- * The memo of repeated chain events.  An event whose source and lock
- * references (held and acquired, compared byte for byte: the file may be
- * crafted) were decoded before in this session has a known outcome as
- * long as nothing that decides it has changed: the classes it names (a
- * name event changes them: the memo is emptied), the dependencies it
- * gives and that each edge is already written with its mode pair (edges
- * and pairs are never taken back), and no stack or task (an acquired lock
- * without a stable name may be named from its stack: such events are not
- * memoized).  A sighting of a memoized event is counted in its entry;
- * memo_fold() hands the counts on to the batch (classes seen, edge and
- * chain counts) before anything is written or the memo is emptied.
- *
- * Hashed by the event's BPF chain key: a crafted key only costs speed
- * (at most MEMO_PROBES slots are looked at; a key not placed within them
- * is not memoized).  An event is memoized at its second sighting (a
- * filter of first sightings, by hash: a false positive only memoizes
- * early), and the memo is emptied when full, so its memory is bounded
- * whatever the stream.
- */
-#define MEMO_PROBES 8
-#define MEMO_ENTRIES (1U << 17)	/* the default memo_max (2 MiB of slots) */
-#define MEMO_ARENA_MAX ((size_t)16 << 20 >> 3) /* in 8-byte words: 16 MiB */
-#define MEMO_SEEN_BITS 21		/* the first-sightings filter: 256 KiB */
-
-struct memo_entry {
-	uint64_t hash;		/* memo_hash() of the event */
-	uint64_t chain_hash;	/* lg_keymap_hash() of its chain */
-	uint32_t pending;	/* sightings not folded into the batch yet */
-	uint8_t source, nheld;
-	uint8_t nids;		/* named classes, held then (@chain) acquired */
-	uint8_t ndeps;		/* dependencies (the same edge may come twice) */
-	uint8_t unnamed;	/* references left out, unnamed */
-	uint8_t chain;		/* the acquired lock is named: @ids is a chain */
-	uint8_t pad[6];
-	struct lg_class_ref refs[]; /* held[0..nheld), then the acquired one;
-				       then uint32_t ids[nids] and
-				       lg_edge_id edges[ndeps] */
-};
-
-struct chain_memo {
-	uint64_t *slots;	/* hash tag << 32 | (arena offset + 1); 0: empty */
-	size_t cap, n;
-	uint64_t *arena;	/* the entries, in 8-byte words */
-	size_t len, arena_cap;
-	uint32_t *dirty;	/* arena offsets of entries with pending counts */
-	size_t ndirty, dirty_cap;
-	uint64_t *seen;		/* first sightings, a bit by hash */
-	uint64_t ahead[LG_REPLAY_AHEAD]; /* hashes of the last hinted events */
-	unsigned int nahead;
 };
 
 /* What the capture knows of a graph edge this session. */
@@ -142,7 +89,6 @@ struct lg_capture {
 	unsigned int qhead, qlen;
 	struct chain_row *chain_rows; /* write_chains()' scratch */
 	size_t chain_rows_cap;
-	struct chain_memo memo;
 };
 
 int lg_capture_new(const struct lg_capture_config *cfg, struct lg_capture **out)
@@ -186,10 +132,6 @@ void lg_capture_free(struct lg_capture *c)
 	free(c->class_seen);
 	free(c->dirty_classes);
 	free(c->chain_rows);
-	free(c->memo.slots);
-	free(c->memo.arena);
-	free(c->memo.dirty);
-	free(c->memo.seen);
 	free(c);
 }
 
@@ -254,12 +196,8 @@ static int count_oldest_chain(struct lg_capture *c)
 	return 0;
 }
 
-/*
- * Queue a sighting of the chain @ids (@n classes, lg_keymap_hash() @hash);
- * see struct queued_chain.
- */
-static int queue_chain(struct lg_capture *c, const uint32_t *ids, uint32_t n,
-		       uint64_t hash)
+/* Queue a sighting of the chain @ids (@n classes); see struct queued_chain. */
+static int queue_chain(struct lg_capture *c, const uint32_t *ids, uint32_t n)
 {
 	struct queued_chain *q;
 	int err;
@@ -272,7 +210,7 @@ static int queue_chain(struct lg_capture *c, const uint32_t *ids, uint32_t n,
 	q = &c->queue[(c->qhead + c->qlen++) % CHAIN_QUEUE];
 	q->n = n;
 	memcpy(q->ids, ids, n * sizeof(ids[0]));
-	q->hash = hash;
+	q->hash = lg_keymap_hash(ids, n * sizeof(ids[0]));
 	lg_keymap_prefetch_slot(&c->chains, q->hash);
 	if (c->qlen > CHAIN_QUEUE / 2)
 		lg_keymap_prefetch_entry(&c->chains,
@@ -347,17 +285,11 @@ static int write_chains(struct lg_capture *c)
 			     "chain_key_collision", (int64_t)collided);
 }
 
-static int memo_fold(struct lg_capture *c);
-
 /* Write what the batch counted in memory: edges, classes, chains. */
 static int write_behind(struct lg_capture *c)
 {
 	struct lg_store *s = c->cfg.store;
 	int err;
-
-	err = memo_fold(c);
-	if (err)
-		return err;
 
 	for (; c->ndirty_edges; c->ndirty_edges--) {
 		lg_edge_id e = c->dirty_edges[c->ndirty_edges - 1];
@@ -667,13 +599,10 @@ struct chain_ctx {
 	struct event_stack *st;
 	struct lg_store_edge seen;
 	char task[40];		/* "comm/pid", made on first need */
-	unsigned int ndeps;	/* the dependencies given, for the memo */
-	lg_edge_id edges[LG_HELD_MAX];
-	unsigned int pairs[LG_HELD_MAX];
 };
 
-/* @n sightings of an edge already written this session: count them. */
-static int count_edge(struct lg_capture *c, lg_edge_id e, uint32_t n)
+/* A sighting of an edge already written this session: count it. */
+static int count_edge(struct lg_capture *c, lg_edge_id e)
 {
 	int err;
 
@@ -684,285 +613,7 @@ static int count_edge(struct lg_capture *c, lg_edge_id e, uint32_t n)
 			return err;
 		c->dirty_edges[c->ndirty_edges++] = e;
 	}
-	c->edges[e].pending += n;
-	return 0;
-}
-
-static uint64_t memo_hash_of(uint64_t chain_key, uint8_t nheld, uint8_t source)
-{
-	uint64_t h = (chain_key ^ (uint64_t)nheld << 56 ^
-		      (uint64_t)source << 48) * 0x9e3779b97f4a7c15ULL;
-
-	return h ^ h >> 29;
-}
-
-static uint64_t memo_hash(const struct lg_chain_event *e)
-{
-	return memo_hash_of(e->chain_key, e->nheld, e->source);
-}
-
-static struct memo_entry *memo_at(const struct chain_memo *m, size_t off)
-{
-	return (struct memo_entry *)(m->arena + off);
-}
-
-static uint32_t *memo_ids(struct memo_entry *m)
-{
-	return (uint32_t *)&m->refs[m->nheld + 1];
-}
-
-/* Words of arena an entry takes. */
-static size_t memo_words(unsigned int nheld, unsigned int nids,
-			 unsigned int ndeps)
-{
-	return (sizeof(struct memo_entry) +
-		(nheld + 1) * sizeof(struct lg_class_ref) +
-		nids * sizeof(uint32_t) + ndeps * sizeof(lg_edge_id) + 7) / 8;
-}
-
-/* The entry of event @e (memo_hash() @h), or NULL. */
-static struct memo_entry *memo_find(const struct chain_memo *m,
-				    const struct lg_chain_event *e, uint64_t h)
-{
-	size_t mask = m->cap - 1, i = h & mask;
-
-	if (!m->n)
-		return NULL;
-	for (unsigned int k = 0; k < MEMO_PROBES; k++, i = (i + 1) & mask) {
-		uint64_t s = m->slots[i];
-		struct memo_entry *x;
-
-		if (!s)
-			return NULL;
-		if (s >> 32 != h >> 32)
-			continue;
-		x = memo_at(m, (uint32_t)s - 1);
-		if (x->hash == h && x->source == e->source &&
-		    x->nheld == e->nheld &&
-		    !memcmp(x->refs, e->held, e->nheld * sizeof(e->held[0])) &&
-		    !memcmp(&x->refs[e->nheld], &e->acquired, sizeof(e->acquired)))
-			return x;
-	}
-	return NULL;
-}
-
-void lg_capture_prefetch(struct lg_capture *c, const void *data, size_t size)
-{
-	struct chain_memo *m = &c->memo;
-	struct lg_chain_event head;	/* its fixed part, up to held[] */
-	uint64_t h, s;
-
-	if (size != sizeof(struct lg_chain_event) || !m->n)
-		return;
-	memcpy(&head, data, offsetof(struct lg_chain_event, held));
-	if (head.hdr.type != LG_EV_CHAIN)
-		return;
-	h = memo_hash_of(head.chain_key, head.nheld, head.source);
-	__builtin_prefetch(&m->slots[h & (m->cap - 1)]);
-	__builtin_prefetch(&m->seen[(h >> (64 - MEMO_SEEN_BITS)) / 64]);
-	/* the entry of the event hinted half-way ago: its slot is in */
-	s = m->slots[m->ahead[(m->nahead - LG_REPLAY_AHEAD / 2) %
-			      LG_REPLAY_AHEAD] & (m->cap - 1)];
-	if (s) {
-		__builtin_prefetch(memo_at(m, (uint32_t)s - 1));
-		__builtin_prefetch((char *)memo_at(m, (uint32_t)s - 1) + 64);
-	}
-	m->ahead[m->nahead++ % LG_REPLAY_AHEAD] = h;
-}
-
-/* Hand the sightings counted in the memo on to the batch. */
-static int memo_fold(struct lg_capture *c)
-{
-	struct chain_memo *m = &c->memo;
-	int err;
-
-	for (; m->ndirty; m->ndirty--) {
-		struct memo_entry *x = memo_at(m, m->dirty[m->ndirty - 1]);
-		const uint32_t *ids = memo_ids(x);
-		const lg_edge_id *edges = (const lg_edge_id *)(ids + x->nids);
-
-		for (unsigned int i = 0; i < x->nids; i++) {
-			err = class_seen(c, ids[i]);
-			if (err)
-				return err;
-		}
-		for (unsigned int i = 0; i < x->ndeps; i++) {
-			err = count_edge(c, edges[i], x->pending);
-			if (err)
-				return err;
-		}
-		if (x->chain) {
-			int64_t *count;
-
-			count = lg_keymap_get_hashed(&c->chains, ids,
-						     x->nids * sizeof(ids[0]),
-						     x->chain_hash, NULL);
-			if (!count)
-				return -ENOMEM;
-			*count += x->pending;
-		}
-		x->pending = 0;
-	}
-	return 0;
-}
-
-/* Fold the memo's counts and forget its entries (and first sightings). */
-static int memo_clear(struct lg_capture *c)
-{
-	struct chain_memo *m = &c->memo;
-	int err;
-
-	err = memo_fold(c);
-	if (err)
-		return err;
-	if (m->n)
-		memset(m->slots, 0, m->cap * sizeof(*m->slots));
-	if (m->seen)
-		memset(m->seen, 0, ((size_t)1 << MEMO_SEEN_BITS) / 8);
-	m->n = 0;
-	m->len = 0;
-	return 0;
-}
-
-/*
- * A sighting of a memoized event: what decoding it would do, counted in
- * its entry.  *@hit tells whether @e (memo_hash() @h) was in the memo.
- */
-static int memo_hit(struct lg_capture *c, const struct lg_chain_event *e,
-		    uint64_t h, bool *hit)
-{
-	struct chain_memo *m = &c->memo;
-	struct memo_entry *x = memo_find(m, e, h);
-	int err;
-
-	*hit = x != NULL;
-	if (!x)
-		return 0;
-	if (x->pending == UINT32_MAX) {
-		err = memo_fold(c);
-		if (err)
-			return err;
-	}
-	if (!x->pending) {
-		err = lg_array_grow((void **)&m->dirty, &m->dirty_cap,
-				    m->ndirty + 1, sizeof(*m->dirty));
-		if (err)
-			return err;
-		m->dirty[m->ndirty++] = (uint32_t)((uint64_t *)x - m->arena);
-	}
-	x->pending++;
-	c->stats.deps += x->ndeps;
-	c->stats.unnamed += x->unnamed;
-	c->stats.chains += x->chain;
-	c->stats.memo_hits++;
-	return 0;
-}
-
-static int memo_grow(struct chain_memo *m, size_t words)
-{
-	if ((m->n + 1) * 2 > m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 1024, mask = ncap - 1;
-		uint64_t *slots = calloc(ncap, sizeof(*slots));
-
-		if (!slots)
-			return -ENOMEM;
-		for (size_t i = 0; i < m->cap; i++) {
-			uint64_t s = m->slots[i];
-			size_t k;
-
-			if (!s)
-				continue;
-			/* past MEMO_PROBES from home it is only not found */
-			for (k = memo_at(m, (uint32_t)s - 1)->hash & mask; slots[k];
-			     k = (k + 1) & mask)
-				;
-			slots[k] = s;
-		}
-		free(m->slots);
-		m->slots = slots;
-		m->cap = ncap;
-	}
-	if (m->len + words > m->arena_cap) {
-		size_t ncap = m->arena_cap ? m->arena_cap * 2 : 4096;
-		uint64_t *na;
-
-		while (ncap < m->len + words)
-			ncap *= 2;
-		na = realloc(m->arena, ncap * 8);
-		if (!na)
-			return -ENOMEM;
-		m->arena = na;
-		m->arena_cap = ncap;
-	}
-	return 0;
-}
-
-/*
- * Memoize event @e (memo_hash() @h) just decoded whole: it named classes
- * @ids (@nids; a chain when @chain, its hash @chain_hash), left @unnamed
- * references out and gave @cc's dependencies.  Only at its second
- * sighting, and only when each of those edges is written with its pair.
- */
-static int memo_learn(struct lg_capture *c, const struct lg_chain_event *e,
-		      uint64_t h, const uint32_t *ids, unsigned int nids,
-		      bool chain, uint64_t chain_hash, unsigned int unnamed,
-		      const struct chain_ctx *cc)
-{
-	struct lg_graph *g = lg_recorder_graph(c->rec);
-	struct chain_memo *m = &c->memo;
-	size_t words = memo_words(e->nheld, nids, cc->ndeps), mask, i;
-	uint64_t bit = h >> (64 - MEMO_SEEN_BITS);
-	struct memo_entry *x;
-	unsigned int k;
-	int err;
-
-	if (!m->seen) {
-		m->seen = calloc(((size_t)1 << MEMO_SEEN_BITS) / 64,
-				 sizeof(*m->seen));
-		if (!m->seen)
-			return -ENOMEM;
-	}
-	if (!(m->seen[bit / 64] & 1ULL << bit % 64)) {
-		m->seen[bit / 64] |= 1ULL << bit % 64;
-		return 0;
-	}
-	for (k = 0; k < cc->ndeps; k++) {
-		lg_edge_id ed = cc->edges[k];
-		unsigned int pairs;
-
-		if (ed >= c->edges_cap || !c->edges[ed].written ||
-		    lg_graph_edge(g, ed, NULL, NULL, &pairs) ||
-		    (pairs & cc->pairs[k]) != cc->pairs[k])
-			return 0;
-	}
-	if (m->n + 1 > (c->cfg.memo_max ? c->cfg.memo_max : MEMO_ENTRIES) ||
-	    m->len + words > MEMO_ARENA_MAX) {
-		err = memo_clear(c);
-		if (err)
-			return err;
-		c->stats.memo_clears++;
-	}
-	err = memo_grow(m, words);
-	if (err)
-		return err;
-	mask = m->cap - 1;
-	for (k = 0, i = h & mask; k < MEMO_PROBES && m->slots[i];
-	     k++, i = (i + 1) & mask)
-		;
-	if (k == MEMO_PROBES)
-		return 0;	/* a crowded place: left to the full decoding */
-	x = memo_at(m, m->len);
-	*x = (struct memo_entry){ .hash = h, .chain_hash = chain_hash,
-				  .source = e->source, .nheld = e->nheld,
-				  .nids = (uint8_t)nids, .ndeps = (uint8_t)cc->ndeps,
-				  .unnamed = (uint8_t)unnamed, .chain = chain };
-	memcpy(x->refs, e->held, e->nheld * sizeof(e->held[0]));
-	x->refs[e->nheld] = e->acquired;
-	memcpy(memo_ids(x), ids, nids * sizeof(ids[0]));
-	memcpy(memo_ids(x) + nids, cc->edges, cc->ndeps * sizeof(cc->edges[0]));
-	m->slots[i] = (h >> 32) << 32 | (m->len + 1);
-	m->len += words;
-	m->n++;
+	c->edges[e].pending++;
 	return 0;
 }
 
@@ -981,11 +632,8 @@ static int record_dep(lg_class_id from, lg_class_id to, unsigned int pair,
 	c->stats.deps++;
 	e = lg_graph_find_edge(g, from, to);
 	if (e != LG_NONE && e < c->edges_cap && c->edges[e].written &&
-	    !lg_graph_edge(g, e, NULL, NULL, &pairs) && (pairs & pair) == pair) {
-		cc->pairs[cc->ndeps] = pair;
-		cc->edges[cc->ndeps++] = e;
-		return count_edge(c, e, 1);
-	}
+	    !lg_graph_edge(g, e, NULL, NULL, &pairs) && (pairs & pair) == pair)
+		return count_edge(c, e);
 
 	/* New to this session: the whole sighting, with its example stack. */
 	if (!cc->st->stored) {
@@ -1010,8 +658,6 @@ static int record_dep(lg_class_id from, lg_class_id to, unsigned int pair,
 	if (err)
 		return err;
 	c->edges[e].written = true;
-	cc->pairs[cc->ndeps] = pair;
-	cc->edges[cc->ndeps++] = e;
 	if (cycle_row) {
 		c->stats.cycles++;
 		log_cycle(c, cycle_row);
@@ -1019,20 +665,19 @@ static int record_dep(lg_class_id from, lg_class_id to, unsigned int pair,
 	return 0;
 }
 
-/* Decode chain event @e (memo_hash() @h) whole, at time @now. */
-static int decode_chain(struct lg_capture *c, const struct lg_chain_event *e,
-			uint64_t h, int64_t now)
+static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
 {
 	struct lg_held_lock held[LG_HELD_MAX];
 	struct event_stack st;
 	struct chain_ctx cc = { .c = c, .st = &st };
 	uint32_t ids[LG_HELD_MAX + 1];
 	lg_class_id acquired = LG_NONE;
-	unsigned int nheld = 0, nnamed = 0, unnamed = 0;
-	uint64_t chain_hash = 0;
-	bool by_stack;
+	unsigned int nheld = 0, nnamed = 0;
+	int64_t now = (int64_t)time(NULL);
 	int err;
 
+	if (now > c->batch_now)
+		c->batch_now = now;
 	/* Not zeroed whole: its frames are written only when symbolised. */
 	st.e = e;
 	st.symbolised = st.stored = false;
@@ -1049,7 +694,6 @@ static int decode_chain(struct lg_capture *c, const struct lg_chain_event *e,
 		if (id == LG_NONE) {
 			/* No stable name: leave it out, counted. */
 			c->stats.unnamed++;
-			unnamed++;
 			continue;
 		}
 		ids[nnamed++] = id;
@@ -1060,46 +704,24 @@ static int decode_chain(struct lg_capture *c, const struct lg_chain_event *e,
 	err = acquired_class(c, &e->acquired, &st, now, &acquired);
 	if (err)
 		return err;
-	/* Named from its stack, or could have been: not for the memo. */
-	by_stack = st.symbolised && c->cfg.ks;
 	if (acquired == LG_NONE) {
 		c->stats.unnamed++;
-		unnamed++;
-	} else {
-		ids[nnamed++] = acquired;
-		cc.seen = (struct lg_store_edge){ .count = 1,
-						  .boot = c->cfg.boot,
-						  .now = now };
-		err = lg_acquire_deps(held, nheld, acquired,
-				      (enum lg_mode)e->acquired.mode,
-				      e->acquired.trylock, record_dep, &cc);
-		if (err)
-			return err;
-		chain_hash = lg_keymap_hash(ids, nnamed * sizeof(ids[0]));
-		err = queue_chain(c, ids, nnamed, chain_hash);
-		if (err)
-			return err;
-		c->stats.chains++;
-	}
-	if (by_stack)
 		return 0;
-	return memo_learn(c, e, h, ids, nnamed, acquired != LG_NONE,
-			  chain_hash, unnamed, &cc);
-}
+	}
+	ids[nnamed++] = acquired;
 
-static int record_chain(struct lg_capture *c, const struct lg_chain_event *e)
-{
-	int64_t now = (int64_t)time(NULL);
-	uint64_t h = memo_hash(e);
-	bool hit;
-	int err;
-
-	if (now > c->batch_now)
-		c->batch_now = now;
-	err = memo_hit(c, e, h, &hit);
-	if (err || hit)
+	cc.seen = (struct lg_store_edge){ .count = 1, .boot = c->cfg.boot,
+					  .now = now };
+	err = lg_acquire_deps(held, nheld, acquired,
+			      (enum lg_mode)e->acquired.mode,
+			      e->acquired.trylock, record_dep, &cc);
+	if (err)
 		return err;
-	return decode_chain(c, e, h, now);
+	err = queue_chain(c, ids, nnamed);
+	if (err)
+		return err;
+	c->stats.chains++;
+	return 0;
 }
 
 int lg_capture_event(struct lg_capture *c, const void *data, size_t size)
@@ -1121,9 +743,6 @@ int lg_capture_event(struct lg_capture *c, const void *data, size_t size)
 		const struct lg_name_event *e = data;
 
 		/* Names decide classes: forget what was named without it. */
-		err = memo_clear(c);
-		if (err)
-			return err;
 		lg_keymap_clear(&c->class_refs);
 		memset(c->ref_cache, 0, sizeof(c->ref_cache));
 		return lg_names_set(c->names, &e->class, e->name);

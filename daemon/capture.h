@@ -34,9 +34,6 @@ struct lg_capture_stats {
 	uint64_t batches;	   /* transactions committed */
 	uint64_t chain_collisions; /* chain sightings not stored: their key
 				      holds another chain (a drop) */
-	uint64_t memo_hits;	   /* chain events decoded from the memo of
-				      repeated events */
-	uint64_t memo_clears;	   /* times the memo was full and emptied */
 };
 
 struct lg_capture;
@@ -51,9 +48,6 @@ struct lg_capture_config {
 	bool in_transaction;	    /* the caller began a transaction on @store:
 				       the capture adopts it (first flush
 				       commits it, free rolls it back) */
-	size_t memo_max;	    /* repeated chain events memoized before
-				       the memo is emptied; 0: the default
-				       (131072 events, at most 19 MiB) */
 };
 
 /*
@@ -93,13 +87,6 @@ int lg_capture_drop(struct lg_capture *c, const char *source,
 		    const char *reason, uint64_t count);
 
 const struct lg_capture_stats *lg_capture_stats(const struct lg_capture *c);
-
-/*
- * A hint: the event @data (@size bytes, unchecked, maybe unaligned) comes
- * LG_REPLAY_AHEAD events from now (lg_replay_hinted()).  Prefetches what
- * decoding it will look up; changes nothing else.
- */
-void lg_capture_prefetch(struct lg_capture *c, const void *data, size_t size);
 
 /*
  * Check the fixed part of an event: header type and size, counts within

@@ -263,11 +263,10 @@ static void log_summary(const struct run *r, double seconds)
 
 	fprintf(stderr,
 		"<6>lockgraphd: %.1f s: %" PRIu64 " events (%" PRIu64
-		" chains, %" PRIu64 " refused, %" PRIu64 " repeats decoded "
-		"from the memo), %" PRIu64 " dependencies, %" PRIu64
+		" chains, %" PRIu64 " refused), %" PRIu64 " dependencies, %" PRIu64
 		" new cycles, %" PRIu64 " batches (%.2f s writing them)\n",
-		seconds, st->events, st->chains, st->bad_events, st->memo_hits,
-		st->deps, st->cycles, st->batches, r->flush_seconds);
+		seconds, st->events, st->chains, st->bad_events, st->deps,
+		st->cycles, st->batches, r->flush_seconds);
 }
 
 /*
@@ -318,13 +317,6 @@ static int on_replay_event(const void *data, size_t size, size_t offset,
 		return err;
 	}
 	return stop ? -EINTR : 0;
-}
-
-static void on_replay_hint(const void *data, size_t size, void *ctx)
-{
-	struct replay_ctx *rc = ctx;
-
-	lg_capture_prefetch(rc->r->cap, data, size);
 }
 
 static void replay_error(const struct opts *o, int err, const char *why)
@@ -391,8 +383,8 @@ static int run_replay(const struct opts *o)
 		store_fail(&r, "loading the stored graph", err);
 		goto cleanup;
 	}
-	err = lg_replay_hinted(o->replay, &hdr, on_replay_event, on_replay_hint,
-			       &rc, rc.why, sizeof(rc.why));
+	err = lg_replay(o->replay, &hdr, on_replay_event, &rc, rc.why,
+			sizeof(rc.why));
 	if (err) {
 		if (!r.fatal)
 			replay_error(o, err, rc.why);

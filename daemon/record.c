@@ -150,44 +150,11 @@ static void unmap_file(void *data, size_t len, bool mapped)
 int lg_replay(const char *path, struct lg_record_header *hdr, lg_replay_fn fn,
 	      void *ctx, char *why, size_t whylen)
 {
-	return lg_replay_hinted(path, hdr, fn, NULL, ctx, why, whylen);
-}
-
-/*
- * Hint events until *@nahead are hinted and not yet replayed: *@ahead is
- * the offset of the next one to hint (@len once hinting stopped).
- */
-static void hint_ahead(const unsigned char *data, size_t len, size_t *ahead,
-		       unsigned int *nahead, lg_replay_hint_fn hint, void *ctx)
-{
-	struct lg_event_header eh;
-
-	for (; *nahead < LG_REPLAY_AHEAD && *ahead < len; ++*nahead) {
-		if (len - *ahead < sizeof(eh)) {
-			*ahead = len;
-			return;
-		}
-		memcpy(&eh, data + *ahead, sizeof(eh));
-		if (eh.size < sizeof(eh) || eh.size > LG_RECORD_EVENT_MAX ||
-		    eh.size > len - *ahead) {
-			*ahead = len;
-			return;
-		}
-		hint(data + *ahead, eh.size, ctx);
-		*ahead += eh.size;
-	}
-}
-
-int lg_replay_hinted(const char *path, struct lg_record_header *hdr,
-		     lg_replay_fn fn, lg_replay_hint_fn hint, void *ctx,
-		     char *why, size_t whylen)
-{
 	/* Events are read in place; one not 8-byte aligned is copied here. */
 	_Alignas(8) unsigned char aligned[LG_RECORD_EVENT_MAX];
 	const size_t release_every = 16 << 20;
 	struct lg_event_header eh;
-	size_t offset, len = 0, released = 0, populated = 0, ahead;
-	unsigned int nahead = 0;
+	size_t offset, len = 0, released = 0, populated = 0;
 	const unsigned char *data;
 	void *map = NULL;
 	bool mapped = false;
@@ -204,7 +171,6 @@ int lg_replay_hinted(const char *path, struct lg_record_header *hdr,
 	err = check_header(data, len, hdr, why, whylen);
 	if (err)
 		goto cleanup;
-	ahead = hint ? sizeof(*hdr) : len;
 	for (offset = sizeof(*hdr); offset < len; offset += eh.size) {
 		const void *event = data + offset;
 
@@ -244,13 +210,9 @@ int lg_replay_hinted(const char *path, struct lg_record_header *hdr,
 			memcpy(aligned, event, eh.size);
 			event = aligned;
 		}
-		if (ahead < len)
-			hint_ahead(data, len, &ahead, &nahead, hint, ctx);
 		err = fn(event, eh.size, offset, ctx);
 		if (err)
 			break;
-		if (nahead)
-			nahead--;
 		if (mapped && offset - released >= release_every) {
 			madvise((char *)map + released, release_every,
 				MADV_DONTNEED);

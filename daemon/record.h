@@ -56,21 +56,4 @@ int lg_replay_header(const char *path, struct lg_record_header *hdr,
 int lg_replay(const char *path, struct lg_record_header *hdr, lg_replay_fn fn,
 	      void *ctx, char *why, size_t whylen);
 
-/* Told of an event before its turn (an unchecked hint: see below). */
-typedef void (*lg_replay_hint_fn)(const void *event, size_t size, void *ctx);
-
-#define LG_REPLAY_AHEAD 16 /* events between a hint and the event's turn */
-
-/*
- * lg_replay() that also shows @hint (when not NULL) each event
- * LG_REPLAY_AHEAD events before @fn gets it, so that the consumer can
- * prefetch what it will need.  The hinted event lies whole in the file,
- * its header's size within bounds, but is not checked otherwise nor
- * aligned; hinting stops at the first size that is not sane (@fn sees the
- * error when it gets there).
- */
-int lg_replay_hinted(const char *path, struct lg_record_header *hdr,
-		     lg_replay_fn fn, lg_replay_hint_fn hint, void *ctx,
-		     char *why, size_t whylen);
-
 #endif /* LOCKGRAPH_DAEMON_RECORD_H */

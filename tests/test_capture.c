@@ -64,23 +64,6 @@ static struct lg_chain_event chain_event(const struct lg_class_ref *held,
 	return e;
 }
 
-/*
- * The BPF chain key of @e's references, as a probe would set it (here
- * FNV-1a of their bytes: lockgraphd takes the key as it comes).
- */
-static void set_chain_key(struct lg_chain_event *e)
-{
-	const unsigned char *p = (const unsigned char *)e->held;
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < e->nheld * sizeof(e->held[0]); i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	p = (const unsigned char *)&e->acquired;
-	for (size_t i = 0; i < sizeof(e->acquired); i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	e->chain_key = h;
-}
-
 /* Seed 003 as a lockdep source would have sent it. */
 static void write_seed003_recording(const char *path)
 {
@@ -769,7 +752,6 @@ static void write_syn_recording(const char *path, unsigned int nevents)
 						  (unsigned int)(syn_rand(&x) % 2)),
 					"task", 0);
 			e.acquired.trylock = syn_rand(&x) % 100 < 4;
-			set_chain_key(&e);
 			if (npool < 256)
 				pool[npool++] = e;
 		}
@@ -901,11 +883,6 @@ static void dump_log(const char *log, FILE *out)
 	}
 }
 
-static void feed_hint(const void *data, size_t size, void *ctx)
-{
-	lg_capture_prefetch(((struct feed *)ctx)->cap, data, size);
-}
-
 static int feed_batches(const void *data, size_t size, size_t offset,
 			void *ctx)
 {
@@ -924,11 +901,9 @@ static int feed_batches(const void *data, size_t size, size_t offset,
 
 /*
  * One replay of the synthetic recording, in batches, with stacks
- * symbolised and the replay's hints: the database and counters must be
- * exactly the golden dump (made by the capture at 14d0bf1, before the
- * keyed chains and the memo of repeated events, which most repeats of
- * this stream go through: the same edges, chains, classes, counts,
- * cycles, drops and stacks).  Regenerate
+ * symbolised: the database and counters must be exactly the golden dump
+ * (made by the capture before the chain memo and keyed chains: the same
+ * edges, chains, classes, counts, cycles, drops and stacks).  Regenerate
  * it only for a change that means to change what is stored:
  * LG_GOLDEN_WRITE=1 build/tests/test_capture.
  */
@@ -956,8 +931,8 @@ static void test_replay_contents_golden(void **state)
 	cfg.log = open_memstream(&log, &loglen);
 	assert_non_null(cfg.log);
 	assert_int_equal(lg_capture_new(&cfg, &fd.cap), 0);
-	assert_int_equal(lg_replay_hinted(rec, &hdr, feed_batches, feed_hint,
-					  &fd, why, sizeof(why)), 0);
+	assert_int_equal(lg_replay(rec, &hdr, feed_batches, &fd, why,
+				   sizeof(why)), 0);
 	assert_int_equal(lg_capture_drop(fd.cap, "daemon", "unnamed_lock",
 					 lg_capture_stats(fd.cap)->unnamed), 0);
 	assert_int_equal(lg_capture_flush(fd.cap), 0);
@@ -971,8 +946,6 @@ static void test_replay_contents_golden(void **state)
 	/* What the dump must at least show, golden or not. */
 	assert_true(lg_capture_stats(fd.cap)->cycles > 0);
 	assert_true(lg_capture_stats(fd.cap)->unnamed > 0);
-	/* most repeated events came from the memo (the golden predates it) */
-	assert_true(lg_capture_stats(fd.cap)->memo_hits > 1000);
 	assert_int_equal(lg_capture_stats(fd.cap)->bad_events, 2);
 	assert_true(scalar(s, "SELECT count(*) FROM stacks") > 0);
 	assert_true(scalar(s, "SELECT count(*) FROM classes WHERE name LIKE "
@@ -1009,251 +982,6 @@ static void test_replay_contents_golden(void **state)
 	lg_store_close(s);
 }
 
-/* ---- the memo of repeated chain events ---------------------------------- */
-
-struct memo_run {
-	struct lg_store *s;
-	struct lg_capture *cap;
-	struct lg_kallsyms *ks;
-	FILE *rec;
-	const char *path;
-};
-
-/* A stack whose acquiring function is site_@site of the synthetic kallsyms. */
-static void at_site(struct lg_chain_event *e, unsigned int site)
-{
-	e->nframes = 3;
-	e->stack[0] = SYN_TEXT + 0x10;			/* bpf_trace_run2 */
-	e->stack[1] = SYN_TEXT + 2 * 0x100 + 0x8;	/* down_write */
-	e->stack[2] = SYN_TEXT + (5 + site) * 0x100 + 0x30;
-}
-
-/* Write @e @n times to the recording. */
-static void put(struct memo_run *r, const void *e, size_t size, int n)
-{
-	for (int i = 0; i < n; i++)
-		assert_int_equal(lg_record_write(r->rec, e, size), 0);
-}
-
-/* A recording @name, with the synthetic kallsyms; @named: its lockdep
- * keys but the first named at the start. */
-static void memo_begin(struct memo_run *r, const char *name, bool named)
-{
-	struct lg_record_header hdr = { .boot_id = "memo-boot" };
-
-	write_syn_kallsyms(tmpdir_path("memo.kallsyms"));
-	assert_int_equal(lg_kallsyms_load(tmpdir_path("memo.kallsyms"), &r->ks),
-			 0);
-	r->path = tmpdir_path(name);
-	assert_int_equal(lg_record_create(r->path, &hdr, &r->rec), 0);
-	for (unsigned int k = 1; named && k < SYN_LOCKDEP / 2; k++) {
-		char lock[32];
-		struct lg_name_event n;
-
-		snprintf(lock, sizeof(lock), "&syn->lock_%u", k);
-		n = name_event(SYN_KEYS + k * 0x40, 0, lock);
-		put(r, &n, sizeof(n), 1);
-	}
-}
-
-/* Replay the recording (hinted, as lockgraphd does) into a new database. */
-static void memo_replay(struct memo_run *r, const char *db, size_t memo_max)
-{
-	struct lg_capture_config cfg = { .ks = r->ks, .memo_max = memo_max };
-	struct lg_record_header hdr;
-	struct feed fd = { 0 };
-	char why[160] = "";
-	int64_t boot;
-
-	assert_int_equal(fclose(r->rec), 0);
-	r->s = open_db(db, &boot);
-	cfg.store = r->s;
-	cfg.boot = boot;
-	assert_int_equal(lg_capture_new(&cfg, &fd.cap), 0);
-	assert_int_equal(lg_replay_hinted(r->path, &hdr, feed_batches, feed_hint,
-					  &fd, why, sizeof(why)), 0);
-	assert_int_equal(lg_capture_flush(fd.cap), 0);
-	r->cap = fd.cap;
-}
-
-static void memo_end(struct memo_run *r)
-{
-	lg_capture_free(r->cap);
-	lg_kallsyms_free(r->ks);
-	lg_store_close(r->s);
-}
-
-/* The count of the edge @from -> @to, with its modes "W->W,..." in @modes. */
-static int64_t edge_count(struct lg_store *s, const char *from, const char *to,
-			  const char *modes)
-{
-	char sql[512];
-
-	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(e.count), -1) FROM edges e "
-		 "JOIN classes f ON f.id = e.from_class JOIN classes t ON "
-		 "t.id = e.to_class WHERE f.name = '%s' AND t.name = '%s' AND "
-		 "e.modes = '%s'", from, to, modes);
-	return scalar(s, sql);
-}
-
-static int64_t chain_count(struct lg_store *s, const char *classes)
-{
-	char sql[512];
-
-	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(count), -1) FROM chains "
-		 "WHERE classes = '%s'", classes);
-	return scalar(s, sql);
-}
-
-/*
- * A repeated event goes through the memo from its third sighting; what
- * would decode it otherwise must not: a name event between two sightings
- * (the held lock becomes a class: a longer chain, a new edge), an acquired
- * lock named after its stack's function (each stack its own class), a
- * mode pair new to an edge (written with its example, then counted).
- */
-static void test_memo_edge_cases(void **state)
-{
-	struct lg_class_ref mm = ref(LG_CLASS_MMAP_LOCK, 0, 0, LG_MODE_r);
-	struct lg_class_ref mmw = ref(LG_CLASS_MMAP_LOCK, 0, 0, LG_MODE_W);
-	struct lg_class_ref reclaim = ref(LG_CLASS_FS_RECLAIM, 0, 0, LG_MODE_W);
-	struct lg_class_ref key = ref(LG_CLASS_LOCKDEP, SYN_KEYS, 0, LG_MODE_W);
-	struct lg_class_ref dyn = ref(LG_CLASS_ADDR, 0xffff888012340000ULL, 0,
-				      LG_MODE_W);
-	struct lg_name_event n = name_event(SYN_KEYS, 0, "&syn->named");
-	struct lg_class_ref held[2] = { key, mm };
-	struct lg_chain_event e;
-	struct memo_run r;
-
-	(void)state;
-	memo_begin(&r, "memo.rec", false);
-	/* unnamed lockdep key under a trylocked mmap_lock, then named */
-	held[1].trylock = 1;
-	e = chain_event(held, 2, reclaim, "namer", 1);
-	set_chain_key(&e);
-	put(&r, &e, sizeof(e), 4);
-	put(&r, &n, sizeof(n), 1);
-	put(&r, &e, sizeof(e), 4);
-	/* a dynamic lock, named by where the stack took it */
-	e = chain_event(&mm, 1, dyn, "stacker", 2);
-	set_chain_key(&e);
-	at_site(&e, 1);
-	put(&r, &e, sizeof(e), 3);
-	at_site(&e, 2);
-	put(&r, &e, sizeof(e), 3);
-	at_site(&e, 1);
-	put(&r, &e, sizeof(e), 1);
-	/* mmap_lock read -> reclaim, then for write: a new pair, then both */
-	e = chain_event(&mm, 1, reclaim, "reader", 3);
-	set_chain_key(&e);
-	put(&r, &e, sizeof(e), 3);
-	e = chain_event(&mmw, 1, reclaim, "writer", 4);
-	set_chain_key(&e);
-	put(&r, &e, sizeof(e), 4);
-	e = chain_event(&mm, 1, reclaim, "reader", 3);
-	set_chain_key(&e);
-	put(&r, &e, sizeof(e), 2);
-	memo_replay(&r, "memo.db", 0);
-
-	/* 4 + 4 of the first, 5 + 2 of the last: the third sighting on */
-	assert_int_equal(lg_capture_stats(r.cap)->memo_hits, 2 + 2 + 3 + 2);
-	assert_int_equal(lg_capture_stats(r.cap)->unnamed, 4);
-	assert_int_equal(chain_count(r.s, "&mm->mmap_lock -> fs_reclaim"),
-			 4 + 3 + 4 + 2);
-	assert_int_equal(chain_count(r.s, "&syn->named -> &mm->mmap_lock -> "
-				     "fs_reclaim"), 4);
-	assert_int_equal(edge_count(r.s, "&syn->named", "fs_reclaim", "W->W"), 4);
-	/* each stack's class, none memoized across stacks */
-	assert_int_equal(chain_count(r.s, "&mm->mmap_lock -> lock@site_01"), 4);
-	assert_int_equal(chain_count(r.s, "&mm->mmap_lock -> lock@site_02"), 3);
-	assert_int_equal(edge_count(r.s, "&mm->mmap_lock", "lock@site_02",
-				    "r->W"), 3);
-	/* both pairs on the one edge, its example from the first sighting */
-	assert_int_equal(edge_count(r.s, "&mm->mmap_lock", "fs_reclaim",
-				    "W->W,r->W"), 8 + 3 + 4 + 2);
-	assert_int_equal(scalar(r.s, "SELECT count(*) FROM edges e JOIN classes t "
-				   "ON t.id = e.to_class WHERE t.name = "
-				   "'fs_reclaim' AND e.to_task = 'namer/1'"), 2);
-	assert_int_equal(scalar(r.s, "SELECT count(*) FROM edges"), 4);
-	memo_end(&r);
-}
-
-/*
- * What a crafted recording can do to the memo: chain keys that say
- * nothing (one key for many chains, other keys for one chain) and more
- * repeated events than the memo holds cost speed, not counts.
- */
-static void test_memo_crafted_keys_and_bound(void **state)
-{
-	struct lg_class_ref held[3];
-	struct lg_chain_event e;
-	struct memo_run r;
-	unsigned int k;
-
-	(void)state;
-	memo_begin(&r, "crafted.rec", true);
-	/* 40 chains, every one under the chain key 7, each seen 5 times */
-	for (int round = 0; round < 5; round++) {
-		for (k = 0; k < 40; k++) {
-			held[0] = syn_class(k % 6, LG_MODE_W);
-			held[1] = syn_class(8 + k % 32, LG_MODE_W);
-			e = chain_event(held, 2, syn_class(8 + 32 + k / 8,
-							   LG_MODE_W), "crafted", 9);
-			e.chain_key = 7;
-			put(&r, &e, sizeof(e), 1);
-		}
-	}
-	memo_replay(&r, "crafted.db", 0);
-	/*
-	 * The first one's sighting marks the key seen: the next 8 are
-	 * memoized (MEMO_PROBES places), and counted from then on.
-	 */
-	assert_int_equal(lg_capture_stats(r.cap)->memo_hits, 8 * 4);
-	assert_int_equal(lg_capture_stats(r.cap)->chains, 40 * 5);
-	assert_int_equal(scalar(r.s, "SELECT count(*) FROM chains"), 40);
-	assert_int_equal(scalar(r.s, "SELECT min(count) FROM chains"), 5);
-	assert_int_equal(scalar(r.s, "SELECT max(count) FROM chains"), 5);
-	assert_int_equal(scalar(r.s, "SELECT sum(count) FROM edges"), 40 * 5);
-	memo_end(&r);
-
-	/* one chain under 6 keys, each 3 times: memoized 6 times over */
-	memo_begin(&r, "rekeyed.rec", false);
-	held[0] = syn_class(0, LG_MODE_W);
-	e = chain_event(held, 1, syn_class(2, LG_MODE_r), "rekeyed", 10);
-	for (k = 0; k < 18; k++) {
-		e.chain_key = k % 6;
-		put(&r, &e, sizeof(e), 1);
-	}
-	memo_replay(&r, "rekeyed.db", 0);
-	assert_int_equal(lg_capture_stats(r.cap)->memo_hits, 6);
-	assert_int_equal(chain_count(r.s, "&mm->mmap_lock -> &vma_lock->rw_sema"),
-			 18);
-	assert_int_equal(scalar(r.s, "SELECT sum(count) FROM edges"), 18);
-	memo_end(&r);
-
-	/* 40 chains 4 times each, well keyed, through a memo of 16 */
-	memo_begin(&r, "bound.rec", true);
-	for (int round = 0; round < 4; round++) {
-		for (k = 0; k < 40; k++) {
-			held[0] = syn_class(k % 6, LG_MODE_W);
-			held[1] = syn_class(8 + k % 32, LG_MODE_W);
-			e = chain_event(held, 2, syn_class(8 + 32 + k / 8,
-							   LG_MODE_W), "bounded", 11);
-			set_chain_key(&e);
-			put(&r, &e, sizeof(e), 1);
-		}
-	}
-	memo_replay(&r, "bound.db", 16);
-	/* memoized from the second round on, emptied when 16 are in */
-	assert_true(lg_capture_stats(r.cap)->memo_clears > 0);
-	assert_true(lg_capture_stats(r.cap)->memo_hits > 0);
-	assert_int_equal(scalar(r.s, "SELECT count(*) FROM chains"), 40);
-	assert_int_equal(scalar(r.s, "SELECT min(count) FROM chains"), 4);
-	assert_int_equal(scalar(r.s, "SELECT max(count) FROM chains"), 4);
-	assert_int_equal(scalar(r.s, "SELECT sum(count) FROM edges"), 40 * 4);
-	memo_end(&r);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1269,8 +997,6 @@ int main(void)
 		cmocka_unit_test(test_corrupt_recordings),
 		cmocka_unit_test(test_chain_key_collision_is_a_drop),
 		cmocka_unit_test(test_replay_contents_golden),
-		cmocka_unit_test(test_memo_edge_cases),
-		cmocka_unit_test(test_memo_crafted_keys_and_bound),
 	};
 
 	return cmocka_run_group_tests_name("capture", tests, tmpdir_setup,

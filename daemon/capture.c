@@ -260,6 +260,9 @@ static int write_chains(struct lg_capture *c)
 	if (n)	/* chain_rows is NULL before the first chain */
 		qsort(c->chain_rows, n, sizeof(*c->chain_rows), cmp_chain_row);
 	for (i = 0; i < n; i++) {
+		/* in key order the entries are scattered: fetch ahead */
+		if (i + CHAIN_QUEUE < n)
+			__builtin_prefetch(c->chain_rows[i + CHAIN_QUEUE].slot);
 		slot = c->chain_rows[i].slot;
 		err = chain_text(c, (const uint32_t *)slot->key,
 				 slot->len / sizeof(uint32_t), text, sizeof(text),

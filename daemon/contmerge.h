@@ -32,6 +32,8 @@ struct lg_cont_seen {
 	__s32 stack_id;	 /* a representative stack, or -1 */
 	bool in_slot;	 /* in a CPU's slot at the last read */
 	bool named;	 /* where[] was looked up (the caller's) */
+	__u16 kind_as;	 /* the caller's: the recognised kind the lock
+			    turned out to be (0: the key's own) */
 	char where[160]; /* the caller's name for the lock */
 };
 

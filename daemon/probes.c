@@ -885,8 +885,37 @@ static void slab_lock_name(const struct lg_probes *p,
 }
 
 /*
- * A slab lock's name into @cur->where; the caches are read again once per
- * call when the lock's is not known (a cache created since).
+ * Is the slab lock of @cur, in cache @sc and waited for in @waiter, one of
+ * the hugetlb fault mutexes?  The programs recognise them by address where
+ * kallsyms names their table; without CONFIG_KALLSYMS_ALL it has no data
+ * symbols, and the table is a kmalloc'd array of mutexes.  A mutex in a
+ * kmalloc object waited for in one of the functions that take a fault
+ * mutex (mm/hugetlb.c, fs/hugetlbfs/inode.c) and no other mutex is one.
+ */
+static bool slab_fault_mutex(const struct lg_cont_seen *cur,
+			     const struct slab_cache *sc, const char *waiter)
+{
+	static const char *const takers[] = {
+		"hugetlb_fault", "hugetlb_wp", "hugetlbfs_fallocate",
+		"remove_inode_hugepages", "hugetlb_mfill_atomic_pte",
+		"hugetlb_mcopy_atomic_pte",
+	};
+
+	size_t len = strcspn(waiter, "."); /* "hugetlb_wp.isra.0" */
+
+	if (!(cur->key.flags & LG_LCB_F_MUTEX) ||
+	    strncmp(sc->name, "kmalloc-", 8))
+		return false;
+	for (size_t i = 0; i < sizeof(takers) / sizeof(takers[0]); i++)
+		if (strlen(takers[i]) == len && !strncmp(waiter, takers[i], len))
+			return true;
+	return false;
+}
+
+/*
+ * A slab lock's name into @cur->where, or its recognised kind into
+ * @cur->kind_as; the caches are read again once per call when the lock's
+ * is not known (a cache created since).
  */
 static void slab_where(struct lg_probes *p, struct lg_cont_seen *cur,
 		       bool *reread)
@@ -906,6 +935,10 @@ static void slab_where(struct lg_probes *p, struct lg_cont_seen *cur,
 	if (!sc)
 		return; /* unnamed: counted by the caller */
 	contention_where(p, cur->stack_id, waiter, sizeof(waiter));
+	if (slab_fault_mutex(cur, sc, waiter)) {
+		cur->kind_as = LG_CLASS_HUGETLB_FAULT_MUTEX;
+		return;
+	}
 	slab_lock_name(p, sc, (unsigned int)LG_SLAB_OFF(cur->key.class.key),
 		       waiter, cur->where, sizeof(cur->where));
 }
@@ -953,10 +986,18 @@ static int cont_deliver(struct lg_cont_seen *cur,
 		cur->named = true;
 	} else if (!cur->named && cur->key.class.kind == LG_CLASS_SLAB) {
 		slab_where(d->p, cur, &d->reread);
-		cur->named = cur->where[0];
+		cur->named = cur->where[0] || cur->kind_as;
 	} else if (!cur->named && cur->key.class.kind == LG_CLASS_INODE) {
 		fs_type_where(d->p, cur);
 		cur->named = cur->where[0];
+	}
+	if (cur->kind_as) {
+		struct lg_contention_key as = cur->key;
+
+		as.class.kind = cur->kind_as;
+		as.class.key = 0;
+		as.class.subclass = 0;
+		return d->fn(&as, delta, NULL, d->ctx);
 	}
 	return d->fn(&cur->key, delta, cur->where[0] ? cur->where : NULL,
 		     d->ctx);

@@ -110,21 +110,22 @@ if "$LG" --db "$DB" -j top | grep -Eq '"class":"&mm->mmap_lock","count":[1-9]'; 
 else
 	fail "contention on &mm->mmap_lock counted"
 fi
-# The seed 000 loop's rwsems under contention carry the graph's names (the
-# primitives source's classes), not the slab field they sit in.
+# The seed 000 loop's rwsems and fault mutexes under contention carry the
+# graph's names (the primitives source's classes), not the slab object
+# they sit in.
 "$LG" --db "$DB" -j top >"$T/top.json" 2>&1
-named=$(grep -Eo '"class":"(&hugetlbfs_i_mmap_rwsem_key|&sb->s_type->i_mutex_key\[hugetlbfs\]|&vma_lock->rw_sema|&type->i_mutex_dir_key\[hugetlbfs\])"' \
+named=$(grep -Eo '"class":"(&hugetlbfs_i_mmap_rwsem_key|&sb->s_type->i_mutex_key\[hugetlbfs\]|&vma_lock->rw_sema|&type->i_mutex_dir_key\[hugetlbfs\]|&hugetlb_fault_mutex_table\[i\])"' \
 	"$T/top.json" | sort -u | tr '\n' ' ')
-as_slab=$(grep -Eo '"class":"&hugetlbfs_inode_info->vfs_inode\.(i_rwsem|i_data\.i_mmap_rwsem)"' \
+as_slab=$(grep -Eo '"class":"(&hugetlbfs_inode_info->vfs_inode\.(i_rwsem|i_data\.i_mmap_rwsem)|&kmalloc-[0-9]*@hugetlb_fault)"' \
 	"$T/top.json" | tr '\n' ' ')
 if [ $hugetlb = no ]; then
-	skip "contention on hugetlbfs rwsems named as in the graph (the seed 000 loop did not run)"
+	skip "contention on hugetlbfs locks named as in the graph (the seed 000 loop did not run)"
 elif [ -n "$as_slab" ]; then
-	fail "contention on hugetlbfs rwsems named as in the graph: $as_slab"
+	fail "contention on hugetlbfs locks named as in the graph: $as_slab"
 elif [ -z "$named" ]; then
-	skip "contention on hugetlbfs rwsems named as in the graph (none of them was contended in this run)"
+	skip "contention on hugetlbfs locks named as in the graph (none of them was contended in this run)"
 else
-	ok "contention on hugetlbfs rwsems named as in the graph: $named"
+	ok "contention on hugetlbfs locks named as in the graph: $named"
 fi
 waits=$(sqlite3 "$DB" 'SELECT coalesce(sum(count), 0) FROM contention')
 cevents=$(sqlite3 "$DB" "SELECT coalesce(sum(events), 0) FROM boot_sources

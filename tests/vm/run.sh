@@ -266,6 +266,9 @@ cloud() {
 		totals_ok $tl
 	check "cloud: contention on &hugetlb_fault_mutex_table[i] counted" \
 		sh -c "'$LG' --db '$db' -j top | grep -Fq '\"class\":\"&hugetlb_fault_mutex_table[i]\",\"count\":'"
+	# rwsem waits get the graph's classes (bpf/lg_rwsem_class.bpf.h)
+	check "cloud: contention on the seed 000 loop's rwsems under the graph's names" \
+		sh -c "'$LG' --db '$db' -j top | grep -Eq '\"class\":\"(&vma_lock->rw_sema|&hugetlbfs_i_mmap_rwsem_key|&sb->s_type->i_mutex_key\\[hugetlbfs\\])\",\"count\":'"
 
 	# Stacks: every frame "func+0x../0x..", starting at the lock primitive
 	# (the probe's own frames trimmed).

@@ -14,8 +14,9 @@
 #     programs are read: their ids come from its /proc/PID/fdinfo.
 #  b. Overhead: each workload alone (detached) and under lockgraphd
 #     (attached), alternated, BENCH_CAPTURE_PAIRS pairs (the seed 000
-#     loop without its racer; each workload pinned to one CPU, lockgraphd
-#     not); every run, the
+#     loop without its racer, then the same on half the pages, which
+#     shares no pmd; each workload pinned to one CPU, lockgraphd not);
+#     every run, the
 #     medians and attached/detached.  bpf_stats is back to its old value
 #     then (its clock reads would be part of the cost).
 #  c. lockgraphd's peak RSS (VmHWM) during (a).
@@ -294,13 +295,18 @@ stop_daemon() {
 	dpid=
 }
 
-# run_workload hugetlb|churn OUT [HFL_OPTS [PIN]]: one timed run (PIN: a
-# command put in front, e.g. taskset); sets rate, unit, wall and wnote.
+# run_workload hugetlb|unshared|churn OUT [HFL_OPTS [PIN]]: one timed run
+# (PIN: a command put in front, e.g. taskset); sets rate, unit, wall and
+# wnote.
 run_workload() {
 	wnote=
 	case $1 in
 	hugetlb)
 		set -- "$2" ${4:-} $HFL -t "$SECONDS_RUN" ${3:-}
+		unit="huge pages touched/s"
+		;;
+	unshared)
+		set -- "$2" ${4:-} $HFL -t "$SECONDS_RUN" -s "$UNSHARED_PAGES" ${3:-}
 		unit="huge pages touched/s"
 		;;
 	churn)
@@ -605,7 +611,7 @@ one_run() {
 	mode=$2
 	extra=
 	note=
-	if [ "$wl" = hugetlb ]; then
+	if [ "$wl" != churn ]; then
 		before=$(pool)
 		if [ "$before" -lt "$want" ]; then
 			note="$note; nr_hugepages was $before (changed by another process)"
@@ -636,7 +642,7 @@ one_run() {
 		extra=", lockgraphd ${dcpu} CPU s, ${ev:-?} events"
 	fi
 	others=$(calc "($o1 - $o0) / $wall")
-	[ "$wl" = hugetlb ] && [ "$(pool)" -lt "$want" ] &&
+	[ "$wl" != churn ] && [ "$(pool)" -lt "$want" ] &&
 		note="$note; nr_hugepages changed to $(pool) during the run"
 	[ $((f0 + f1)) -gt 0 ] &&
 		note="$note; another lockgraphd was attached"
@@ -661,6 +667,12 @@ spread() {
 	sort -n "$1" | awk '{ v[NR] = $1 } END { printf "%d-%d", v[1], v[NR] }'
 }
 
+# Beside it, the same loop on half a PUD: no pmd sharing, so no unsharing
+# either, whose broadcast IPI (smp_call_function() from
+# __unmap_hugepage_range(), 15% of the pinned loop's CPU here) waits for
+# the other CPU to answer, fast or slow as that CPU is busy or idle: that
+# run's rate is the fault path's own work.
+UNSHARED_PAGES=$((PAGES / 2))
 # The seed 000 loop is the faulting processes alone.  With the
 # racer (part a runs it, for its lock paths) the fault rate swings far more
 # than any probe cost: each hole it punches is allocated and zeroed again by
@@ -687,10 +699,12 @@ fi
 echo "($B_PIN_WHY)"
 status=0
 workloads=churn
-[ $hugetlb = yes ] && workloads="hugetlb churn"
+[ $hugetlb = yes ] && workloads="hugetlb unshared churn"
 for wl in $workloads; do
 	case $wl in
 	hugetlb) echo "seed 000 loop: hugetlb_fault_loop $HFL_ARGS $B_HFL_OPTS$B_HFL_WHY" ;;
+	unshared) echo "the same below a PUD, no pmd sharing:" \
+		"hugetlb_fault_loop -p $PROCS -t $SECONDS_RUN -s $UNSHARED_PAGES $B_HFL_OPTS" ;;
 	churn) echo "mmap_churn $CHURN_ARGS" ;;
 	esac
 	pair=1

@@ -102,8 +102,9 @@ struct {
 /*
  * The primitives source's held-lock stacks: lockgraphd hands this map the
  * primitives' "held_locks" before loading (bpf_map__reuse_fd()) and sets
- * lg_with_primitives; otherwise it is an empty map of its own.  Only read
- * here, never created or written: the primitives source alone keeps it.
+ * lg_with_primitives; otherwise it is an empty map of its own.  Never
+ * created here, and of its entries only alloc_key is written here (see
+ * lg_might_alloc()): the primitives source keeps the rest.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -147,12 +148,14 @@ static __always_inline void lg_rekey(struct lg_task *t)
 
 /*
  * Send the chain held[0..depth-1] -> @acq unless the chain cache has it.
- * On a miss the key is inserted first: a concurrent sender of the same
- * chain then sees -EEXIST and stays quiet.  If the ring buffer is full the
- * key is taken out again, so the chain is sent the next time it happens.
- * Returns true when the key is in the cache afterwards (entries are never
- * taken out but by that ring-buffer case), false when the chain was not
- * sent or the cache is full.
+ * On a miss the event is reserved first, then the key inserted: a key
+ * gets into the cache only with an event that will be submitted, so a key
+ * in the cache is a chain sent (or being sent by the CPU that inserted
+ * it), and no key ever leaves it.  A concurrent sender of the same chain
+ * sees -EEXIST and discards its event; a full ring buffer inserts nothing,
+ * so the chain is sent the next time it happens.  Returns true when the
+ * key is in the cache, false when the chain could not be sent or the cache
+ * is full (then it is sent at every miss).
  */
 static __always_inline bool lg_send_chain(void *ctx, const struct lg_task *t,
 					  __u32 depth,
@@ -166,19 +169,18 @@ static __always_inline bool lg_send_chain(void *ctx, const struct lg_task *t,
 
 	if (bpf_map_lookup_elem(&chain_cache, &key))
 		return true;
-	err = bpf_map_update_elem(&chain_cache, &key, &one, BPF_NOEXIST);
-	if (err == -LG_EEXIST)
-		return true;
-	if (err == -LG_E2BIG || err == -LG_ENOMEM)
-		lg_drop(LG_DROP_CHAIN_CACHE_FULL);
-
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		lg_drop(LG_DROP_RINGBUF_FULL);
-		if (!err)
-			bpf_map_delete_elem(&chain_cache, &key);
 		return false;
 	}
+	err = bpf_map_update_elem(&chain_cache, &key, &one, BPF_NOEXIST);
+	if (err == -LG_EEXIST) {
+		bpf_ringbuf_discard(ev, 0);
+		return true;
+	}
+	if (err == -LG_E2BIG || err == -LG_ENOMEM)
+		lg_drop(LG_DROP_CHAIN_CACHE_FULL);
 	if (depth > LG_HELD_MAX)
 		depth = LG_HELD_MAX;
 

@@ -157,9 +157,9 @@ struct {
 
 /*
  * The names of the fs types of the inode locks classed (struct
- * lg_fs_type_name in lockgraph.h): plain stores, no lock, like
- * class_stacks.  Two CPUs writing one entry at once can leave it empty or
- * with the other's name under @type 0: user space then says "unknown fs".
+ * lg_fs_type_name in lockgraph.h): an entry is claimed once with a
+ * compare-and-swap and never changes type, so no name is ever torn or
+ * another type's; no lock.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -168,23 +168,44 @@ struct {
 	__type(value, struct lg_fs_type_name);
 } fs_type_names SEC(".maps");
 
-/* Make sure fs_type_names has the name of @type (an inode class key). */
+/*
+ * Make sure fs_type_names has the name of @type (an inode class key).  A
+ * type whose entries are all taken by others stays unnamed ("unknown
+ * fs"); one whose name cannot be read keeps its entry, never ready.
+ */
 static __always_inline void lg_note_fs_type(__u64 type)
 {
 	struct file_system_type *fs = (void *)type;
 	struct lg_fs_type_name *e;
-	__u32 i = lg_fs_type_slot(type);
+	__u32 i, slot = lg_fs_type_slot(type);
 	const char *name;
+	__u64 was;
 
-	e = bpf_map_lookup_elem(&fs_type_names, &i);
-	if (!e || !type || e->type == type)
+	if (!type)
 		return;
-	e->type = 0;	/* no type while its name changes */
-	name = BPF_CORE_READ(fs, name);
-	if (!name ||
-	    bpf_probe_read_kernel_str(e->name, sizeof(e->name), name) <= 1)
+	for (i = 0; i < LG_FS_TYPE_PROBES; i++) {
+		__u32 at = (slot + i) & (LG_FS_TYPE_NAMES - 1);
+
+		e = bpf_map_lookup_elem(&fs_type_names, &at);
+		if (!e)
+			return;
+		if (e->type == type)
+			return;
+		if (e->type)
+			continue;
+		was = __sync_val_compare_and_swap(&e->type, 0, type);
+		if (was == type)
+			return;	/* another CPU claimed it for the same type */
+		if (was)
+			continue; /* for another type */
+		name = BPF_CORE_READ(fs, name);
+		if (name && bpf_probe_read_kernel_str(e->name, sizeof(e->name),
+						      name) > 1) {
+			barrier();	/* the name before ready (x86: in order) */
+			e->ready = 1;
+		}
 		return;
-	e->type = type;
+	}
 }
 
 /* bpf_get_kmem_cache(): the slab cache of an address (6.13 and later) */

@@ -152,13 +152,18 @@ struct lg_contention_stats {
 /*
  * The contention source's names of the file system types of the inode
  * locks it classed (LG_CLASS_INODE's key), for user space: an array map
- * "fs_type_names" of LG_FS_TYPE_NAMES entries, direct-mapped by
- * lg_fs_type_slot() of the type, written by the programs (@type 0 while
- * an entry changes) and only read by user space.
+ * "fs_type_names" of LG_FS_TYPE_NAMES entries.  A type's entry is the
+ * first of LG_FS_TYPE_PROBES from lg_fs_type_slot() that holds it or was
+ * free: the programs claim a free one with a compare-and-swap of @type,
+ * write @name, then set @ready.  An entry is never given to another type,
+ * so one that is ready never changes again; user space reads only those.
  */
 #define LG_FS_TYPE_NAMES 64	/* a power of 2 */
+#define LG_FS_TYPE_PROBES 8
 struct lg_fs_type_name {
-	__u64 type;	/* struct file_system_type *, 0: none */
+	__u64 type;	/* struct file_system_type *, 0: free */
+	__u32 ready;	/* 1: @name is written */
+	__u32 pad;
 	char name[24];	/* its ->name, NUL-terminated */
 };
 

@@ -885,26 +885,28 @@ static void slab_lock_name(const struct lg_probes *p,
 }
 
 /*
- * Is the slab lock of @cur, in cache @sc and waited for in @waiter, one of
- * the hugetlb fault mutexes?  The programs recognise them by address where
- * kallsyms names their table; without CONFIG_KALLSYMS_ALL it has no data
- * symbols, and the table is a kmalloc'd array of mutexes.  A mutex in a
- * kmalloc object waited for in one of the functions that take a fault
- * mutex (mm/hugetlb.c, fs/hugetlbfs/inode.c) and no other mutex is one.
+ * Is the mutex of @cur, waited for in @waiter, one of the hugetlb fault
+ * mutexes?  The programs recognise them by address where kallsyms names
+ * their table; without CONFIG_KALLSYMS_ALL it has no data symbols, and the
+ * table is a kmalloc'd array (a slab object, or past 32 possible CPUs a
+ * large kmalloc outside any slab).  A mutex in dynamic memory waited for
+ * in one of the functions that take a fault mutex (mm/hugetlb.c,
+ * fs/hugetlbfs/inode.c, mm/userfaultfd.c), which take no other mutex
+ * there, is one.  The caller checks the memory: a kmalloc cache, or no
+ * slab and no symbol.
  */
-static bool slab_fault_mutex(const struct lg_cont_seen *cur,
-			     const struct slab_cache *sc, const char *waiter)
+static bool fault_mutex_waiter(const struct lg_cont_seen *cur,
+			       const char *waiter)
 {
 	static const char *const takers[] = {
 		"hugetlb_fault", "hugetlb_wp", "hugetlbfs_fallocate",
-		"remove_inode_hugepages", "hugetlb_mfill_atomic_pte",
-		"hugetlb_mcopy_atomic_pte",
+		"remove_inode_hugepages",
+		/* userfaultfd, when not inlined into mfill_atomic_copy() */
+		"mfill_atomic_hugetlb", "__mcopy_atomic_hugetlb",
 	};
-
 	size_t len = strcspn(waiter, "."); /* "hugetlb_wp.isra.0" */
 
-	if (!(cur->key.flags & LG_LCB_F_MUTEX) ||
-	    strncmp(sc->name, "kmalloc-", 8))
+	if (!(cur->key.flags & LG_LCB_F_MUTEX))
 		return false;
 	for (size_t i = 0; i < sizeof(takers) / sizeof(takers[0]); i++)
 		if (strlen(takers[i]) == len && !strncmp(waiter, takers[i], len))
@@ -935,7 +937,8 @@ static void slab_where(struct lg_probes *p, struct lg_cont_seen *cur,
 	if (!sc)
 		return; /* unnamed: counted by the caller */
 	contention_where(p, cur->stack_id, waiter, sizeof(waiter));
-	if (slab_fault_mutex(cur, sc, waiter)) {
+	if (!strncmp(sc->name, "kmalloc-", 8) &&
+	    fault_mutex_waiter(cur, waiter)) {
 		cur->kind_as = LG_CLASS_HUGETLB_FAULT_MUTEX;
 		return;
 	}
@@ -946,20 +949,31 @@ static void slab_where(struct lg_probes *p, struct lg_cont_seen *cur,
 /*
  * An inode lock's fs type name into @cur->where, as the contention
  * programs read it from the type (fs_type_names); "" when they have not
- * (the entry went to another type).
+ * (every entry it could have is another type's, or its name is still
+ * being written).
  */
 static void fs_type_where(struct lg_probes *p, struct lg_cont_seen *cur)
 {
+	__u64 type = cur->key.class.key;
+	__u32 slot = lg_fs_type_slot(type);
 	struct lg_fs_type_name e;
-	__u32 i = lg_fs_type_slot(cur->key.class.key);
 
 	cur->where[0] = '\0';
-	if (bpf_map__lookup_elem(p->contention->maps.fs_type_names, &i,
-				 sizeof(i), &e, sizeof(e), 0) ||
-	    e.type != cur->key.class.key)
+	for (__u32 i = 0; type && i < LG_FS_TYPE_PROBES; i++) {
+		__u32 at = (slot + i) & (LG_FS_TYPE_NAMES - 1);
+
+		if (bpf_map__lookup_elem(p->contention->maps.fs_type_names,
+					 &at, sizeof(at), &e, sizeof(e), 0) ||
+		    !e.type)
+			return;
+		if (e.type != type)
+			continue;
+		if (e.ready) {
+			e.name[sizeof(e.name) - 1] = '\0';
+			snprintf(cur->where, sizeof(cur->where), "%s", e.name);
+		}
 		return;
-	e.name[sizeof(e.name) - 1] = '\0';
-	snprintf(cur->where, sizeof(cur->where), "%s", e.name);
+	}
 }
 
 /* What lg_probes_contention()'s merge delivers to: its caller's @fn. */
@@ -984,6 +998,9 @@ static int cont_deliver(struct lg_cont_seen *cur,
 		contention_where(d->p, cur->stack_id, cur->where,
 				 sizeof(cur->where));
 		cur->named = true;
+		if (fault_mutex_waiter(cur, cur->where) && d->p->ks &&
+		    !lg_kallsyms_exact(d->p->ks, cur->key.class.key))
+			cur->kind_as = LG_CLASS_HUGETLB_FAULT_MUTEX;
 	} else if (!cur->named && cur->key.class.kind == LG_CLASS_SLAB) {
 		slab_where(d->p, cur, &d->reread);
 		cur->named = cur->where[0] || cur->kind_as;

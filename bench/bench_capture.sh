@@ -32,7 +32,7 @@
 # a whole PUD, so the pmd page is shared), BENCH_CAPTURE_THREADS (4) for
 # mmap_churn, BENCH_CAPTURE_RACER (0; 1: part b's seed 000 loop runs with
 # the truncate/hole-punch racer too, as part a's always does),
-# BENCH_CAPTURE_CPU (the last CPU; "none": unpinned) for part b's
+# BENCH_CAPTURE_CPU (the last CPU allowed; "none": unpinned) for part b's
 # workloads.
 
 # Word splitting of $CFLAGS, $HFL, $CHURN_ARGS and id lists is wanted.
@@ -689,7 +689,10 @@ fi
 # unrelated processes (README, "Capture, latest").
 B_PIN=
 B_PIN_WHY=
-pin_cpu=${BENCH_CAPTURE_CPU:-$((NCPU - 1))}
+# the highest CPU this script may run on (nproc counts only those)
+last_cpu=$(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status |
+	tr ',-' '\n\n' | sort -n | tail -n 1)
+pin_cpu=${BENCH_CAPTURE_CPU:-${last_cpu:-0}}
 if [ "$pin_cpu" != none ] && command -v taskset >/dev/null 2>&1; then
 	B_PIN="taskset -c $pin_cpu"
 	B_PIN_WHY="workloads pinned to CPU $pin_cpu (BENCH_CAPTURE_CPU=none: not)"

@@ -114,11 +114,14 @@ fi
 # graph's names (the primitives source's classes), not the slab object
 # they sit in.
 "$LG" --db "$DB" -j top >"$T/top.json" 2>&1
+top_rc=$?
 named=$(grep -Eo '"class":"(&hugetlbfs_i_mmap_rwsem_key|&sb->s_type->i_mutex_key\[hugetlbfs\]|&vma_lock->rw_sema|&type->i_mutex_dir_key\[hugetlbfs\]|&hugetlb_fault_mutex_table\[i\])"' \
 	"$T/top.json" | sort -u | tr '\n' ' ')
 as_slab=$(grep -Eo '"class":"(&hugetlbfs_inode_info->vfs_inode\.(i_rwsem|i_data\.i_mmap_rwsem)|&kmalloc-[0-9]*@hugetlb_fault)"' \
 	"$T/top.json" | tr '\n' ' ')
-if [ $hugetlb = no ]; then
+if [ $top_rc -ne 0 ]; then
+	fail "contention on hugetlbfs locks named as in the graph: lockgraph top exited $top_rc: $(head -n 1 "$T/top.json")"
+elif [ $hugetlb = no ]; then
 	skip "contention on hugetlbfs locks named as in the graph (the seed 000 loop did not run)"
 elif [ -n "$as_slab" ]; then
 	fail "contention on hugetlbfs locks named as in the graph: $as_slab"

@@ -331,6 +331,26 @@ static __always_inline bool lg_is_ptlock(__u64 lock)
 }
 
 /*
+ * A CPU's run-queue lock: the root cfs_rq inside the struct rq around it
+ * points back to that rq (CONFIG_FAIR_GROUP_SCHED).  One probe read.  (Not
+ * by the per-CPU "runqueues": the verifier finds its address in kallsyms,
+ * which without CONFIG_KALLSYMS_ALL has no data symbols.)
+ */
+static __always_inline bool lg_is_rq_lock(__u64 lock)
+{
+	__u64 off, rq;
+
+	if (!bpf_core_field_exists(struct rq, __lock) ||
+	    !bpf_core_field_exists(struct cfs_rq, rq))
+		return false;
+	off = bpf_core_field_offset(struct rq, __lock);
+	if (lock < off)
+		return false;
+	rq = lock - off;
+	return (__u64)BPF_CORE_READ((struct rq *)rq, cfs.rq) == rq;
+}
+
+/*
  * A lock in a slab object: the cache and the lock's offset in the object
  * (slabs are naturally aligned blocks of 2^order pages, objects @size
  * apart after @red_left_pad).  The cache's fields are read directly (the
@@ -428,7 +448,12 @@ not_mmap_lock:
 		c->key = 0;
 		return LG_CONT_SLOT_PTLOCK;
 	}
-	lg_slab_class(c, lock);
+	if (lg_slab_class(c, lock))
+		return -1;
+	if (flags == LG_LCB_F_SPIN && lg_is_rq_lock(lock)) {
+		c->kind = LG_CLASS_RQ_LOCK;
+		c->key = 0;
+	}
 	return -1;
 }
 

@@ -65,6 +65,8 @@ enum lg_class_kind {
 	 */
 	LG_CLASS_SLAB = 13,
 	LG_CLASS_PTLOCK = 14,
+	/* a CPU's run-queue lock (per-CPU memory, no symbol), key 0 */
+	LG_CLASS_RQ_LOCK = 15,	       /* &rq->__lock */
 	LG_CLASS_KIND_COUNT,
 };
 

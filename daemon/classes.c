@@ -97,6 +97,7 @@ static const char *const kind_names[LG_CLASS_KIND_COUNT] = {
 	[LG_CLASS_ANON_VMA] = "&anon_vma->rwsem",
 	[LG_CLASS_HUGETLB_FAULT_MUTEX] = "&hugetlb_fault_mutex_table[i]",
 	[LG_CLASS_PTLOCK] = "ptlock_ptr(ptdesc)",
+	[LG_CLASS_RQ_LOCK] = "&rq->__lock",
 };
 
 /*

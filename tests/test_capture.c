@@ -323,15 +323,16 @@ static void test_unnamed_locks_left_out(void **state)
 
 /*
  * The contention source's classes for locks in dynamic memory: a split
- * page-table lock has lockdep's one name; a slab lock is named by what
- * lockgraphd made of its object (passed as @where), and without that name
- * (its cache not found) it is left out and its waits counted, never stored
- * under a made-up name.
+ * page-table lock and a run-queue lock have lockdep's one name each; a
+ * slab lock is named by what lockgraphd made of its object (passed as
+ * @where), and without that name (its cache not found) it is left out and
+ * its waits counted, never stored under a made-up name.
  */
 static void test_dynamic_lock_classes(void **state)
 {
 	struct lg_contention_stats waits = { .count = 5, .total_ns = 700, .max_ns = 300 };
 	struct lg_class_ref pt = ref(LG_CLASS_PTLOCK, 0, 0, LG_MODE_W);
+	struct lg_class_ref rq = ref(LG_CLASS_RQ_LOCK, 0, 0, LG_MODE_W);
 	struct lg_class_ref slab = ref(LG_CLASS_SLAB,
 				       LG_SLAB_KEY(0xffffffff82a4c0e0ULL, 0x78),
 				       0, LG_MODE_W);
@@ -354,6 +355,8 @@ static void test_dynamic_lock_classes(void **state)
 	assert_int_equal(lg_capture_new(&cfg, &cap), 0);
 	assert_int_equal(lg_capture_contention(cap, &pt, LG_LCB_F_SPIN, NULL,
 					       &waits), 0);
+	assert_int_equal(lg_capture_contention(cap, &rq, LG_LCB_F_SPIN, NULL,
+					       &waits), 0);
 	assert_int_equal(lg_capture_contention(cap, &slab, LG_LCB_F_SPIN,
 					       "&mm_struct->page_table_lock",
 					       &waits), 0);
@@ -361,11 +364,11 @@ static void test_dynamic_lock_classes(void **state)
 					       &waits), 0);
 	assert_int_equal(lg_capture_flush(cap), 0);
 	assert_int_equal(lg_capture_stats(cap)->unnamed_waits, 5);
-	assert_int_equal(scalar(s, "SELECT sum(count) FROM contention"), 10);
+	assert_int_equal(scalar(s, "SELECT sum(count) FROM contention"), 15);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM contention JOIN classes "
 				   "ON classes.id = contention.class_id WHERE name IN "
-				   "('ptlock_ptr(ptdesc)', "
-				   "'&mm_struct->page_table_lock')"), 2);
+				   "('ptlock_ptr(ptdesc)', '&rq->__lock', "
+				   "'&mm_struct->page_table_lock')"), 3);
 	lg_capture_free(cap);
 	lg_store_close(s);
 }

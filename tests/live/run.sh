@@ -117,7 +117,7 @@ fi
 top_rc=$?
 named=$(grep -Eo '"class":"(&hugetlbfs_i_mmap_rwsem_key|&sb->s_type->i_mutex_key\[hugetlbfs\]|&vma_lock->rw_sema|&type->i_mutex_dir_key\[hugetlbfs\]|&hugetlb_fault_mutex_table\[i\])"' \
 	"$T/top.json" | sort -u | tr '\n' ' ')
-as_slab=$(grep -Eo '"class":"(&hugetlbfs_inode_info->vfs_inode\.(i_rwsem|i_data\.i_mmap_rwsem)|&kmalloc-[0-9]*@hugetlb_fault)"' \
+as_slab=$(grep -Eo '"class":"&hugetlbfs_inode_info->vfs_inode\.(i_rwsem|i_data\.i_mmap_rwsem)"' \
 	"$T/top.json" | tr '\n' ' ')
 if [ $top_rc -ne 0 ]; then
 	fail "contention on hugetlbfs locks named as in the graph: lockgraph top exited $top_rc: $(head -n 1 "$T/top.json")"
@@ -129,6 +129,19 @@ elif [ -z "$named" ]; then
 	skip "contention on hugetlbfs locks named as in the graph (none of them was contended in this run)"
 else
 	ok "contention on hugetlbfs locks named as in the graph: $named"
+fi
+# Run-queue locks (per-CPU memory, no symbol here) are lockdep's
+# &rq->__lock, not one class per waiter.
+by_waiter=$(grep -Eo '"class":"lock@(raw_spin_rq_lock[a-z_]*|_raw_spin_rq_lock[a-z_]*|__task_rq_lock)"' \
+	"$T/top.json" | tr '\n' ' ')
+if [ $top_rc -ne 0 ]; then
+	fail "run-queue locks are &rq->__lock: lockgraph top exited $top_rc"
+elif [ -n "$by_waiter" ]; then
+	fail "run-queue locks are &rq->__lock, not $by_waiter"
+elif grep -q '"class":"&rq->__lock"' "$T/top.json"; then
+	ok "run-queue locks are &rq->__lock"
+else
+	skip "run-queue locks are &rq->__lock (none was contended in this run)"
 fi
 waits=$(sqlite3 "$DB" 'SELECT coalesce(sum(count), 0) FROM contention')
 cevents=$(sqlite3 "$DB" "SELECT coalesce(sum(events), 0) FROM boot_sources

@@ -12,13 +12,16 @@
  * Classes: &mm->mmap_lock is recognised (the current task's mm, or any mm
  * whose owner task points back to it, for khugepaged and /proc readers),
  * and so are the hugetlb fault mutexes (where kallsyms has their table).
+ * Other rwsems get the primitives source's classes where their object says
+ * so (lg_rwsem_class.bpf.h), so a lock has one name here and in the graph.
  * Locks in dynamic memory, which would be a new class per address without
  * end, are classed without a stack walk: a split page-table lock (a plain
  * spinlock inside a struct ptdesc of the page-table type) is
  * LG_CLASS_PTLOCK; a lock in a slab object is LG_CLASS_SLAB, keyed by its
  * cache (bpf_get_kmem_cache(), 6.13 and later) and its offset in the
  * object, which user space turns into the struct's field from BTF (the
- * caches' names come from the iter/kmem_cache program).  Every other lock
+ * caches' names come from the iter/kmem_cache program); a run-queue lock
+ * (per-CPU memory) is LG_CLASS_RQ_LOCK, &rq->__lock.  Every other lock
  * is LG_CLASS_ADDR with its address as the key, which user space names
  * from kallsyms or from a representative stack in the "stacks" stack map
  * (walked when a class takes a slot and "class_stacks" has none for it;
@@ -395,8 +398,9 @@ static __always_inline bool lg_slab_class(struct lg_class_ref *c, __u64 lock)
  * so (lg_rwsem_class.bpf.h: the inode lock per fs type, i_mmap_rwsem, the
  * hugetlb vma lock, resv_map->rw_sema, ...), the names the graph has.  A
  * plain spinlock may be a page-table lock; other locks in slab objects
- * are classed by cache and offset; the rest by address.  Returns the
- * fixed slot of a recognised class, or -1.
+ * are classed by cache and offset; a spinlock outside the slabs may be a
+ * run-queue lock; the rest by address.  Returns the fixed slot of a
+ * recognised class, or -1.
  */
 static __always_inline int lg_classify(struct lg_class_ref *c, __u64 lock,
 				       __u32 flags)

@@ -172,6 +172,24 @@ struct {
 } fs_type_names SEC(".maps");
 
 /*
+ * Write @fs's name into its entry @e and mark it ready.  Whoever finds the
+ * entry of its type not ready yet does so too (another CPU between its
+ * claim and its ready): the same bytes, so the wait being accounted never
+ * reaches user space before its type's name.
+ */
+static __always_inline void lg_fs_type_ready(struct lg_fs_type_name *e,
+					     struct file_system_type *fs)
+{
+	const char *name = BPF_CORE_READ(fs, name);
+
+	if (name &&
+	    bpf_probe_read_kernel_str(e->name, sizeof(e->name), name) > 1) {
+		barrier();	/* the name before ready (x86: in order) */
+		e->ready = 1;
+	}
+}
+
+/*
  * Make sure fs_type_names has the name of @type (an inode class key).  A
  * type whose entries are all taken by others stays unnamed ("unknown
  * fs"); one whose name cannot be read keeps its entry, never ready.
@@ -181,7 +199,6 @@ static __always_inline void lg_note_fs_type(__u64 type)
 	struct file_system_type *fs = (void *)type;
 	struct lg_fs_type_name *e;
 	__u32 i, slot = lg_fs_type_slot(type);
-	const char *name;
 	__u64 was;
 
 	if (!type)
@@ -192,21 +209,14 @@ static __always_inline void lg_note_fs_type(__u64 type)
 		e = bpf_map_lookup_elem(&fs_type_names, &at);
 		if (!e)
 			return;
-		if (e->type == type)
-			return;
-		if (e->type)
-			continue;
-		was = __sync_val_compare_and_swap(&e->type, 0, type);
-		if (was == type)
-			return;	/* another CPU claimed it for the same type */
-		if (was)
-			continue; /* for another type */
-		name = BPF_CORE_READ(fs, name);
-		if (name && bpf_probe_read_kernel_str(e->name, sizeof(e->name),
-						      name) > 1) {
-			barrier();	/* the name before ready (x86: in order) */
-			e->ready = 1;
-		}
+		was = e->type;
+		if (!was)
+			was = __sync_val_compare_and_swap(&e->type, 0, type);
+		if (was && was != type)
+			continue;	/* another type's */
+		/* ours: claimed now (was 0), or before by any CPU */
+		if (!e->ready)
+			lg_fs_type_ready(e, fs);
 		return;
 	}
 }

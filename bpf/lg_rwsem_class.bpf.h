@@ -19,6 +19,7 @@
 /* Set once and never changed (benign races: every writer agrees). */
 __u64 lg_hugetlbfs_type;	/* struct file_system_type * of "hugetlbfs" */
 
+/* Is @type the hugetlbfs file system type?  Read its name once. */
 static __always_inline bool lg_is_hugetlbfs(__u64 type)
 {
 	struct file_system_type *fs = (void *)type;

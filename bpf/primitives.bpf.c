@@ -345,7 +345,6 @@ static __always_inline void lg_remove(struct lg_task *t, __u32 i)
 /* ------------------------------------------------------------------ */
 /* Recognising the lock class from the lock's address                  */
 
-/* Is @type the hugetlbfs file system type?  Read its name once. */
 /*
  * Does the task hold a lock of class kind @kind, in mode @mode and
  * subclass @subclass (each -1: any)?

@@ -420,8 +420,6 @@ static __always_inline int lg_classify(struct lg_class_ref *c, __u64 lock,
 	struct task_struct *task, *owner;
 	__u64 off, mm;
 
-	c->kind = LG_CLASS_ADDR;
-	c->key = lock;
 	if (!(flags & (LG_LCB_F_READ | LG_LCB_F_WRITE)) || (flags & other))
 		goto not_mmap_lock;
 	off = bpf_core_field_offset(struct mm_struct, mmap_lock);

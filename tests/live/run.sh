@@ -105,7 +105,9 @@ fi
 
 "$LG" --db "$DB" top >"$T/top.txt" 2>&1
 sed 's/^/# /' "$T/top.txt"
-if "$LG" --db "$DB" -j top | grep -Eq '"class":"&mm->mmap_lock","count":[1-9]'; then
+"$LG" --db "$DB" -j top >"$T/top.json" 2>&1
+top_rc=$?
+if grep -Eq '"class":"&mm->mmap_lock","count":[1-9]' "$T/top.json"; then
 	ok "contention on &mm->mmap_lock counted"
 else
 	fail "contention on &mm->mmap_lock counted"
@@ -113,8 +115,6 @@ fi
 # The seed 000 loop's rwsems and fault mutexes under contention carry the
 # graph's names (the primitives source's classes), not the slab object
 # they sit in.
-"$LG" --db "$DB" -j top >"$T/top.json" 2>&1
-top_rc=$?
 named=$(grep -Eo '"class":"(&hugetlbfs_i_mmap_rwsem_key|&sb->s_type->i_mutex_key\[hugetlbfs\]|&vma_lock->rw_sema|&type->i_mutex_dir_key\[hugetlbfs\]|&hugetlb_fault_mutex_table\[i\])"' \
 	"$T/top.json" | sort -u | tr '\n' ' ')
 as_slab=$(grep -Eo '"class":"&hugetlbfs_inode_info->vfs_inode\.(i_rwsem|i_data\.i_mmap_rwsem)"' \

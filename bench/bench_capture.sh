@@ -674,9 +674,9 @@ spread() {
 # run's rate is the fault path's own work.
 UNSHARED_PAGES=$((PAGES / 2))
 # The seed 000 loop is the faulting processes alone.  With the
-# racer (part a runs it, for its lock paths) the fault rate swings far more
-# than any probe cost: each hole it punches is allocated and zeroed again by
-# the next fault, and single pairs gave attached/detached from 0.75 to 2.1.
+# racer (part a runs it, for its lock paths: it punches holes and fills
+# them again) the fault rate swings far more than any probe cost: single
+# pairs gave attached/detached from 0.75 to 2.1.
 B_HFL_OPTS=-R
 B_HFL_WHY=" (no racer)"
 if [ "${BENCH_CAPTURE_RACER:-0}" = 1 ]; then

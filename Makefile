@@ -205,7 +205,9 @@ run:
 	$(Q)$(MAKE) --no-print-directory $(LOCKGRAPH) $(BUILD)/lockgraphd
 	$(Q)scripts/run.sh $(BUILD)/lockgraphd $(LOCKGRAPH) $(RUN_ARGS)
 
-bench: $(BENCHES) $(LOCKGRAPH) $(LOCKGRAPHD)
+bench:
+	$(Q)scripts/install-deps.sh bench
+	$(Q)$(MAKE) --no-print-directory $(BENCHES) $(LOCKGRAPH) $(LOCKGRAPHD)
 	$(Q)bench/run.sh $(BUILD)
 
 # libFuzzer targets: the analyzer is rebuilt with clang's fuzzer

@@ -20,6 +20,10 @@
 #     medians and attached/detached.  bpf_stats is back to its old value
 #     then (its clock reads would be part of the cost).
 #  c. lockgraphd's peak RSS (VmHWM) during (a).
+#  d. What BPF takes of the pinned workload's CPU, attached: perf samples on
+#     that CPU split into lockgraph's programs, the tracepoints' BPF
+#     dispatch and the rest (needs perf; skipped, saying why, without it
+#     or unpinned).
 #
 # It prints figures, it asserts nothing; the exit status is non-zero only
 # when something failed for a real reason.  What it changes
@@ -741,4 +745,108 @@ for wl in $workloads; do
 	fi
 done
 [ $hugetlb = yes ] || echo "seed 000 loop: not run: $hugetlb_why"
+
+# ---------------------------------------------------------------------------
+# d. What BPF takes of the workload's CPU, attached: perf samples of the CPU
+# the workload is pinned to, each counted once by its kernel call chain: in
+# a lockgraph program (a bpf_prog_ frame, helpers such as the task storage
+# lookup included), else in the tracepoints' BPF dispatch (bpf_trace_run*,
+# __bpf_trace_*, __traceiter_*, the mmap_lock tracepoints' out-of-line
+# callers: what even an empty program pays), else lockgraphd itself if it
+# ran there.  Unlike part b's ratios it does not depend on how fast the
+# other CPU answers the workload's IPIs, only on how much of the workload's
+# own time is spent there.
+echo
+echo "-- d. BPF's share of the workload's CPU, attached (perf record -g" \
+	"on the pinned CPU) --"
+# classify: perf script -F comm,ip,sym blocks on stdin -> one summary line.
+classify() {
+	awk 'BEGIN { RS = ""; FS = "\n" }
+	{
+		n++
+		split($1, h, " ")
+		if (h[1] == "lockgraphd") { d++; next }
+		prog = ""
+		t = 0
+		for (i = 2; i <= NF; i++) {
+			s = $i
+			sub(/^[ \t]*[0-9a-f]+ /, "", s)
+			if (s ~ /^bpf_prog_/ && prog == "")
+				prog = s
+			else if (s ~ /^(bpf_trace_run[0-9]+|__bpf_trace_|__traceiter_|__mmap_lock_do_trace_)/)
+				t = 1
+		}
+		if (prog != "") {
+			np++
+			sub(/^bpf_prog_[0-9a-f]+_/, "", prog)
+			per[prog]++
+		} else if (t) {
+			nt++
+		}
+	}
+	END {
+		if (!n) {
+			print "  no samples"
+			exit
+		}
+		printf "  %d samples: lockgraph programs %.2f%%, tracepoint" \
+		       " dispatch %.2f%%, together %.2f%%; lockgraphd %.2f%%\n",
+		       n, 100 * np / n, 100 * nt / n, 100 * (np + nt) / n,
+		       100 * d / n
+		line = ""
+		for (k = 0; k < 5; k++) {
+			best = ""
+			for (p in per)
+				if (best == "" || per[p] > per[best])
+					best = p
+			if (best == "")
+				break
+			line = line sprintf("%s%s %.2f%%", line == "" ? "" : ", ",
+					    best, 100 * per[best] / n)
+			delete per[best]
+		}
+		if (line != "")
+			print "  programs: " line
+	}'
+}
+d_why=
+if ! command -v perf >/dev/null 2>&1; then
+	d_why="perf is not installed (linux-perf)"
+elif [ -z "$B_PIN" ]; then
+	d_why="the workloads are not pinned ($B_PIN_WHY)"
+elif [ "$SECONDS_RUN" -lt 2 ]; then
+	d_why="BENCH_CAPTURE_SECONDS is below 2"
+fi
+if [ -n "$d_why" ]; then
+	echo "skipped: $d_why"
+else
+	for wl in $workloads; do
+		if ! start_daemon "$T/d.db" "$T/d.log" --flush-ms 1000; then
+			echo "  $wl: $why"
+			status=1
+			continue
+		fi
+		# from 0.5 s into the run, for all but its last half second
+		(sleep 0.5 && exec perf record -q -C "$pin_cpu" -g \
+			-o "$T/perf.$wl" -- sleep $((SECONDS_RUN - 1)) \
+			>"$T/perf.$wl.log" 2>&1) &
+		ppid_d=$!
+		run_workload "$wl" "$T/d-run.out" "$B_HFL_OPTS" "$B_PIN"
+		ok=$?
+		wait "$ppid_d"
+		prc=$?
+		stop_daemon
+		echo "$wl (attached, ${rate:-?} $unit):"
+		if [ $ok -ne 0 ]; then
+			echo "  workload failed: $(tail -n 1 "$T/d-run.out")"
+			status=1
+		elif [ $prc -ne 0 ]; then
+			echo "  perf record failed: $(tail -n 1 "$T/perf.$wl.log")"
+			status=1
+		else
+			perf script -i "$T/perf.$wl" -F comm,ip,sym 2>/dev/null |
+				classify
+		fi
+	done
+fi
 exit $status

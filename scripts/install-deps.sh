@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Install the Debian packages lockgraph needs to build, test and run, when
-# they are missing.  Usage: scripts/install-deps.sh build|test|run|fuzz|vm|kernel
+# they are missing.  Usage: scripts/install-deps.sh
+# build|test|run|bench|fuzz|vm|kernel
 # (vm: the QEMU guest tests and the static binaries they run; kernel: what
 # scripts/build-lockdep-kernel.sh needs.)  Needs root (apt-get) only when
 # something is missing.
@@ -19,11 +20,14 @@ build | run) ;;
 # useradd and setpriv: the service and install tests; mandoc lints the man
 # pages.
 test) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev graphviz libxml2-utils systemd man-db groff-base mandoc passwd util-linux $vm" ;;
+# jq reads bpftool's JSON, taskset pins the workloads, perf splits their
+# CPU time (bench/bench_capture.sh).
+bench) pkgs="$pkgs jq util-linux linux-perf" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 vm) pkgs="$pkgs $vm" ;;
 kernel) pkgs="linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev dwarves xz-utils cpio" ;;
 *)
-	echo "install-deps.sh: unknown profile '$1' (build, test, run, fuzz, vm, kernel)" >&2
+	echo "install-deps.sh: unknown profile '$1' (build, test, run, bench, fuzz, vm, kernel)" >&2
 	exit 2
 	;;
 esac

@@ -36,13 +36,17 @@
  * seen.
  *
  * Costs: the kmem tracepoints are hot (about 1M/s in a fault loop).  For a
- * task that holds no tracked lock they cost two bit tests and one task
- * storage lookup that never creates; a task that holds locks adds a
- * compare with the held locks of its last allocation, and when they
- * differ, a read of current->flags and a chain cache lookup.  Nothing on
+ * task that holds no tracked lock they cost two bit tests and a per-CPU
+ * hint (alloc_hint) that says so, checked against the task's context
+ * switch count; only the first allocation after a switch or a change of
+ * its locks looks its task storage up (never creating it).  A task that
+ * holds locks adds a compare with the held locks of its last allocation,
+ * and when they differ, a read of current->flags and a chain cache
+ * lookup; once that chain is sent, the hint covers it too.  Nothing on
  * that path writes to shared memory unless the chain is new, or to the
  * task's own storage but that one key.  The mmap_lock and
- * reclaim programs write only the current task's own storage; an mmap_lock
+ * reclaim programs write only the current task's own storage (and clear
+ * their CPU's hint); an mmap_lock
  * acquisition in reclaim (rare) adds a lookup in the primitives source's
  * stack.
  */
@@ -131,6 +135,60 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, LG_RINGBUF_BYTES);
 } events SEC(".maps");
+
+/*
+ * Per CPU: that the running task's sleeping allocations record nothing
+ * now, so that they skip even its task storage lookup (most of what an
+ * allocation program costs a task that holds nothing: README, part d of
+ * the capture bench).  An allocation that may enter fs reclaim records
+ * nothing when its task has no storage, holds no tracked lock, or holds
+ * the locks under which its last allocation found its chain sent
+ * (alloc_key); lg_might_alloc() notes that here with the task's context
+ * switch count.  The hint is good while that count stands (the task has
+ * not been switched out since, so it ran nowhere else) and no program of
+ * this source changed the task's storage on this CPU: each one that may
+ * clears the hint first (lg_task_create(), lg_task_lookup()).  Only
+ * sleeping allocations read or write it (__GFP_DIRECT_RECLAIM: never in
+ * an interrupt) and tracepoint programs run with preemption off, so no two
+ * programs use a CPU's hint at once.  Not with the primitives source
+ * loaded: its stack changes in its own programs.
+ */
+struct lg_alloc_hint {
+	__u64 task;		/* the task_struct; 0: none */
+	__u64 start_time;	/* its start time: no new task at that address */
+	__u64 switches;		/* its nvcsw + nivcsw */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lg_alloc_hint);
+} alloc_hint SEC(".maps");
+
+static __always_inline struct lg_alloc_hint *lg_alloc_hint(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&alloc_hint, &zero);
+}
+
+/* The current task's storage may change: its CPU's hint goes. */
+static __always_inline void lg_alloc_hint_clear(void)
+{
+	struct lg_alloc_hint *h;
+
+	if (lg_with_primitives)
+		return;
+	h = lg_alloc_hint();
+	if (h)
+		h->task = 0;
+}
+
+static __always_inline __u64 lg_switches(const struct task_struct *task)
+{
+	return task->nvcsw + task->nivcsw;
+}
 
 /* Recompute the chain key after an entry changed or went. */
 static __always_inline void lg_rekey(struct lg_task *t)
@@ -283,10 +341,15 @@ static __always_inline void lg_release(struct lg_task *t, __u16 kind,
 		lg_drop(LG_DROP_UNBALANCED);
 }
 
+/*
+ * The current task's storage, created if it has none, for a program about
+ * to change it.
+ */
 static __always_inline struct lg_task *lg_task_create(void)
 {
 	struct lg_task *t;
 
+	lg_alloc_hint_clear();
 	t = bpf_task_storage_get(&held_locks, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!t)
@@ -294,8 +357,10 @@ static __always_inline struct lg_task *lg_task_create(void)
 	return t;
 }
 
+/* The current task's storage, or NULL, for a program about to change it. */
 static __always_inline struct lg_task *lg_task_lookup(void)
 {
+	lg_alloc_hint_clear();
 	return bpf_task_storage_get(&held_locks, bpf_get_current_task_btf(), 0,
 				    0);
 }
@@ -558,16 +623,19 @@ int BPF_PROG(kswapd_sleep, int nid)
  * the held locks before fs_reclaim (the top one and the trylocks above the
  * first blocking one, as user space's lg_acquire_deps() has it).  This runs
  * for every allocation, so the order of the tests matters: gfp bits first
- * (free), then the task's storage without creating it (a task that never
- * took a tracked lock has none), then whether the last allocation under
- * the same held locks found its chain in the cache (t->alloc_key: the
- * cache never lets a key go once it was sent, so the chain lookup is
- * skipped), then current->flags.  Only a new chain writes anything, and
- * only to the preallocated chain cache, the ring buffer and the drop
- * counters; past the lookup, the key goes to t->alloc_key, a plain store
- * into the task's storage (the primitives source's with it loaded: the
- * field is this source's alone).  Nothing here allocates or takes an
- * rwsem or a mutex.
+ * (free), then the CPU's hint (alloc_hint, without the primitives source),
+ * then the task's storage without creating it (a task that never took a
+ * tracked lock has none), then whether the last allocation under the same
+ * held locks found its chain in the cache (t->alloc_key: the cache never
+ * lets a key go once it was sent, so the chain lookup is skipped), then
+ * current->flags.  Only a new chain writes anything, and only to the
+ * preallocated chain cache, the ring buffer and the drop counters; past
+ * the lookup, the key goes to t->alloc_key, a plain store into the task's
+ * storage (the primitives source's with it loaded: the field is this
+ * source's alone).  Where the task records nothing (no storage, nothing
+ * held, the chain sent; not for its flags, which change without a program
+ * seeing it) the hint says so for its next allocations.  Nothing here
+ * allocates or takes an rwsem or a mutex.
  *
  * Whose stack: with the primitives source loaded (lg_with_primitives) its
  * stack, which holds every rwsem and mutex the task took, mmap_lock among
@@ -583,30 +651,46 @@ static __always_inline void lg_might_alloc(void *ctx, gfp_t gfp)
 		.kind = LG_CLASS_FS_RECLAIM,
 		.mode = LG_MODE_W,
 	};
+	struct lg_alloc_hint *h = NULL;
 	struct task_struct *task;
 	struct lg_task *t;
+	__u64 switches = 0;
 	__u32 depth;
 
 	if ((gfp & LG_GFP_MAY_FS_RECLAIM) != LG_GFP_MAY_FS_RECLAIM)
 		return;
 	task = bpf_get_current_task_btf();
-	if (lg_with_primitives)
+	if (lg_with_primitives) {
 		t = bpf_task_storage_get(&prim_held_locks, task, 0, 0);
-	else
+	} else {
+		h = lg_alloc_hint();
+		switches = lg_switches(task);
+		if (h && h->task == (__u64)task && h->switches == switches &&
+		    h->start_time == task->start_time)
+			return;
 		t = bpf_task_storage_get(&held_locks, task, 0, 0);
+	}
 	if (!t)
-		return;
+		goto nothing;
 	depth = t->depth;
-	if (depth == 0 || depth > LG_HELD_MAX)
-		return;
+	if (depth > LG_HELD_MAX)
+		return;		/* never: only the sources write depth */
 	/* the last allocation under these locks found its chain sent */
-	if (t->alloc_key == t->chain_key)
-		return;
+	if (depth == 0 || t->alloc_key == t->chain_key)
+		goto nothing;
 	/* current_gfp_context() and __need_reclaim(): no fs reclaim here */
 	if (task->flags & LG_PF_NO_FS_RECLAIM)
 		return;
-	if (lg_send_chain(ctx, t, depth, &c, lg_chain_step(t->chain_key, &c)))
-		t->alloc_key = t->chain_key;
+	if (!lg_send_chain(ctx, t, depth, &c, lg_chain_step(t->chain_key, &c)))
+		return;
+	t->alloc_key = t->chain_key;
+nothing:
+	/* until the task is switched out or changes what it holds */
+	if (h) {
+		h->task = (__u64)task;
+		h->start_time = task->start_time;
+		h->switches = switches;
+	}
 }
 
 SEC("tp_btf/mm_page_alloc")

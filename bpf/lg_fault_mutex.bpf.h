@@ -10,13 +10,6 @@
 #ifndef LOCKGRAPH_BPF_LG_FAULT_MUTEX_BPF_H
 #define LOCKGRAPH_BPF_LG_FAULT_MUTEX_BPF_H
 
-/* bpf_ksym_exists() of libbpf 1.2 and later */
-#define lg_ksym_exists(sym) ({						\
-	_Static_assert(!__builtin_constant_p(!!(sym)),			\
-		       #sym " should be marked as __weak");		\
-	!!(sym);							\
-})
-
 extern const void hugetlb_fault_mutex_table __ksym __weak;
 extern const void num_fault_mutexes __ksym __weak;
 

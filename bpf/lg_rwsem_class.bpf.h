@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The rwsems recognised from their address alone, with CO-RE container_of
- * checks (every read a checked probe read, so a wrong guess costs a failed
- * test, never a fault): the inode lock, anon_vma->rwsem, i_mmap_rwsem (of
+ * checks (every read a checked one, LG_PEEK(), so a wrong guess costs a
+ * failed test, never a fault): the inode lock, anon_vma->rwsem, i_mmap_rwsem (of
  * hugetlbfs or not), invalidate_lock, the hugetlb vma lock and
  * resv_map->rw_sema.  For the sources that class rwsems: primitives (at
  * acquisition, with its task state for &mm->mmap_lock) and contention (at a
@@ -22,7 +22,6 @@ __u64 lg_hugetlbfs_type;	/* struct file_system_type * of "hugetlbfs" */
 /* Is @type the hugetlbfs file system type?  Read its name once. */
 static __always_inline bool lg_is_hugetlbfs(__u64 type)
 {
-	struct file_system_type *fs = (void *)type;
 	char name[16] = {};
 	const char *p;
 
@@ -30,7 +29,7 @@ static __always_inline bool lg_is_hugetlbfs(__u64 type)
 		return false;
 	if (lg_hugetlbfs_type)
 		return type == lg_hugetlbfs_type;
-	p = BPF_CORE_READ(fs, name);
+	p = LG_PEEK(struct file_system_type, type, name);
 	if (!p || bpf_probe_read_kernel_str(name, sizeof(name), p) != 10)
 		return false;
 	if (name[0] != 'h' || name[1] != 'u' || name[2] != 'g' ||
@@ -44,10 +43,9 @@ static __always_inline bool lg_is_hugetlbfs(__u64 type)
 /* Is @mapping an address_space its host inode points back to? */
 static __always_inline __u64 lg_mapping_host(__u64 mapping)
 {
-	struct address_space *m = (void *)mapping;
-	struct inode *host = BPF_CORE_READ(m, host);
+	struct inode *host = LG_PEEK(struct address_space, mapping, host);
 
-	if (!host || (__u64)BPF_CORE_READ(host, i_mapping) != mapping)
+	if (!host || (__u64)LG_PEEK(struct inode, host, i_mapping) != mapping)
 		return 0;
 	return (__u64)host;
 }
@@ -55,10 +53,9 @@ static __always_inline __u64 lg_mapping_host(__u64 mapping)
 /* Is @list an intact list_head (its next's prev points back)? */
 static __always_inline bool lg_list_ok(__u64 list)
 {
-	struct list_head *l = (void *)list, *next;
+	struct list_head *next = LG_PEEK(struct list_head, list, next);
 
-	next = BPF_CORE_READ(l, next);
-	return next && (__u64)BPF_CORE_READ(next, prev) == list;
+	return next && (__u64)LG_PEEK(struct list_head, next, prev) == list;
 }
 
 /*
@@ -77,19 +74,20 @@ static __always_inline bool lg_rwsem_in_object(struct lg_class_ref *c,
 
 	/* inode->i_rwsem */
 	base = sem - bpf_core_field_offset(struct inode, i_rwsem);
-	if ((__u64)BPF_CORE_READ((struct inode *)base, i_data.host) == base) {
-		struct inode *inode = (void *)base;
-		umode_t mode = BPF_CORE_READ(inode, i_mode);
+	if ((__u64)LG_PEEK(struct inode, base, i_data.host) == base) {
+		umode_t mode = LG_PEEK(struct inode, base, i_mode);
 
 		c->kind = LG_CLASS_INODE;
-		c->key = (__u64)BPF_CORE_READ(inode, i_sb, s_type);
+		/* a number, not a pointer the verifier allows no hash of */
+		c->key = (__u64)BPF_CORE_READ((struct inode *)base, i_sb,
+					      s_type);
 		c->subclass = (mode & LG_S_IFMT) == LG_S_IFDIR;
 		return true;
 	}
 
 	/* anon_vma->rwsem: the root's */
 	base = sem - bpf_core_field_offset(struct anon_vma, rwsem);
-	if ((__u64)BPF_CORE_READ((struct anon_vma *)base, root) == base) {
+	if ((__u64)LG_PEEK(struct anon_vma, base, root) == base) {
 		c->kind = LG_CLASS_ANON_VMA;
 		return true;
 	}
@@ -118,14 +116,13 @@ static __always_inline bool lg_rwsem_in_object(struct lg_class_ref *c,
 
 	/* the hugetlb vma lock (6.1 and later) */
 	if (bpf_core_type_exists(struct hugetlb_vma_lock)) {
-		struct hugetlb_vma_lock *vl;
 		struct vm_area_struct *vma;
 
 		base = sem - bpf_core_field_offset(struct hugetlb_vma_lock,
 						   rw_sema);
-		vl = (void *)base;
-		vma = BPF_CORE_READ(vl, vma);
-		if (vma && (__u64)BPF_CORE_READ(vma, vm_private_data) == base) {
+		vma = LG_PEEK(struct hugetlb_vma_lock, base, vma);
+		if (vma && (__u64)LG_PEEK(struct vm_area_struct, vma,
+					  vm_private_data) == base) {
 			c->kind = LG_CLASS_VMA_LOCK;
 			return true;
 		}
@@ -142,19 +139,17 @@ static __always_inline bool lg_rwsem_in_object(struct lg_class_ref *c,
 static __always_inline bool lg_is_resv_map(struct lg_class_ref *c, __u64 sem)
 {
 	unsigned long pages;
-	struct resv_map *rm;
 	__u64 base;
 	int refs;
 
 	if (!bpf_core_field_exists(struct resv_map, rw_sema))
 		return false;
 	base = sem - bpf_core_field_offset(struct resv_map, rw_sema);
-	rm = (void *)base;
-	refs = BPF_CORE_READ(rm, refs.refcount.refs.counter);
+	refs = LG_PEEK(struct resv_map, base, refs.refcount.refs.counter);
 	/* only with CONFIG_CGROUP_HUGETLB */
 	pages = 2;
-	if (bpf_core_field_exists(rm->pages_per_hpage))
-		pages = BPF_CORE_READ(rm, pages_per_hpage);
+	if (bpf_core_field_exists(struct resv_map, pages_per_hpage))
+		pages = LG_PEEK(struct resv_map, base, pages_per_hpage);
 	if (refs > 0 && refs < (1 << 24) && pages > 1 &&
 	    !(pages & (pages - 1)) &&
 	    lg_list_ok(base + bpf_core_field_offset(struct resv_map, regions)) &&

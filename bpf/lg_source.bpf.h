@@ -10,6 +10,36 @@
 
 #define LG_CHAIN_SEED		0x6c6f636b67726170ULL	/* "lockgrap" */
 
+/* bpf_ksym_exists() of libbpf 1.2 and later */
+#define lg_ksym_exists(sym) ({						\
+	_Static_assert(!__builtin_constant_p(!!(sym)),			\
+		       #sym " should be marked as __weak");		\
+	!!(sym);							\
+})
+
+/* 6.2 and later (what libbpf 1.4's bpf_core_cast() calls) */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/*
+ * LG_PEEK(type, addr, field, ...): @field (a chain of fields, as for
+ * BPF_CORE_READ()) of the @type object at @addr, a number that need not
+ * point at one: a read that faults gives 0.  For the guesses that class a
+ * lock from the object around it.  In a source that defines LG_PEEK_CAST
+ * to 1 before including this, on a kernel with bpf_rdonly_cast(), each
+ * read is a load the JIT guards (BPF_PROBE_MEM, inline); otherwise a
+ * bpf_probe_read_kernel() call (BPF_CORE_READ()).  A pointer read the
+ * first way stays a pointer to the verifier, which allows comparing it but
+ * no arithmetic on it (no hash): read such a field with BPF_CORE_READ().
+ */
+#ifndef LG_PEEK_CAST
+#define LG_PEEK_CAST 0
+#endif
+#define LG_PEEK(type, addr, ...)					\
+	((LG_PEEK_CAST && lg_ksym_exists(bpf_rdonly_cast)) ?		\
+	 ___arrow(((type *)bpf_rdonly_cast((void *)(__u64)(addr),	\
+			bpf_core_type_id_kernel(type))), __VA_ARGS__) :	\
+	 BPF_CORE_READ((type *)(__u64)(addr), __VA_ARGS__))
+
 /* errno values (not in vmlinux.h) */
 #define LG_E2BIG	7
 #define LG_ENOMEM	12

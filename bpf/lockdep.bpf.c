@@ -188,13 +188,6 @@ struct {
 	__uint(max_entries, LG_RINGBUF_BYTES);
 } events SEC(".maps");
 
-/* bpf_ksym_exists() of newer libbpf */
-#define lg_ksym_exists(sym) ({						\
-	_Static_assert(!__builtin_constant_p(!!(sym)),			\
-		       #sym " should be marked as __weak");		\
-	!!(sym);							\
-})
-
 /*
  * Task context: not in NMI or hardirq, not serving a softirq (a task with
  * bottom halves disabled is still in task context, as lockdep sees it).

@@ -350,7 +350,7 @@ static __always_inline bool lg_is_ptlock(__u64 lock)
 
 /*
  * A CPU's run-queue lock: the root cfs_rq inside the struct rq around it
- * points back to that rq (CONFIG_FAIR_GROUP_SCHED).  One probe read.  (Not
+ * points back to that rq (CONFIG_FAIR_GROUP_SCHED).  One read.  (Not
  * by the per-CPU "runqueues": the verifier finds its address in kallsyms,
  * which without CONFIG_KALLSYMS_ALL has no data symbols.)
  */
@@ -408,7 +408,8 @@ static __always_inline bool lg_slab_class(struct lg_class_ref *c, __u64 lock)
  * The class of a contended lock.  &mm->mmap_lock is an rwsem, so only
  * rwsem waits (read or write, nothing else) are checked.  An mm other than
  * the current one is recognised when its owner task points back to it;
- * every read of it is a checked probe read, so a wrong guess is harmless.
+ * every read of it is a checked one (LG_PEEK()), so a wrong guess is
+ * harmless.
  * Other rwsems get the primitives source's classes where their object says
  * so (lg_rwsem_class.bpf.h: the inode lock per fs type, i_mmap_rwsem, the
  * hugetlb vma lock, resv_map->rw_sema, ...), the names the graph has.  A

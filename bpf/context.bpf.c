@@ -39,7 +39,8 @@
  * task that holds no tracked lock they cost two bit tests and a per-CPU
  * hint (alloc_hint) that says so, checked against the task's context
  * switch count; only the first allocation after a switch or a change of
- * its locks looks its task storage up (never creating it).  A task that
+ * its locks looks its task storage up (never creating it), and every one
+ * of a task that never took a tracked lock (it has no storage).  A task that
  * holds locks adds a compare with the held locks of its last allocation,
  * and when they differ, a read of current->flags and a chain cache
  * lookup; once that chain is sent, the hint covers it too.  Nothing on
@@ -141,17 +142,17 @@ struct {
  * now, so that they skip even its task storage lookup (most of what an
  * allocation program costs a task that holds nothing: README, part d of
  * the capture bench).  An allocation that may enter fs reclaim records
- * nothing when its task has no storage, holds no tracked lock, or holds
- * the locks under which its last allocation found its chain sent
- * (alloc_key); lg_might_alloc() notes that here with the task's context
- * switch count.  The hint is good while that count stands (the task has
- * not been switched out since, so it ran nowhere else) and no program of
- * this source changed the task's storage on this CPU: each one that may
- * clears the hint first (lg_task_create(), lg_task_lookup()).  Only
- * sleeping allocations read or write it (__GFP_DIRECT_RECLAIM: never in
- * an interrupt) and tracepoint programs run with preemption off, so no two
- * programs use a CPU's hint at once.  Not with the primitives source
- * loaded: its stack changes in its own programs.
+ * nothing when its task holds no tracked lock, or holds the locks under
+ * which its last allocation found its chain sent (alloc_key);
+ * lg_might_alloc() notes that here with the task's context switch count.
+ * The hint is good while that count stands (the task has not been
+ * switched out since, so it ran nowhere else) and no program of this
+ * source changed the task's storage on this CPU: each one that may clears
+ * the hint first (lg_task_create(), lg_task_lookup()).  Only sleeping
+ * allocations (__GFP_DIRECT_RECLAIM: never in an interrupt) and those
+ * task-context programs touch it, and tracepoint programs run with
+ * preemption off, so no two programs use a CPU's hint at once.  Not with
+ * the primitives source loaded: its stack changes in its own programs.
  */
 struct lg_alloc_hint {
 	__u64 task;		/* the task_struct; 0: none */
@@ -632,9 +633,10 @@ int BPF_PROG(kswapd_sleep, int nid)
  * preallocated chain cache, the ring buffer and the drop counters; past
  * the lookup, the key goes to t->alloc_key, a plain store into the task's
  * storage (the primitives source's with it loaded: the field is this
- * source's alone).  Where the task records nothing (no storage, nothing
- * held, the chain sent; not for its flags, which change without a program
- * seeing it) the hint says so for its next allocations.  Nothing here
+ * source's alone).  Where the task records nothing (nothing held, the
+ * chain sent; not for its flags, which change without a program seeing
+ * it, nor for a failed storage lookup) the hint says so for its next
+ * allocations.  Nothing here
  * allocates or takes an rwsem or a mutex.
  *
  * Whose stack: with the primitives source loaded (lg_with_primitives) its
@@ -670,8 +672,12 @@ static __always_inline void lg_might_alloc(void *ctx, gfp_t gfp)
 			return;
 		t = bpf_task_storage_get(&held_locks, task, 0, 0);
 	}
+	/*
+	 * No hint for a NULL: before 6.2 the lookup also fails while the
+	 * CPU's task storage is busy (another BPF program in it).
+	 */
 	if (!t)
-		goto nothing;
+		return;
 	depth = t->depth;
 	if (depth > LG_HELD_MAX)
 		return;		/* never: only the sources write depth */

@@ -21,24 +21,37 @@
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 /*
- * LG_PEEK(type, addr, field, ...): @field (a chain of fields, as for
- * BPF_CORE_READ()) of the @type object at @addr, a number that need not
+ * LG_PEEK(type, addr, field): @field (one load: "a.b" is fine, not a
+ * chain of pointers) of the @type object at @addr, a number that need not
  * point at one: a read that faults gives 0.  For the guesses that class a
  * lock from the object around it.  In a source that defines LG_PEEK_CAST
- * to 1 before including this, on a kernel with bpf_rdonly_cast(), each
- * read is a load the JIT guards (BPF_PROBE_MEM, inline); otherwise a
- * bpf_probe_read_kernel() call (BPF_CORE_READ()).  A pointer read the
- * first way stays a pointer to the verifier, which allows comparing it but
- * no arithmetic on it (no hash): read such a field with BPF_CORE_READ().
+ * to 1 before including this, on an x86 kernel with bpf_rdonly_cast(),
+ * the read is a load the JIT guards (BPF_PROBE_MEM, inline) when @addr
+ * lies below LG_PEEK_TOP; otherwise a bpf_probe_read_kernel() call
+ * (BPF_CORE_READ()).  The limit keeps the vsyscall page out: a guarded
+ * load that faults there is taken for a user access and oopses (SMAP),
+ * where bpf_probe_read_kernel() refuses it; a guessed pointer read from
+ * a wrong object can be any number.  A pointer read the first way stays
+ * a pointer to the verifier, which allows comparing it but no arithmetic
+ * on it (no hash): read such a field with BPF_CORE_READ().
  */
 #ifndef LG_PEEK_CAST
 #define LG_PEEK_CAST 0
 #endif
-#define LG_PEEK(type, addr, ...)					\
-	((LG_PEEK_CAST && lg_ksym_exists(bpf_rdonly_cast)) ?		\
-	 ___arrow(((type *)bpf_rdonly_cast((void *)(__u64)(addr),	\
-			bpf_core_type_id_kernel(type))), __VA_ARGS__) :	\
-	 BPF_CORE_READ((type *)(__u64)(addr), __VA_ARGS__))
+#if defined(__TARGET_ARCH_x86)
+/* x86-64's MODULES_END: the fixmap, the vsyscall page in it, lie above */
+#define LG_PEEK_TOP	0xffffffffff000000ULL
+#else
+#define LG_PEEK_TOP	0ULL	/* not vouched for elsewhere: probe reads */
+#endif
+#define LG_PEEK(type, addr, field) ({					\
+	__u64 __lg_a = (__u64)(addr);					\
+	(LG_PEEK_CAST && lg_ksym_exists(bpf_rdonly_cast) &&		\
+	 __lg_a < LG_PEEK_TOP) ?					\
+		((type *)bpf_rdonly_cast((void *)__lg_a,		\
+				bpf_core_type_id_kernel(type)))->field : \
+		BPF_CORE_READ((type *)__lg_a, field);			\
+})
 
 /* errno values (not in vmlinux.h) */
 #define LG_E2BIG	7

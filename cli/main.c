@@ -31,7 +31,7 @@ static const struct cli_cmd commands[] = {
 	{ "path", cmd_path, "path CLASS_A CLASS_B" },
 	{ "export", cmd_export, "export --format dot|json" },
 	{ "show-cycle", cmd_show_cycle, "show-cycle ID [--svg FILE | --png FILE]" },
-	{ "top", cmd_top, "top [--limit N]" },
+	{ "top", cmd_top, "top [--sort total|waits|max|avg] [--boot ID] [--limit N]" },
 	{ "ingest", cmd_ingest,
 	  "ingest [--format auto|splat|proc-lockdep] [--host NAME] [--boot ID] FILE..." },
 	{ "check", cmd_check, "check --baseline BASE.db [--fail-on cycle,new-edge,drops]" },

@@ -4,6 +4,7 @@
  * (and why the others did not), how many events each sent, and every drop
  * counter.  lockgraph top: lock contention per class.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,26 +248,107 @@ static const struct json_col top_json[] = {
 	{ "max_wait_ns", NULL }, { "avg_wait_ns", NULL }, { "boots", NULL },
 };
 
+/* top --sort: the keys and the aggregate each orders by (largest first). */
+static const struct {
+	const char *key;
+	const char *order;
+} top_sorts[] = {
+	{ "total", "sum(t.total_wait_ns)" },
+	{ "waits", "sum(t.count)" },
+	{ "max", "max(t.max_wait_ns)" },
+	{ "avg", "sum(t.total_wait_ns) / sum(t.count)" },
+};
+
+/*
+ * The row id of the boot whose boot_id is @arg or, failing that, the only
+ * one that starts with it, into *@row: 0, or -ENOENT (none), -EEXIST
+ * (several) or -EIO (the database), each printed.
+ */
+static int top_boot_row(struct lg_store *s, const char *arg, int64_t *row)
+{
+	sqlite3_stmt *st;
+	bool exact = false;
+	int rc, n = 0, ret = -EIO;
+
+	st = cli_prepare(s, "SELECT id, boot_id = ?1 FROM boots "
+			 "WHERE substr(boot_id, 1, length(?1)) = ?1 "
+			 "ORDER BY 2 DESC LIMIT 2",
+			 "top: reading the boots");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++ == 0) {
+			*row = sqlite3_column_int64(st, 0);
+			exact = sqlite3_column_int(st, 1);
+		}
+	}
+	if (cli_step_done(s, rc, "top: reading the boots"))
+		goto cleanup;
+	ret = 0;
+	if (n == 0) {
+		cli_err("top: --boot '%s': no boot with that id in %s", arg,
+			cli.db_path);
+		ret = -ENOENT;
+	} else if (n > 1 && !exact) {
+		cli_err("top: --boot '%s': more than one boot id starts with it",
+			arg);
+		ret = -EEXIST;
+	}
+cleanup:
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "limit", required_argument, NULL, 'n' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "boot", required_argument, NULL, 'b' },
 		{ 0 },
 	};
 	struct cli_table t = { 0 };
 	struct lg_store *s;
 	sqlite3_stmt *st = NULL;
+	const char *boot = NULL, *order = top_sorts[0].order;
+	int64_t boot_row = 0;
 	long limit = 20;
 	bool first = true;
-	char *end;
+	char sql[640], *end;
+	size_t i;
 	int c, rc, ret = EXIT_FAILURE;
 
-	while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
-		if (c != 'n')
-			return LG_EXIT_USAGE;
-		limit = strtol(optarg, &end, 10);
-		if (*end || limit <= 0) {
-			cli_err("top: --limit '%s' is not a positive number", optarg);
+	while ((c = getopt_long(argc, argv, "n:s:b:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			limit = strtol(optarg, &end, 10);
+			if (*end || limit <= 0) {
+				cli_err("top: --limit '%s' is not a positive number",
+					optarg);
+				return LG_EXIT_USAGE;
+			}
+			break;
+		case 's':
+			for (i = 0; i < sizeof(top_sorts) / sizeof(top_sorts[0]);
+			     i++)
+				if (!strcmp(optarg, top_sorts[i].key))
+					break;
+			if (i == sizeof(top_sorts) / sizeof(top_sorts[0])) {
+				cli_err("top: --sort '%s': not one of total, "
+					"waits, max, avg", optarg);
+				return LG_EXIT_USAGE;
+			}
+			order = top_sorts[i].order;
+			break;
+		case 'b':
+			if (!*optarg) {
+				cli_err("top: --boot needs a boot id");
+				return LG_EXIT_USAGE;
+			}
+			boot = optarg;
+			break;
+		default:
 			return LG_EXIT_USAGE;
 		}
 	}
@@ -277,15 +359,23 @@ int cmd_top(int argc, char **argv)
 	s = cli_open_store(false);
 	if (!s)
 		return EXIT_FAILURE;
-	st = cli_prepare(s, "SELECT c.name, sum(t.count), sum(t.total_wait_ns), "
-			 "max(t.max_wait_ns), CASE WHEN sum(t.count) THEN "
-			 "sum(t.total_wait_ns) / sum(t.count) ELSE 0 END, "
-			 "count(DISTINCT t.boot_id) "
-			 "FROM contention t JOIN classes c ON c.id = t.class_id "
-			 "GROUP BY t.class_id ORDER BY sum(t.total_wait_ns) DESC "
-			 "LIMIT ?1", NULL);
+	if (boot && top_boot_row(s, boot, &boot_row))
+		goto cleanup;
+	/* @order is one of top_sorts[]: no user text in the statement */
+	snprintf(sql, sizeof(sql),
+		 "SELECT c.name, sum(t.count), sum(t.total_wait_ns), "
+		 "max(t.max_wait_ns), CASE WHEN sum(t.count) THEN "
+		 "sum(t.total_wait_ns) / sum(t.count) ELSE 0 END, "
+		 "count(DISTINCT t.boot_id) "
+		 "FROM contention t JOIN classes c ON c.id = t.class_id "
+		 "WHERE ?2 IS NULL OR t.boot_id = ?2 "
+		 "GROUP BY t.class_id ORDER BY %s DESC, c.name LIMIT ?1",
+		 order);
+	st = cli_prepare(s, sql, NULL);
 	if (!st)
 		goto cleanup;
+	if (boot)
+		sqlite3_bind_int64(st, 2, boot_row);
 	sqlite3_bind_int64(st, 1, limit);
 	cli_table_init(&t, top_cols, sizeof(top_cols) / sizeof(top_cols[0]), "",
 		       false);

@@ -256,7 +256,9 @@ static const struct {
 	{ "total", "sum(t.total_wait_ns)" },
 	{ "waits", "sum(t.count)" },
 	{ "max", "max(t.max_wait_ns)" },
-	{ "avg", "sum(t.total_wait_ns) / sum(t.count)" },
+	/* as printed: a class with no waits counted (only time) has 0 */
+	{ "avg", "CASE WHEN sum(t.count) THEN sum(t.total_wait_ns) / "
+		 "sum(t.count) ELSE 0 END" },
 };
 
 /*
@@ -409,7 +411,8 @@ int cmd_top(int argc, char **argv)
 		goto cleanup;
 	}
 	if (!cli.json && first)
-		printf("(no contention recorded)\n");
+		printf("(no contention recorded%s)\n",
+		       boot ? " in that boot" : "");
 	if (cli_step_done(s, rc, NULL))
 		goto cleanup;
 	ret = EXIT_SUCCESS;

@@ -92,27 +92,37 @@ golden status "$LG" --db "$DB" status
 golden status-json "$LG" --db "$DB" -j status
 golden top "$LG" --db "$DB" top
 
-# top's --sort and --boot on contention rows of two boots (what lockgraphd
-# stores per class and boot), written straight into the seed's tables.
+# top's --sort and --boot on contention rows of three lockgraphd boots (what
+# it stores per class and boot), written straight into the tables of the
+# seed's database, whose own boot (an ingest) has none.  The four keys order
+# the classes four ways; one boot id is a prefix of another (the exact one
+# wins).
 CDB=$T/contention.db
-"$LG" --db "$CDB" ingest --boot 1111aaaa-0000-4000-8000-000000000001 "$SEED" >/dev/null 2>&1
+"$LG" --db "$CDB" ingest --boot 0000aaaa-0000-4000-8000-000000000000 "$SEED" >/dev/null 2>&1
 if sqlite3 "$CDB" "
 	INSERT INTO boots (host_id, boot_id, kernel, origin, sources, first_seen, last_seen)
-	SELECT host_id, '1111bbbb-0000-4000-8000-000000000002', kernel, 'lockgraphd',
-	       NULL, first_seen, last_seen FROM boots WHERE id = 1;
+	SELECT b.host_id, v.id, b.kernel, 'lockgraphd', NULL, b.first_seen, b.last_seen
+	FROM boots b, (SELECT '1111aaaa-0000-4000-8000-000000000001' AS id
+		       UNION ALL SELECT '1111bbbb-0000-4000-8000-000000000002'
+		       UNION ALL SELECT '1111aaaa-0000-4000-8000-000000000001.2') v
+	WHERE b.id = 1;
 	INSERT INTO contention (class_id, boot_id, count, total_wait_ns, max_wait_ns)
 	SELECT c.id, b.id, v.n, v.total, v.max
-	FROM (SELECT '&mapping->i_mmap_rwsem' AS name, 1 AS boot, 10 AS n, 5000 AS total, 2000 AS max
-	      UNION ALL SELECT '&vma->vm_sequence', 1, 100, 7000, 3000
-	      UNION ALL SELECT 'fs_reclaim', 1, 2, 9000, 8000
-	      UNION ALL SELECT '&mapping->i_mmap_rwsem', 2, 5, 1000, 900) v
-	JOIN classes c ON c.name = v.name JOIN boots b ON b.id = v.boot;" 2>"$T/err"; then
+	FROM (SELECT '&mapping->i_mmap_rwsem' AS name, '1111aaaa-0000-4000-8000-000000000001' AS boot,
+		     10 AS n, 5000 AS total, 4000 AS max
+	      UNION ALL SELECT '&vma->vm_sequence', '1111aaaa-0000-4000-8000-000000000001', 100, 9500, 5000
+	      UNION ALL SELECT 'fs_reclaim', '1111aaaa-0000-4000-8000-000000000001', 2, 9000, 8000
+	      UNION ALL SELECT '&mapping->i_mmap_rwsem', '1111bbbb-0000-4000-8000-000000000002', 5, 1000, 900
+	      UNION ALL SELECT 'fs_reclaim', '1111aaaa-0000-4000-8000-000000000001.2', 1, 100, 100) v
+	JOIN classes c ON c.name = v.name JOIN boots b ON b.boot_id = v.boot;" 2>"$T/err"; then
 	golden top-all "$LG" --db "$CDB" top
 	golden top-sort-waits "$LG" --db "$CDB" top --sort waits
 	golden top-sort-max-json "$LG" --db "$CDB" -j top --sort max --limit 2
 	golden top-sort-avg "$LG" --db "$CDB" top --sort avg
 	golden top-boot-prefix "$LG" --db "$CDB" top --boot 1111b
 	golden top-boot-exact "$LG" --db "$CDB" top --boot 1111aaaa-0000-4000-8000-000000000001
+	golden top-boot-longer "$LG" --db "$CDB" top --boot 1111aaaa-0000-4000-8000-000000000001.2
+	golden top-boot-ingest "$LG" --db "$CDB" top --boot 0000
 	expect_exit 2 "top --sort with an unknown key" "--sort 'count': not one of total, waits, max, avg" \
 		"$LG" --db "$CDB" top --sort count
 	expect_fail "top --boot matching two boots" "--boot '1111': more than one boot id starts with it" \

@@ -248,17 +248,15 @@ static const struct json_col top_json[] = {
 	{ "max_wait_ns", NULL }, { "avg_wait_ns", NULL }, { "boots", NULL },
 };
 
-/* top --sort: the keys and the aggregate each orders by (largest first). */
+/* top --sort: the keys and the result column each orders by (largest first). */
 static const struct {
 	const char *key;
-	const char *order;
+	const char *column;
 } top_sorts[] = {
-	{ "total", "sum(t.total_wait_ns)" },
-	{ "waits", "sum(t.count)" },
-	{ "max", "max(t.max_wait_ns)" },
-	/* as printed: a class with no waits counted (only time) has 0 */
-	{ "avg", "CASE WHEN sum(t.count) THEN sum(t.total_wait_ns) / "
-		 "sum(t.count) ELSE 0 END" },
+	{ "total", "total" },
+	{ "waits", "waits" },
+	{ "max", "max_wait" },
+	{ "avg", "avg_wait" },
 };
 
 /*
@@ -313,7 +311,7 @@ int cmd_top(int argc, char **argv)
 	struct cli_table t = { 0 };
 	struct lg_store *s;
 	sqlite3_stmt *st = NULL;
-	const char *boot = NULL, *order = top_sorts[0].order;
+	const char *boot = NULL, *order = top_sorts[0].column;
 	int64_t boot_row = 0;
 	long limit = 20;
 	bool first = true;
@@ -341,7 +339,7 @@ int cmd_top(int argc, char **argv)
 					"waits, max, avg", optarg);
 				return LG_EXIT_USAGE;
 			}
-			order = top_sorts[i].order;
+			order = top_sorts[i].column;
 			break;
 		case 'b':
 			if (!*optarg) {
@@ -363,11 +361,15 @@ int cmd_top(int argc, char **argv)
 		return EXIT_FAILURE;
 	if (boot && top_boot_row(s, boot, &boot_row))
 		goto cleanup;
-	/* @order is one of top_sorts[]: no user text in the statement */
+	/*
+	 * @order is one of top_sorts[]: no user text in the statement.  The
+	 * average sorts as printed: 0 for a class with time but no waits.
+	 */
 	snprintf(sql, sizeof(sql),
-		 "SELECT c.name, sum(t.count), sum(t.total_wait_ns), "
-		 "max(t.max_wait_ns), CASE WHEN sum(t.count) THEN "
-		 "sum(t.total_wait_ns) / sum(t.count) ELSE 0 END, "
+		 "SELECT c.name, sum(t.count) AS waits, "
+		 "sum(t.total_wait_ns) AS total, max(t.max_wait_ns) AS max_wait, "
+		 "CASE WHEN sum(t.count) THEN sum(t.total_wait_ns) / "
+		 "sum(t.count) ELSE 0 END AS avg_wait, "
 		 "count(DISTINCT t.boot_id) "
 		 "FROM contention t JOIN classes c ON c.id = t.class_id "
 		 "WHERE ?2 IS NULL OR t.boot_id = ?2 "

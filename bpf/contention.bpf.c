@@ -423,10 +423,13 @@ static __always_inline int lg_classify(struct lg_class_ref *c, __u64 lock,
 {
 	const __u32 other = LG_LCB_F_SPIN | LG_LCB_F_MUTEX | LG_LCB_F_RT |
 			    LG_LCB_F_PERCPU;
+	/* a plain rwsem: read or write, nothing else */
+	bool rwsem = (flags & (LG_LCB_F_READ | LG_LCB_F_WRITE)) &&
+		     !(flags & other);
 	struct task_struct *task, *owner;
 	__u64 off, mm;
 
-	if (!(flags & (LG_LCB_F_READ | LG_LCB_F_WRITE)) || (flags & other))
+	if (!rwsem)
 		goto not_mmap_lock;
 	off = bpf_core_field_offset(struct mm_struct, mmap_lock);
 	if (lock < off)
@@ -447,7 +450,7 @@ mmap_lock:
 	return flags & LG_LCB_F_WRITE ? LG_CONT_SLOT_MMAP_LOCK_W :
 					LG_CONT_SLOT_MMAP_LOCK;
 not_mmap_lock:
-	if ((flags & (LG_LCB_F_READ | LG_LCB_F_WRITE)) && !(flags & other) &&
+	if (rwsem &&
 	    (lg_rwsem_in_object(c, lock) || lg_is_resv_map(c, lock))) {
 		if (c->kind == LG_CLASS_INODE)
 			lg_note_fs_type(c->key);
@@ -710,8 +713,8 @@ found:
 
 /*
  * The slab caches' names for user space: "name's address, object_size,
- * name" per line, read through an iterator link (kernels with iter/kmem_cache; not
- * loaded elsewhere).
+ * name" per line, read through an iterator link (kernels with
+ * iter/kmem_cache; not loaded elsewhere).
  */
 SEC("iter/kmem_cache")
 int cont_slab_names(struct bpf_iter__kmem_cache *ctx)

@@ -32,24 +32,23 @@
  * (lg_reclaim_trylock(): MGLRU's page table walks).  Neither do they carry
  * lockdep's subclass: a second mm's mmap_lock taken while one is held is
  * reported as subclass 1, which is what dup_mmap()'s
- * mmap_write_lock_nested(SINGLE_DEPTH_NESTING) tells lockdep.  Allocations that fail, or that no tracepoint reports, are not
- * seen.
+ * mmap_write_lock_nested(SINGLE_DEPTH_NESTING) tells lockdep.  Allocations
+ * that fail, or that no tracepoint reports, are not seen.
  *
  * Costs: the kmem tracepoints are hot (about 1M/s in a fault loop).  For a
  * task that holds no tracked lock they cost two bit tests and a per-CPU
  * hint (alloc_hint) that says so, checked against the task's context
- * switch count; only the first allocation after a switch or a change of
- * its locks looks its task storage up (never creating it), and every one
- * of a task that never took a tracked lock (it has no storage).  A task that
- * holds locks adds a compare with the held locks of its last allocation,
- * and when they differ, a read of current->flags and a chain cache
- * lookup; once that chain is sent, the hint covers it too.  Nothing on
- * that path writes to shared memory unless the chain is new, or to the
- * task's own storage but that one key.  The mmap_lock and
- * reclaim programs write only the current task's own storage (and clear
- * their CPU's hint); an mmap_lock
- * acquisition in reclaim (rare) adds a lookup in the primitives source's
- * stack.
+ * switch count: only its first allocation after a switch or a change of
+ * its locks looks its task storage up (never creating it).  A task that
+ * never took a tracked lock has no storage and looks it up every time.  A
+ * task that holds locks adds a compare with the held locks of its last
+ * allocation, and when they differ, a read of current->flags and a chain
+ * cache lookup; once that chain is sent, the hint covers it too.  Nothing
+ * on that path writes to shared memory unless the chain is new, or to the
+ * task's own storage but that one key.  The mmap_lock and reclaim
+ * programs write only the current task's own storage (and clear their
+ * CPU's hint); an mmap_lock acquisition in reclaim (rare) adds a lookup in
+ * the primitives source's stack.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -636,8 +635,7 @@ int BPF_PROG(kswapd_sleep, int nid)
  * source's alone).  Where the task records nothing (nothing held, the
  * chain sent; not for its flags, which change without a program seeing
  * it, nor for a failed storage lookup) the hint says so for its next
- * allocations.  Nothing here
- * allocates or takes an rwsem or a mutex.
+ * allocations.  Nothing here allocates or takes an rwsem or a mutex.
  *
  * Whose stack: with the primitives source loaded (lg_with_primitives) its
  * stack, which holds every rwsem and mutex the task took, mmap_lock among
@@ -681,7 +679,7 @@ static __always_inline void lg_might_alloc(void *ctx, gfp_t gfp)
 	depth = t->depth;
 	if (depth > LG_HELD_MAX)
 		return;		/* never: only the sources write depth */
-	/* the last allocation under these locks found its chain sent */
+	/* nothing held, or the last allocation under these found its chain */
 	if (depth == 0 || t->alloc_key == t->chain_key)
 		goto nothing;
 	/* current_gfp_context() and __need_reclaim(): no fs reclaim here */

@@ -603,7 +603,7 @@ static __always_inline __s32 lg_class_stack(void *ctx,
 static __always_inline void lg_take_slot(void *ctx, struct lg_cont_cpu *cpu,
 					 struct lg_cont_slot *slot,
 					 const struct lg_contention_key *key,
-					 __u64 wait)
+					 __u64 lock, __u64 wait)
 {
 	struct lg_cont_spill *e = NULL;
 	__u64 gen = slot->gen + 1, head = 0;
@@ -629,6 +629,7 @@ static __always_inline void lg_take_slot(void *ctx, struct lg_cont_cpu *cpu,
 		id = lg_class_stack(ctx, &key->class);
 	slot->key = *key;
 	slot->key.stack_id = id;
+	slot->lock = lock;
 	slot->st.count = 1;
 	slot->st.total_ns = wait;
 	slot->st.max_ns = wait;
@@ -662,7 +663,7 @@ static __always_inline void lg_account(void *ctx, struct lg_cont_cpu *cpu,
 		lg_add(&slot->st, 1, wait, wait);
 		return;
 	}
-	lg_take_slot(ctx, cpu, slot, &key, wait);
+	lg_take_slot(ctx, cpu, slot, &key, lock, wait);
 }
 
 /* Take the wait for @lock off @ws; returns false when it is not there. */

@@ -13,8 +13,14 @@
 extern const void hugetlb_fault_mutex_table __ksym __weak;
 extern const void num_fault_mutexes __ksym __weak;
 
-/* Set once and never changed (benign races: every writer agrees). */
-__u64 lg_fault_mutex_lo, lg_fault_mutex_hi; /* the fault mutex table */
+/*
+ * The fault mutex table: set once and never changed, by the programs from
+ * kallsyms (benign races: every writer agrees) or, where kallsyms does not
+ * name it, by lockgraphd, which learns it from the mutexes' waits
+ * (daemon/probes.c) and writes @lo before @hi.  A program may read them
+ * in either order: a range is used only when both are set.
+ */
+__u64 lg_fault_mutex_lo, lg_fault_mutex_hi;
 
 /* Is @lock one of the hugetlb fault mutexes (a kmalloc'd array)? */
 static __always_inline bool lg_is_fault_mutex(__u64 lock)
@@ -35,7 +41,8 @@ static __always_inline bool lg_is_fault_mutex(__u64 lock)
 		lg_fault_mutex_hi = table +
 				    (__u64)n * bpf_core_type_size(struct mutex);
 	}
-	return lock >= lg_fault_mutex_lo && lock < lg_fault_mutex_hi;
+	return lg_fault_mutex_lo && lock >= lg_fault_mutex_lo &&
+	       lock < lg_fault_mutex_hi;
 }
 
 #endif /* LOCKGRAPH_BPF_LG_FAULT_MUTEX_BPF_H */

@@ -209,7 +209,10 @@ static inline __u32 lg_fs_type_slot(__u64 type)
  * counted twice.  (x86's store order; a weaker one would need barriers.)
  * The key in a slot or spill entry carries the stack id of the class's
  * representative stack when the program walked one (key.stack_id; not part
- * of the key's identity).
+ * of the key's identity).  A slot also keeps the address of the lock its
+ * key's first wait there was for (@lock): from one of the hugetlb fault
+ * mutexes lockgraphd learns where their table is on kernels that do not
+ * name it, and tells the programs (lg_fault_mutex.bpf.h).
  */
 #define LG_CONT_DEPTH	4	/* nested waits tracked per CPU or task */
 #define LG_CONT_NSLOTS	256	/* slots per CPU, a power of 2 */
@@ -239,6 +242,7 @@ struct lg_cont_slot {
 	struct lg_contention_key key;
 	struct lg_contention_stats st;
 	__u64 gen;
+	__u64 lock; /* the lock of the key's first wait in the slot */
 };
 
 struct lg_cont_spill {

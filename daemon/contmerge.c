@@ -13,6 +13,7 @@
 struct cont_read {
 	struct lg_contention_key key;	/* stack_id: the entry's */
 	struct lg_contention_stats st;
+	__u64 lock;	/* a slot's: the lock of its key's first wait, or 0 */
 	bool in_slot;
 };
 
@@ -76,6 +77,7 @@ static int read_cpus(const struct lg_cont_merge *m,
 
 			out[*n].key = e->key;
 			out[*n].st = e->st;
+			out[*n].lock = 0;
 			out[(*n)++].in_slot = false;
 		}
 		for (int i = 0; i < LG_CONT_NSLOTS; i++) {
@@ -85,6 +87,7 @@ static int read_cpus(const struct lg_cont_merge *m,
 				continue;
 			out[*n].key = sl->key;
 			out[*n].st = sl->st;
+			out[*n].lock = sl->lock;
 			out[(*n)++].in_slot = true;
 		}
 	}
@@ -94,7 +97,8 @@ static int read_cpus(const struct lg_cont_merge *m,
 /*
  * What was read for one key (@r[0..nr-1]) into @cur: spill entries add to
  * its spilled figures for good, slots only to this read's @now.  A stack
- * id an entry brings is kept.
+ * id an entry brings is kept, and so is the first lock address a slot
+ * brings.
  */
 static void cont_take(struct lg_cont_seen *cur, const struct cont_read *r,
 		      size_t nr, struct lg_contention_stats *now)
@@ -110,6 +114,8 @@ static void cont_take(struct lg_cont_seen *cur, const struct cont_read *r,
 		}
 		if (cur->stack_id < 0 && r[i].key.stack_id >= 0)
 			cur->stack_id = r[i].key.stack_id;
+		if (!cur->lock)
+			cur->lock = r[i].lock;
 	}
 	cont_add(now, &cur->spilled);
 }

@@ -30,6 +30,8 @@ struct lg_cont_seen {
 	struct lg_contention_stats sum; /* delivered: the most read so far */
 	unsigned int idle;
 	__s32 stack_id;	 /* a representative stack, or -1 */
+	__u64 lock;	 /* the address of one of its locks (from a slot:
+			    the first wait's there), or 0 */
 	bool in_slot;	 /* in a CPU's slot at the last read */
 	bool named;	 /* where[] was looked up (the caller's) */
 	__u16 kind_as;	 /* the caller's: the recognised kind the lock

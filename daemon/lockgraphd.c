@@ -290,6 +290,13 @@ static void log_contention(const struct run *r, const struct lg_probes *p)
 		(uint64_t)t.delivered, (uint64_t)t.delivered_ns,
 		(uint64_t)t.spilled, st->unnamed_waits, st->unnamed_ns,
 		(uint64_t)t.refused_ns);
+	if (t.fault_by_address || t.fault_by_waiter)
+		fprintf(stderr,
+			"<6>lockgraphd: contention: hugetlb fault mutex waits: "
+			"%" PRIu64 " classed by the programs, %" PRIu64
+			" by their waiter\n",
+			(uint64_t)t.fault_by_address,
+			(uint64_t)t.fault_by_waiter);
 }
 
 struct replay_ctx {

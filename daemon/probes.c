@@ -64,6 +64,10 @@ struct lg_probes {
 	int btf_err;	 /* errno of loading it, when btf is NULL */
 	bool slab_warned; /* a failure to read the slab caches was logged */
 	bool typed_warned; /* a failure to fill typed_caches was logged */
+	/* the fault mutex table, learned from waits (fault_mutex_learn()) */
+	__u64 fault_cand_lo, fault_cand_key;
+	bool fault_told;
+	__u64 fault_by_address, fault_by_waiter; /* waits delivered */
 };
 
 struct slab_cache;
@@ -976,6 +980,77 @@ static void fs_type_where(struct lg_probes *p, struct lg_cont_seen *cur)
 	}
 }
 
+/*
+ * The hugetlb fault mutex table's range into the programs of every source
+ * that recognises its mutexes (lg_fault_mutex.bpf.h): @lo first, so that
+ * a program that sees @hi sees @lo (x86's store order).
+ */
+static void fault_mutex_tell(struct lg_probes *p, __u64 lo, __u64 hi)
+{
+	struct lg_primitives *prim = p->src[LG_SRC_PRIMITIVES].skel;
+	struct lg_contention *cont = p->contention;
+
+	if (cont && cont->bss) {
+		cont->bss->lg_fault_mutex_lo = lo;
+		__atomic_store_n(&cont->bss->lg_fault_mutex_hi, hi,
+				 __ATOMIC_RELEASE);
+	}
+	if (prim && prim->bss && !prim->bss->lg_fault_mutex_hi) {
+		prim->bss->lg_fault_mutex_lo = lo;
+		__atomic_store_n(&prim->bss->lg_fault_mutex_hi, hi,
+				 __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * Learn where the hugetlb fault mutex table is from @cur, a slab key that
+ * its waiter showed to be one of the fault mutexes, and tell the programs.
+ * Kernels whose kallsyms names the table need none of this (the programs
+ * read it); here the programs class those mutexes by slab cache and
+ * offset, bpf_get_kmem_cache() on every wait (30-45 ns of cont_end),
+ * where a known range is two compares.  The table is one kmalloc'd array
+ * of mutexes (mm/hugetlb.c: kmalloc_array(num_fault_mutexes,
+ * sizeof(struct mutex))), so the range is its whole kmalloc object, found
+ * from the address of one of its mutexes (@cur->lock, from a slot) less
+ * its offset in the object; the slack past the array holds no lock.
+ * A key mixes every object of its cache with a lock at its offset, so the
+ * object is taken only when two keys of different offsets point to the
+ * same one; until then the waits stay classed by slab, as before.
+ */
+static void fault_mutex_learn(struct lg_probes *p,
+			      const struct lg_cont_seen *cur)
+{
+	__u64 key = cur->key.class.key, off = LG_SLAB_OFF(key), lo, hi;
+	struct slab_cache want = { .addr = LG_SLAB_CACHE(key) };
+	const struct slab_cache *sc;
+	__s64 msize;
+	__s32 id;
+
+	if (p->fault_told || !cur->lock || !p->btf || off >= LG_SLAB_OFF_MAX ||
+	    cur->lock < off)
+		return;
+	sc = p->nslabs ? bsearch(&want, p->slabs, p->nslabs, sizeof(want),
+				 slab_cmp) : NULL;
+	id = btf__find_by_name_kind(p->btf, "mutex", BTF_KIND_STRUCT);
+	msize = id < 0 ? -1 : btf__resolve_size(p->btf, (__u32)id);
+	if (!sc || msize <= 0 || off % (__u64)msize ||
+	    off + (__u64)msize > sc->object_size)
+		return;
+	lo = cur->lock - off;
+	if (lo != p->fault_cand_lo || key == p->fault_cand_key) {
+		p->fault_cand_lo = lo;
+		p->fault_cand_key = key;
+		return;
+	}
+	hi = lo + sc->object_size / (__u64)msize * (__u64)msize;
+	fault_mutex_tell(p, lo, hi);
+	p->fault_told = true;
+	fprintf(stderr, "<6>lockgraphd: contention: the hugetlb fault mutexes "
+		"are the %llu of a %s object, as two of their waits showed: "
+		"the programs class them by address from now on\n",
+		(unsigned long long)((hi - lo) / (__u64)msize), sc->name);
+}
+
 /* What lg_probes_contention()'s merge delivers to: its caller's @fn. */
 struct cont_deliver_ctx {
 	struct lg_probes *p;
@@ -1007,6 +1082,13 @@ static int cont_deliver(struct lg_cont_seen *cur,
 	} else if (!cur->named && cur->key.class.kind == LG_CLASS_INODE) {
 		fs_type_where(d->p, cur);
 		cur->named = cur->where[0];
+	}
+	if (cur->kind_as == LG_CLASS_HUGETLB_FAULT_MUTEX) {
+		d->p->fault_by_waiter += delta->count;
+		if (cur->key.class.kind == LG_CLASS_SLAB)
+			fault_mutex_learn(d->p, cur);
+	} else if (cur->key.class.kind == LG_CLASS_HUGETLB_FAULT_MUTEX) {
+		d->p->fault_by_address += delta->count;
 	}
 	if (cur->kind_as) {
 		struct lg_contention_key as = cur->key;
@@ -1089,4 +1171,6 @@ void lg_probes_contention_totals(const struct lg_probes *p,
 	t->delivered = p->cont.delivered;
 	t->delivered_ns = p->cont.delivered_ns;
 	t->spilled = p->cont.spilled;
+	t->fault_by_address = p->fault_by_address;
+	t->fault_by_waiter = p->fault_by_waiter;
 }

@@ -115,6 +115,12 @@ struct lg_probe_contention_totals {
 	__u64 refused_ns; /* of the waits counted as contention_map_full */
 	__u64 delivered, delivered_ns;
 	__u64 spilled; /* slots handed to another key: spill entries read */
+	/*
+	 * Waits delivered as the hugetlb fault mutex: recognised by the
+	 * programs (their table's range, from kallsyms or learned from
+	 * earlier waits), or by their waiter here.
+	 */
+	__u64 fault_by_address, fault_by_waiter;
 };
 
 void lg_probes_contention_totals(const struct lg_probes *p,

@@ -34,6 +34,7 @@ struct sink {
 	struct lg_store *store;
 	unsigned int calls;
 	int fail_next; /* returned by the next call, once */
+	__u64 lock[LG_CLASS_KIND_COUNT]; /* each kind's cur->lock, last call */
 };
 
 static int to_capture(struct lg_cont_seen *cur,
@@ -44,6 +45,8 @@ static int to_capture(struct lg_cont_seen *cur,
 
 	k->calls++;
 	assert_true(delta->count || delta->total_ns);
+	assert_true(cur->key.class.kind < LG_CLASS_KIND_COUNT);
+	k->lock[cur->key.class.kind] = cur->lock;
 	if (err) {
 		k->fail_next = 0;
 		return err;
@@ -120,9 +123,9 @@ static struct lg_contention_key key_of(unsigned int kind, __u32 flags)
 #define PTLOCK_NAME "ptlock_ptr(ptdesc)"
 #define FAULT_NAME "&hugetlb_fault_mutex_table[i]"
 
-/* A wait of @ns into @cpu's slot @i, as lg_account() adds it. */
-static void wait_in(struct lg_cont_cpu *cpu, int i,
-		    struct lg_contention_key key, __u64 ns)
+/* A wait of @ns for @lock into @cpu's slot @i, as lg_account() adds it. */
+static void wait_at(struct lg_cont_cpu *cpu, int i,
+		    struct lg_contention_key key, __u64 lock, __u64 ns)
 {
 	struct lg_cont_slot *sl = &cpu->slot[i];
 
@@ -146,10 +149,19 @@ static void wait_in(struct lg_cont_cpu *cpu, int i,
 	}
 	sl->gen++;
 	sl->key = key;
+	sl->lock = lock;
 	sl->st.count = 1;
 	sl->st.total_ns = ns;
 	sl->st.max_ns = ns;
 	sl->gen_done = sl->gen;
+}
+
+#define SOME_LOCK 0xffff888100042000ULL
+
+static void wait_in(struct lg_cont_cpu *cpu, int i,
+		    struct lg_contention_key key, __u64 ns)
+{
+	wait_at(cpu, i, key, SOME_LOCK, ns);
 }
 
 static struct lg_cont_cpu *cpus_new(void)
@@ -372,6 +384,42 @@ static void test_failed_delivery_taken(void **state)
 	free(cpus);
 }
 
+/*
+ * The lock address a slot keeps reaches the key (lockgraphd learns the
+ * fault mutex table from it): the first one read stays, a spill entry
+ * brings none, and a key only ever read from the ring has none.
+ */
+static void test_lock_address_from_slot(void **state)
+{
+	struct lg_cont_cpu *cpus = cpus_new();
+	const int slot = LG_CONT_SLOT_FIRST_HASHED;
+	const __u64 a = 0xffff888100000040ULL, b = 0xffff888100000080ULL;
+	struct lg_cont_merge m;
+	struct sink k;
+
+	(void)state;
+	sink_open(&k, "lock.db");
+	assert_int_equal(lg_cont_merge_init(&m, NCPUS), 0);
+	/* the page-table lock waits on CPU 0 and is spilled, unread */
+	wait_at(&cpus[0], slot, PTLOCK, b, 10);
+	wait_at(&cpus[0], slot, FAULT, a, 10);
+	assert_int_equal(lg_cont_merge(&m, cpus, to_capture, &k), 0);
+	assert_int_equal(k.lock[LG_CLASS_HUGETLB_FAULT_MUTEX], a);
+	assert_int_equal(k.lock[LG_CLASS_PTLOCK], 0);
+	/* the fault mutex moves to CPU 1's slot with another of its locks */
+	wait_at(&cpus[0], slot, PTLOCK, b, 10);
+	wait_at(&cpus[1], slot, FAULT, b, 10);
+	assert_int_equal(lg_cont_merge(&m, cpus, to_capture, &k), 0);
+	assert_int_equal(k.lock[LG_CLASS_HUGETLB_FAULT_MUTEX], a);
+	assert_int_equal(k.lock[LG_CLASS_PTLOCK], b);
+	assert_int_equal(m.delivered, m.timed);
+	assert_stored(&k, FAULT_NAME, 2, 20);
+	assert_stored(&k, PTLOCK_NAME, 2, 20);
+	lg_cont_merge_free(&m);
+	sink_close(&k);
+	free(cpus);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_torn_count_and_time),
 		cmocka_unit_test(test_ring_wrap_full_and_refused),
 		cmocka_unit_test(test_failed_delivery_taken),
+		cmocka_unit_test(test_lock_address_from_slot),
 	};
 
 	return cmocka_run_group_tests_name("contmerge", tests, tmpdir_setup,

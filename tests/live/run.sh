@@ -130,6 +130,27 @@ elif [ -z "$named" ]; then
 else
 	ok "contention on hugetlbfs locks named as in the graph: $named"
 fi
+# The fault mutexes are classed by the programs, by the table's range:
+# from kallsyms where it names the table, else learned by lockgraphd from
+# two of their waits, which needs bpf_get_kmem_cache() (slab classes).
+fault_by_programs=$(sed -n 's/.*hugetlb fault mutex waits: \([0-9]*\) classed by the programs.*/\1/p' \
+	"$T/daemon.log")
+if ! grep -q '"class":"&hugetlb_fault_mutex_table\[i\]"' "$T/top.json"; then
+	skip "fault mutex waits classed by the programs (none was contended in this run)"
+elif grep -q ' hugetlb_fault_mutex_table$' /proc/kallsyms; then
+	if [ "${fault_by_programs:-0}" -gt 0 ]; then
+		ok "fault mutex waits classed by the programs: $fault_by_programs (kallsyms names the table)"
+	else
+		fail "fault mutex waits classed by the programs: '$fault_by_programs' (kallsyms names the table)"
+	fi
+elif ! grep -q ' bpf_get_kmem_cache$' /proc/kallsyms; then
+	skip "fault mutex waits classed by the programs (kallsyms names no table and the kernel has no bpf_get_kmem_cache)"
+elif grep -q 'the hugetlb fault mutexes are the [0-9]* of a kmalloc-[0-9]* object' "$T/daemon.log" &&
+	[ "${fault_by_programs:-0}" -gt 0 ]; then
+	ok "fault mutex waits classed by the programs: $fault_by_programs, by the table lockgraphd learned"
+else
+	fail "fault mutex waits classed by the programs: '$fault_by_programs', the table learned: $(grep -c 'hugetlb fault mutexes are' "$T/daemon.log")"
+fi
 # Run-queue locks (per-CPU memory, no symbol here) are lockdep's
 # &rq->__lock, not one class per waiter.
 by_waiter=$(grep -Eo '"class":"lock@(raw_spin_rq_lock[a-z_]*|_raw_spin_rq_lock[a-z_]*|__task_rq_lock)"' \

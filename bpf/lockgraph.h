@@ -210,7 +210,8 @@ static inline __u32 lg_fs_type_slot(__u64 type)
  * The key in a slot or spill entry carries the stack id of the class's
  * representative stack when the program walked one (key.stack_id; not part
  * of the key's identity).  A slot also keeps the address of the lock its
- * key's first wait there was for (@lock): from one of the hugetlb fault
+ * key's first wait there was for (@lock, between @gen_done and @gen like
+ * every field user space takes from it): from one of the hugetlb fault
  * mutexes lockgraphd learns where their table is on kernels that do not
  * name it, and tells the programs (lg_fault_mutex.bpf.h).
  */
@@ -240,9 +241,9 @@ struct lg_cont_waits {
 struct lg_cont_slot {
 	__u64 gen_done;
 	struct lg_contention_key key;
+	__u64 lock; /* the lock of the key's first wait in the slot */
 	struct lg_contention_stats st;
 	__u64 gen;
-	__u64 lock; /* the lock of the key's first wait in the slot */
 };
 
 struct lg_cont_spill {

@@ -238,3 +238,30 @@ cleanup:
 	free(rd);
 	return err;
 }
+
+int lg_fault_table_offer(struct lg_fault_table *t, __u64 key, __u64 lock,
+			 __u32 object_size, __u32 mutex_size,
+			 unsigned int ncpus)
+{
+	__u64 off = LG_SLAB_OFF(key), n = 1, bytes, lo;
+
+	if (t->hi)
+		return 0;
+	while (n < 8ULL * ncpus)
+		n <<= 1;
+	bytes = n * mutex_size;
+	/* kmalloc's size classes: the array is over half of its object */
+	if (!mutex_size || !ncpus || off >= LG_SLAB_OFF_MAX ||
+	    off % mutex_size || off + mutex_size > bytes ||
+	    bytes > object_size || object_size >= 2 * bytes || lock < off)
+		return -EINVAL;
+	lo = lock - off;
+	if (lo != t->cand_lo || key == t->cand_key) {
+		t->cand_lo = lo;
+		t->cand_key = key;
+		return 0;
+	}
+	t->lo = lo;
+	t->hi = lo + bytes;
+	return 1;
+}

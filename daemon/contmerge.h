@@ -84,4 +84,36 @@ void lg_cont_merge_free(struct lg_cont_merge *m);
 int lg_cont_merge(struct lg_cont_merge *m, const struct lg_cont_cpu *cpus,
 		  lg_cont_merge_fn fn, void *ctx);
 
+/*
+ * The hugetlb fault mutex table, learned from its mutexes' waits where
+ * kallsyms does not name it: mm/hugetlb.c allocates it once at boot,
+ * kmalloc_array(num_fault_mutexes, sizeof(struct mutex)) with
+ * num_fault_mutexes = roundup_pow_of_two(8 * num_possible_cpus()), so a
+ * kmalloc object holding exactly that array, found from the address of
+ * one of its mutexes less the mutex's offset in the object.  A slab key
+ * mixes every object of its cache with a lock at its offset, so one key
+ * is only a candidate: the table is taken when a second key, of another
+ * offset, points to the same object.
+ */
+struct lg_fault_table {
+	__u64 cand_lo, cand_key; /* the candidate and the key it came from */
+	__u64 lo, hi;		 /* the table once learned, else 0 */
+};
+
+/*
+ * Offer @t a slab key (LG_SLAB_KEY()) its waiter showed to be a fault
+ * mutex, with the address of one of its locks, @lock (the first wait of
+ * the key in a slot), the cache's @object_size, sizeof(struct mutex) and
+ * the number of possible CPUs.  Returns 1 when the table was just learned
+ * (@t->lo and @t->hi set, the array's bytes), 0 when it was not (yet),
+ * or -EINVAL when the key cannot be one of the table's mutexes: an offset
+ * capped, not a multiple of the mutex size or past the array, or a cache
+ * whose objects are not the array's size or larger but under twice it
+ * (a kmalloc size class the array would be allocated from).
+ * Once learned, it only returns 0.
+ */
+int lg_fault_table_offer(struct lg_fault_table *t, __u64 key, __u64 lock,
+			 __u32 object_size, __u32 mutex_size,
+			 unsigned int ncpus);
+
 #endif /* LOCKGRAPH_DAEMON_CONTMERGE_H */

@@ -65,8 +65,9 @@ struct lg_probes {
 	bool slab_warned; /* a failure to read the slab caches was logged */
 	bool typed_warned; /* a failure to fill typed_caches was logged */
 	/* the fault mutex table, learned from waits (fault_mutex_learn()) */
-	__u64 fault_cand_lo, fault_cand_key;
-	bool fault_told;
+	struct lg_fault_table fault;
+	__s64 mutex_size; /* sizeof(struct mutex) from BTF; 0: not looked up */
+	unsigned int possible_cpus; /* num_possible_cpus(), looked up with it */
 	__u64 fault_by_address, fault_by_waiter; /* waits delivered */
 };
 
@@ -918,6 +919,16 @@ static bool fault_mutex_waiter(const struct lg_cont_seen *cur,
 	return false;
 }
 
+/* The slab cache whose id (LG_SLAB_CACHE()) is @addr, as last read. */
+static const struct slab_cache *slab_find(const struct lg_probes *p,
+					  __u64 addr)
+{
+	struct slab_cache want = { .addr = addr };
+
+	return p->nslabs ? bsearch(&want, p->slabs, p->nslabs, sizeof(want),
+				   slab_cmp) : NULL;
+}
+
 /*
  * A slab lock's name into @cur->where, or its recognised kind into
  * @cur->kind_as; the caches are read again once per call when the lock's
@@ -926,7 +937,6 @@ static bool fault_mutex_waiter(const struct lg_cont_seen *cur,
 static void slab_where(struct lg_probes *p, struct lg_cont_seen *cur,
 		       bool *reread)
 {
-	struct slab_cache want = { .addr = LG_SLAB_CACHE(cur->key.class.key) };
 	const struct slab_cache *sc = NULL;
 	char waiter[128];
 
@@ -934,8 +944,7 @@ static void slab_where(struct lg_probes *p, struct lg_cont_seen *cur,
 		if (pass && (*reread || read_slabs(p)))
 			break;
 		*reread |= pass;
-		sc = p->nslabs ? bsearch(&want, p->slabs, p->nslabs,
-					 sizeof(want), slab_cmp) : NULL;
+		sc = slab_find(p, LG_SLAB_CACHE(cur->key.class.key));
 	}
 	cur->where[0] = '\0';
 	if (!sc)
@@ -982,15 +991,16 @@ static void fs_type_where(struct lg_probes *p, struct lg_cont_seen *cur)
 
 /*
  * The hugetlb fault mutex table's range into the programs of every source
- * that recognises its mutexes (lg_fault_mutex.bpf.h): @lo first, so that
- * a program that sees @hi sees @lo (x86's store order).
+ * that recognises its mutexes (lg_fault_mutex.bpf.h) and has none yet:
+ * @lo first, so that a program that sees @hi sees @lo (x86's store order;
+ * the programs also take a range only when both are set).
  */
 static void fault_mutex_tell(struct lg_probes *p, __u64 lo, __u64 hi)
 {
 	struct lg_primitives *prim = p->src[LG_SRC_PRIMITIVES].skel;
 	struct lg_contention *cont = p->contention;
 
-	if (cont && cont->bss) {
+	if (cont && cont->bss && !cont->bss->lg_fault_mutex_hi) {
 		cont->bss->lg_fault_mutex_lo = lo;
 		__atomic_store_n(&cont->bss->lg_fault_mutex_hi, hi,
 				 __ATOMIC_RELEASE);
@@ -1003,52 +1013,67 @@ static void fault_mutex_tell(struct lg_probes *p, __u64 lo, __u64 hi)
 }
 
 /*
+ * How many CPUs are possible: the kernel's num_possible_cpus(), the
+ * weight of /sys/devices/system/cpu/possible ("0-3,8-11": 8), where
+ * libbpf_num_possible_cpus() is the highest plus one.  0 when unreadable.
+ */
+static unsigned int possible_cpu_count(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
+	unsigned int lo, hi, n = 0;
+	int c = ',';
+
+	if (!f)
+		return 0;
+	while (c == ',' && fscanf(f, "%u", &lo) == 1) {
+		hi = lo;
+		c = fgetc(f);
+		if (c == '-' && fscanf(f, "%u", &hi) == 1)
+			c = fgetc(f);
+		if (hi < lo)
+			break;
+		n += hi - lo + 1;
+	}
+	fclose(f);
+	return c == '\n' || c == EOF ? n : 0;
+}
+
+/*
  * Learn where the hugetlb fault mutex table is from @cur, a slab key that
- * its waiter showed to be one of the fault mutexes, and tell the programs.
- * Kernels whose kallsyms names the table need none of this (the programs
- * read it); here the programs class those mutexes by slab cache and
- * offset, bpf_get_kmem_cache() on every wait (30-45 ns of cont_end),
- * where a known range is two compares.  The table is one kmalloc'd array
- * of mutexes (mm/hugetlb.c: kmalloc_array(num_fault_mutexes,
- * sizeof(struct mutex))), so the range is its whole kmalloc object, found
- * from the address of one of its mutexes (@cur->lock, from a slot) less
- * its offset in the object; the slack past the array holds no lock.
- * A key mixes every object of its cache with a lock at its offset, so the
- * object is taken only when two keys of different offsets point to the
- * same one; until then the waits stay classed by slab, as before.
+ * its waiter showed to be one of the fault mutexes, with the address of
+ * one of its locks from a slot (contmerge.h's lg_fault_table_offer()), and
+ * tell the programs.  Kernels whose kallsyms names the table need none of
+ * this (the programs read it); here they class those mutexes by slab
+ * cache and offset, bpf_get_kmem_cache() on every wait (30-45 ns of
+ * cont_end), where a known range is two compares.
  */
 static void fault_mutex_learn(struct lg_probes *p,
 			      const struct lg_cont_seen *cur)
 {
-	__u64 key = cur->key.class.key, off = LG_SLAB_OFF(key), lo, hi;
-	struct slab_cache want = { .addr = LG_SLAB_CACHE(key) };
 	const struct slab_cache *sc;
-	__s64 msize;
-	__s32 id;
 
-	if (p->fault_told || !cur->lock || !p->btf || off >= LG_SLAB_OFF_MAX ||
-	    cur->lock < off)
+	if (p->fault.hi || !cur->lock || !p->btf)
 		return;
-	sc = p->nslabs ? bsearch(&want, p->slabs, p->nslabs, sizeof(want),
-				 slab_cmp) : NULL;
-	id = btf__find_by_name_kind(p->btf, "mutex", BTF_KIND_STRUCT);
-	msize = id < 0 ? -1 : btf__resolve_size(p->btf, (__u32)id);
-	if (!sc || msize <= 0 || off % (__u64)msize ||
-	    off + (__u64)msize > sc->object_size)
-		return;
-	lo = cur->lock - off;
-	if (lo != p->fault_cand_lo || key == p->fault_cand_key) {
-		p->fault_cand_lo = lo;
-		p->fault_cand_key = key;
-		return;
+	if (!p->mutex_size) {
+		__s32 id = btf__find_by_name_kind(p->btf, "mutex",
+						  BTF_KIND_STRUCT);
+
+		p->mutex_size = id < 0 ? -1 : btf__resolve_size(p->btf,
+								(__u32)id);
+		p->possible_cpus = possible_cpu_count();
 	}
-	hi = lo + sc->object_size / (__u64)msize * (__u64)msize;
-	fault_mutex_tell(p, lo, hi);
-	p->fault_told = true;
+	sc = slab_find(p, LG_SLAB_CACHE(cur->key.class.key));
+	if (!sc || p->mutex_size <= 0 || p->mutex_size > UINT32_MAX ||
+	    lg_fault_table_offer(&p->fault, cur->key.class.key, cur->lock,
+				 sc->object_size, (__u32)p->mutex_size,
+				 p->possible_cpus) != 1)
+		return;
+	fault_mutex_tell(p, p->fault.lo, p->fault.hi);
 	fprintf(stderr, "<6>lockgraphd: contention: the hugetlb fault mutexes "
 		"are the %llu of a %s object, as two of their waits showed: "
 		"the programs class them by address from now on\n",
-		(unsigned long long)((hi - lo) / (__u64)msize), sc->name);
+		(unsigned long long)((p->fault.hi - p->fault.lo) /
+				     (__u64)p->mutex_size), sc->name);
 }
 
 /* What lg_probes_contention()'s merge delivers to: its caller's @fn. */

@@ -420,6 +420,70 @@ static void test_lock_address_from_slot(void **state)
 	free(cpus);
 }
 
+/*
+ * The fault mutex table from slab keys (lg_fault_table_offer()): 2
+ * possible CPUs make 16 mutexes of 32 bytes, a kmalloc-512 object.  One
+ * key is a candidate; the same key again, or a key pointing to another
+ * object, is not a second witness; a key of another offset pointing to the
+ * candidate's object is.  Keys that cannot be in that array are refused.
+ */
+static void test_fault_table_learned(void **state)
+{
+	const __u64 cache = 0xffffffff82a1b2c0ULL;
+	const __u64 obj_a = 0xffff888104f3a000ULL, obj_b = 0xffff888104f3c200ULL;
+	struct lg_fault_table t;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x40),
+					      obj_a + 0x40, 512, 32, 2), 0);
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x40),
+					      obj_a + 0x40, 512, 32, 2), 0);
+	/* another offset, another object: the new candidate */
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x100),
+					      obj_b + 0x100, 512, 32, 2), 0);
+	assert_int_equal(t.hi, 0);
+	/* not in such an array, whatever else agrees */
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x30),
+					      obj_b + 0x30, 512, 32, 2),
+			 -EINVAL); /* not a mutex's offset */
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x200),
+					      obj_b + 0x200, 512, 32, 2),
+			 -EINVAL); /* past the 16 mutexes */
+	assert_int_equal(lg_fault_table_offer(&t,
+					      LG_SLAB_KEY(cache, LG_SLAB_OFF_MAX),
+					      obj_b + 0xffff, 512, 32, 2),
+			 -EINVAL); /* an offset capped */
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
+					      obj_b + 0x20, 1024, 32, 2),
+			 -EINVAL); /* kmalloc-1k: not where 512 bytes go */
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
+					      obj_b + 0x20, 256, 32, 2),
+			 -EINVAL); /* too small */
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
+					      0x10, 512, 32, 2), -EINVAL);
+	assert_int_equal(t.hi, 0);
+	/* a second key of another offset in the candidate's object */
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
+					      obj_b + 0x20, 512, 32, 2), 1);
+	assert_int_equal(t.lo, obj_b);
+	assert_int_equal(t.hi, obj_b + 512);
+	/* learned once: nothing moves it */
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x40),
+					      obj_a + 0x40, 512, 32, 2), 0);
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x60),
+					      obj_a + 0x60, 512, 32, 2), 0);
+	assert_int_equal(t.lo, obj_b);
+	assert_int_equal(t.hi, obj_b + 512);
+	/* 3 possible CPUs: 32 mutexes, a kmalloc-1k object */
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x3e0),
+					      obj_a + 0x3e0, 1024, 32, 3), 0);
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x0),
+					      obj_a, 1024, 32, 3), 1);
+	assert_int_equal(t.hi - t.lo, 1024);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_ring_wrap_full_and_refused),
 		cmocka_unit_test(test_failed_delivery_taken),
 		cmocka_unit_test(test_lock_address_from_slot),
+		cmocka_unit_test(test_fault_table_learned),
 	};
 
 	return cmocka_run_group_tests_name("contmerge", tests, tmpdir_setup,

@@ -11,7 +11,11 @@
 #     seed 000 hugetlb loop and then mmap_churn run; each program's
 #     run_time_ns / run_cnt is read from `bpftool -j prog show` over each
 #     workload's window, before the daemon exits.  Only lockgraphd's own
-#     programs are read: their ids come from its /proc/PID/fdinfo.
+#     programs are read: their ids come from its /proc/PID/fdinfo.  The
+#     windows start after 2 s of the seed 000 loop, not measured, in which
+#     lockgraphd learns what the kernel does not name (the fault mutex
+#     table); parts b and d start a new lockgraphd each run, learning
+#     included.
 #  b. Overhead: each workload alone (detached) and under lockgraphd
 #     (attached), alternated, BENCH_CAPTURE_PAIRS pairs (the seed 000
 #     loop without its racer, then the same on half the pages, which
@@ -564,13 +568,19 @@ window() {
 # Part a measures the daemon as it runs afterwards, for hours.
 if [ $hugetlb = yes ]; then
 	$HFL -t 2 >"$T/a-start.out" 2>&1
+	# the waits of its last second reach lockgraphd at its next flush
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		grep -q "hugetlb fault mutexes are" "$T/a.log" && break
+		sleep 0.1
+	done
 	if grep -q "hugetlb fault mutexes are" "$T/a.log"; then
 		echo "  (lockgraphd's start: 2 s of the seed 000 loop, not measured;" \
 			"it learned the fault mutex table)"
 	else
 		echo "  (lockgraphd's start: 2 s of the seed 000 loop, not measured;" \
-			"no fault mutex table learned: kallsyms names it, or no" \
-			"slab classes here)"
+			"no fault mutex table learned: kallsyms names it, no slab" \
+			"classes here, the table is outside the kmalloc caches," \
+			"or two of its mutexes were not contended yet)"
 	fi
 fi
 all_ids="$ids $nop_ids"

@@ -253,10 +253,13 @@ int lg_fault_table_offer(struct lg_fault_table *t, __u64 key, __u64 lock,
 	/* kmalloc's size classes: the array is over half of its object */
 	if (!mutex_size || !ncpus || off >= LG_SLAB_OFF_MAX ||
 	    off % mutex_size || off + mutex_size > bytes ||
-	    bytes > object_size || object_size >= 2 * bytes || lock < off)
+	    bytes > object_size || object_size >= 2 * bytes || lock <= off)
 		return -EINVAL;
 	lo = lock - off;
-	if (lo != t->cand_lo || key == t->cand_key) {
+	/* a second witness: the same object, cache and lo, another offset */
+	if (lo != t->cand_lo ||
+	    LG_SLAB_CACHE(key) != LG_SLAB_CACHE(t->cand_key) ||
+	    off == LG_SLAB_OFF(t->cand_key)) {
 		t->cand_lo = lo;
 		t->cand_key = key;
 		return 0;

@@ -92,8 +92,12 @@ int lg_cont_merge(struct lg_cont_merge *m, const struct lg_cont_cpu *cpus,
  * kmalloc object holding exactly that array, found from the address of
  * one of its mutexes less the mutex's offset in the object.  A slab key
  * mixes every object of its cache with a lock at its offset, so one key
- * is only a candidate: the table is taken when a second key, of another
- * offset, points to the same object.
+ * is only a candidate: the table is taken when a second key of the same
+ * cache, at another offset, points to the same object.  What remains
+ * possible: another object of that cache with contended mutexes at two
+ * such offsets, whose keys were taken for fault mutexes by their waiter
+ * (one stack per key); the range learned is then wrong for good, and
+ * that object's mutexes are counted as fault mutexes.
  */
 struct lg_fault_table {
 	__u64 cand_lo, cand_key; /* the candidate and the key it came from */
@@ -107,9 +111,10 @@ struct lg_fault_table {
  * the number of possible CPUs.  Returns 1 when the table was just learned
  * (@t->lo and @t->hi set, the array's bytes), 0 when it was not (yet),
  * or -EINVAL when the key cannot be one of the table's mutexes: an offset
- * capped, not a multiple of the mutex size or past the array, or a cache
+ * capped, not a multiple of the mutex size or past the array, a cache
  * whose objects are not the array's size or larger but under twice it
- * (a kmalloc size class the array would be allocated from).
+ * (a kmalloc size class the array would be allocated from), an object
+ * that would start at 0 or below, or a mutex size or CPU count of 0.
  * Once learned, it only returns 0.
  */
 int lg_fault_table_offer(struct lg_fault_table *t, __u64 key, __u64 lock,

@@ -423,9 +423,11 @@ static void test_lock_address_from_slot(void **state)
 /*
  * The fault mutex table from slab keys (lg_fault_table_offer()): 2
  * possible CPUs make 16 mutexes of 32 bytes, a kmalloc-512 object.  One
- * key is a candidate; the same key again, or a key pointing to another
- * object, is not a second witness; a key of another offset pointing to the
- * candidate's object is.  Keys that cannot be in that array are refused.
+ * key is a candidate; the same key again, a key pointing to another
+ * object, or one of another cache or of the same offset pointing to the
+ * same object, is not a second witness; a key of the same cache and
+ * another offset pointing to the candidate's object is.  Keys that cannot
+ * be in that array are refused.
  */
 static void test_fault_table_learned(void **state)
 {
@@ -453,7 +455,7 @@ static void test_fault_table_learned(void **state)
 	assert_int_equal(lg_fault_table_offer(&t,
 					      LG_SLAB_KEY(cache, LG_SLAB_OFF_MAX),
 					      obj_b + 0xffff, 512, 32, 2),
-			 -EINVAL); /* an offset capped */
+			 -EINVAL); /* an offset capped (odd: never a mutex's) */
 	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
 					      obj_b + 0x20, 1024, 32, 2),
 			 -EINVAL); /* kmalloc-1k: not where 512 bytes go */
@@ -462,6 +464,31 @@ static void test_fault_table_learned(void **state)
 			 -EINVAL); /* too small */
 	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
 					      0x10, 512, 32, 2), -EINVAL);
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
+					      0x20, 512, 32, 2),
+			 -EINVAL); /* an object at 0 */
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
+					      obj_b + 0x20, 512, 0, 2),
+			 -EINVAL); /* no mutex size */
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
+					      obj_b + 0x20, 512, 32, 0),
+			 -EINVAL); /* no CPUs */
+	assert_int_equal(t.hi, 0);
+	/* the candidate's object, but from another cache or the same offset */
+	assert_int_equal(lg_fault_table_offer(&t,
+					      LG_SLAB_KEY(cache + 0x40, 0x20),
+					      obj_b + 0x20, 512, 32, 2), 0);
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x100),
+					      obj_b + 0x100, 512, 32, 2), 0);
+	assert_int_equal(lg_fault_table_offer(&t,
+					      LG_SLAB_KEY(cache + 0x40, 0x100),
+					      obj_b + 0x100, 512, 32, 2), 0);
+	assert_int_equal(t.hi, 0);
+	/* the candidate again (the last offer replaced it), then its offset */
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x100),
+					      obj_b + 0x100, 512, 32, 2), 0);
+	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x100),
+					      obj_b + 0x100, 512, 32, 2), 0);
 	assert_int_equal(t.hi, 0);
 	/* a second key of another offset in the candidate's object */
 	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
@@ -481,7 +508,8 @@ static void test_fault_table_learned(void **state)
 					      obj_a + 0x3e0, 1024, 32, 3), 0);
 	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x0),
 					      obj_a, 1024, 32, 3), 1);
-	assert_int_equal(t.hi - t.lo, 1024);
+	assert_int_equal(t.lo, obj_a);
+	assert_int_equal(t.hi, obj_a + 1024);
 }
 
 int main(void)

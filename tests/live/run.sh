@@ -133,12 +133,15 @@ fi
 # The fault mutexes are classed by the programs, by the table's range:
 # from kallsyms where it names the table, else learned by lockgraphd from
 # two of their waits, which needs bpf_get_kmem_cache() (slab classes) and
-# a table in a kmalloc cache: 8 mutexes per possible CPU, rounded up to a
-# power of 2, of 32 bytes (more on debug kernels) fit in 8 KiB up to 32.
+# a table in a kmalloc cache (8 KiB at most): 8 mutexes per possible CPU,
+# rounded up to a power of 2, of the kernel's struct mutex.
 fault_by_programs=$(sed -n 's/.*hugetlb fault mutex waits: \([0-9]*\) classed by the programs.*/\1/p' \
 	"$T/daemon.log")
-possible=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-");
-	c += n == 2 ? r[2] - r[1] + 1 : 1 } } END { print c }' \
+table_bytes=$(awk -F, -v m="$(bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
+	sed -n "s/.*STRUCT 'mutex' size=\([0-9]*\).*/\1/p" | head -n 1)" '
+	{ for (i = 1; i <= NF; i++) { k = split($i, r, "-");
+		c += k == 2 ? r[2] - r[1] + 1 : 1 } }
+	END { n = 1; while (n < 8 * c) n *= 2; print (m > 0 ? n * m : 0) }' \
 	/sys/devices/system/cpu/possible)
 if ! grep -q '"class":"&hugetlb_fault_mutex_table\[i\]"' "$T/top.json"; then
 	skip "fault mutex waits classed by the programs (none was contended in this run)"
@@ -150,8 +153,8 @@ elif grep -q ' hugetlb_fault_mutex_table$' /proc/kallsyms; then
 	fi
 elif ! grep -q ' bpf_get_kmem_cache$' /proc/kallsyms; then
 	skip "fault mutex waits classed by the programs (kallsyms names no table and the kernel has no bpf_get_kmem_cache)"
-elif [ "$possible" -gt 32 ]; then
-	skip "fault mutex waits classed by the programs ($possible possible CPUs: the table is past the kmalloc caches)"
+elif [ "$table_bytes" -eq 0 ] || [ "$table_bytes" -gt 8192 ]; then
+	skip "fault mutex waits classed by the programs (a table of $table_bytes bytes: not in a kmalloc cache, or no struct mutex in BTF)"
 elif grep -q 'the hugetlb fault mutexes are the [0-9]* of a kmalloc-[^ ]* object' "$T/daemon.log" &&
 	[ "${fault_by_programs:-0}" -gt 0 ]; then
 	ok "fault mutex waits classed by the programs: $fault_by_programs, by the table lockgraphd learned"

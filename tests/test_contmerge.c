@@ -420,6 +420,14 @@ static void test_lock_address_from_slot(void **state)
 	free(cpus);
 }
 
+/* A fault mutex at @off of object @obj, of the kmalloc cache @cache. */
+static int offer(struct lg_fault_table *t, __u64 cache, __u64 off, __u64 obj,
+		 __u32 object_size, __u32 mutex_size, unsigned int ncpus)
+{
+	return lg_fault_table_offer(t, LG_SLAB_KEY(cache, off), obj + off,
+				    object_size, mutex_size, ncpus);
+}
+
 /*
  * The fault mutex table from slab keys (lg_fault_table_offer()): 2
  * possible CPUs make 16 mutexes of 32 bytes, a kmalloc-512 object.  One
@@ -437,77 +445,54 @@ static void test_fault_table_learned(void **state)
 
 	(void)state;
 	memset(&t, 0, sizeof(t));
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x40),
-					      obj_a + 0x40, 512, 32, 2), 0);
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x40),
-					      obj_a + 0x40, 512, 32, 2), 0);
+	assert_int_equal(offer(&t, cache, 0x40, obj_a, 512, 32, 2), 0);
+	assert_int_equal(offer(&t, cache, 0x40, obj_a, 512, 32, 2), 0);
 	/* another offset, another object: the new candidate */
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x100),
-					      obj_b + 0x100, 512, 32, 2), 0);
+	assert_int_equal(offer(&t, cache, 0x100, obj_b, 512, 32, 2), 0);
 	assert_int_equal(t.hi, 0);
 	/* not in such an array, whatever else agrees */
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x30),
-					      obj_b + 0x30, 512, 32, 2),
+	assert_int_equal(offer(&t, cache, 0x30, obj_b, 512, 32, 2),
 			 -EINVAL); /* not a mutex's offset */
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x200),
-					      obj_b + 0x200, 512, 32, 2),
+	assert_int_equal(offer(&t, cache, 0x200, obj_b, 512, 32, 2),
 			 -EINVAL); /* past the 16 mutexes */
-	assert_int_equal(lg_fault_table_offer(&t,
-					      LG_SLAB_KEY(cache, LG_SLAB_OFF_MAX),
-					      obj_b + 0xffff, 512, 32, 2),
+	assert_int_equal(offer(&t, cache, LG_SLAB_OFF_MAX, obj_b, 512, 32, 2),
 			 -EINVAL); /* an offset capped (odd: never a mutex's) */
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
-					      obj_b + 0x20, 1024, 32, 2),
+	assert_int_equal(offer(&t, cache, 0x20, obj_b, 1024, 32, 2),
 			 -EINVAL); /* kmalloc-1k: not where 512 bytes go */
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
-					      obj_b + 0x20, 256, 32, 2),
+	assert_int_equal(offer(&t, cache, 0x20, obj_b, 256, 32, 2),
 			 -EINVAL); /* too small */
 	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
-					      0x10, 512, 32, 2), -EINVAL);
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
-					      0x20, 512, 32, 2),
+					      0x10, 512, 32, 2),
+			 -EINVAL); /* a lock below its offset */
+	assert_int_equal(offer(&t, cache, 0x20, 0, 512, 32, 2),
 			 -EINVAL); /* an object at 0 */
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
-					      obj_b + 0x20, 512, 0, 2),
+	assert_int_equal(offer(&t, cache, 0x20, obj_b, 512, 0, 2),
 			 -EINVAL); /* no mutex size */
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
-					      obj_b + 0x20, 512, 32, 0),
+	assert_int_equal(offer(&t, cache, 0x20, obj_b, 512, 32, 0),
 			 -EINVAL); /* no CPUs */
 	assert_int_equal(t.hi, 0);
 	/* the candidate's object, but from another cache or the same offset */
-	assert_int_equal(lg_fault_table_offer(&t,
-					      LG_SLAB_KEY(cache + 0x40, 0x20),
-					      obj_b + 0x20, 512, 32, 2), 0);
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x100),
-					      obj_b + 0x100, 512, 32, 2), 0);
-	assert_int_equal(lg_fault_table_offer(&t,
-					      LG_SLAB_KEY(cache + 0x40, 0x100),
-					      obj_b + 0x100, 512, 32, 2), 0);
+	assert_int_equal(offer(&t, cache + 0x40, 0x20, obj_b, 512, 32, 2), 0);
+	assert_int_equal(offer(&t, cache, 0x100, obj_b, 512, 32, 2), 0);
+	assert_int_equal(offer(&t, cache + 0x40, 0x100, obj_b, 512, 32, 2), 0);
 	assert_int_equal(t.hi, 0);
 	/* the candidate again (the last offer replaced it), then its offset */
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x100),
-					      obj_b + 0x100, 512, 32, 2), 0);
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x100),
-					      obj_b + 0x100, 512, 32, 2), 0);
+	assert_int_equal(offer(&t, cache, 0x100, obj_b, 512, 32, 2), 0);
+	assert_int_equal(offer(&t, cache, 0x100, obj_b, 512, 32, 2), 0);
 	assert_int_equal(t.hi, 0);
 	/* a second key of another offset in the candidate's object */
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x20),
-					      obj_b + 0x20, 512, 32, 2), 1);
+	assert_int_equal(offer(&t, cache, 0x20, obj_b, 512, 32, 2), 1);
 	assert_int_equal(t.lo, obj_b);
 	assert_int_equal(t.hi, obj_b + 512);
 	/* learned once: nothing moves it */
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x40),
-					      obj_a + 0x40, 512, 32, 2), 0);
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x60),
-					      obj_a + 0x60, 512, 32, 2), 0);
+	assert_int_equal(offer(&t, cache, 0x40, obj_a, 512, 32, 2), 0);
+	assert_int_equal(offer(&t, cache, 0x60, obj_a, 512, 32, 2), 0);
 	assert_int_equal(t.lo, obj_b);
 	assert_int_equal(t.hi, obj_b + 512);
 	/* 3 possible CPUs: 32 mutexes, a kmalloc-1k object */
 	memset(&t, 0, sizeof(t));
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x3e0),
-					      obj_a + 0x3e0, 1024, 32, 3), 0);
-	assert_int_equal(lg_fault_table_offer(&t, LG_SLAB_KEY(cache, 0x0),
-					      obj_a, 1024, 32, 3), 1);
+	assert_int_equal(offer(&t, cache, 0x3e0, obj_a, 1024, 32, 3), 0);
+	assert_int_equal(offer(&t, cache, 0x0, obj_a, 1024, 32, 3), 1);
 	assert_int_equal(t.lo, obj_a);
 	assert_int_equal(t.hi, obj_a + 1024);
 }

@@ -300,11 +300,26 @@ int BPF_PROG(cont_begin, void *lock, unsigned int flags)
 	/*
 	 * Spinning waits whose end we missed (an interrupt's contention_end
 	 * came while the end program was busy on this CPU, and was skipped):
-	 * no spinning wait lasts this long.
+	 * no spinning wait lasts this long.  The newest is tested: when it is
+	 * that old, so are all below it.
 	 */
 	if (depth && lg_spinning(flags) &&
-	    now - ws->w[0].start_ns > LG_SPIN_STALE_NS) {
-		lg_drop_n(LG_DROP_UNBALANCED, ws->depth);
+	    now - ws->w[(depth - 1) & (LG_CONT_SLOTS - 1)].start_ns >
+		    LG_SPIN_STALE_NS) {
+		lg_drop_n(LG_DROP_UNBALANCED, depth);
+		ws->depth = depth = 0;
+		ws->overflow = 0;
+	}
+	/*
+	 * A new sleeping wait other than an rtmutex's (PREEMPT_RT's rwsems
+	 * nest one): a task sleeps on one lock at a time, and its spins go
+	 * to the CPU's stack, so waits still on its own stack lost their
+	 * ends (an end skipped as a recursion, or on 6.1 one whose storage
+	 * lookup found the CPU's storage busy).  They are dropped, not left
+	 * to pair with a later wait on the same lock or to fill the stack.
+	 */
+	if (depth && !lg_spinning(flags) && !(flags & LG_LCB_F_RT)) {
+		lg_drop_n(LG_DROP_UNBALANCED, depth);
 		ws->depth = depth = 0;
 		ws->overflow = 0;
 	}

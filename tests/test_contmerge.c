@@ -387,7 +387,8 @@ static void test_failed_delivery_taken(void **state)
 /*
  * The lock address a slot keeps reaches the key (lockgraphd learns the
  * fault mutex table from it): the first one read stays, a spill entry
- * brings none, and a key only ever read from the ring has none.
+ * brings none, a key only ever read from the ring has none, and a key
+ * forgotten and back starts again from its slot's.
  */
 static void test_lock_address_from_slot(void **state)
 {
@@ -415,6 +416,21 @@ static void test_lock_address_from_slot(void **state)
 	assert_int_equal(m.delivered, m.timed);
 	assert_stored(&k, FAULT_NAME, 2, 20);
 	assert_stored(&k, PTLOCK_NAME, 2, 20);
+	/*
+	 * The fault mutex leaves CPU 1's slot and is forgotten after
+	 * LG_CONT_IDLE_FLUSHES idle merges; back, it brings its new lock.
+	 */
+	wait_at(&cpus[1], slot, PTLOCK, b, 10);
+	for (int i = 0; i <= LG_CONT_IDLE_FLUSHES; i++)
+		assert_int_equal(lg_cont_merge(&m, cpus, to_capture, &k), 0);
+	for (size_t i = 0; i < m.n; i++)
+		assert_int_not_equal(m.keys[i].key.class.kind,
+				     LG_CLASS_HUGETLB_FAULT_MUTEX);
+	wait_at(&cpus[0], slot + 1, FAULT, b, 10);
+	assert_int_equal(lg_cont_merge(&m, cpus, to_capture, &k), 0);
+	assert_int_equal(k.lock[LG_CLASS_HUGETLB_FAULT_MUTEX], b);
+	assert_int_equal(m.delivered, m.timed);
+	assert_stored(&k, FAULT_NAME, 3, 30);
 	lg_cont_merge_free(&m);
 	sink_close(&k);
 	free(cpus);

@@ -2,12 +2,13 @@
 /*
  * The rwsems recognised from their address alone, with CO-RE container_of
  * checks (every read a checked one, LG_PEEK(), so a wrong guess costs a
- * failed test, never a fault): the inode lock, anon_vma->rwsem, i_mmap_rwsem (of
- * hugetlbfs or not), invalidate_lock, the hugetlb vma lock and
- * resv_map->rw_sema.  For the sources that class rwsems: primitives (at
- * acquisition, with its task state for &mm->mmap_lock) and contention (at a
- * wait), so that a lock has one class name in the graph and in `lockgraph
- * top`.  Include after vmlinux.h and the libbpf headers; BPF programs only.
+ * failed test, never a fault): the inode lock, anon_vma->rwsem,
+ * i_mmap_rwsem (of hugetlbfs or not), invalidate_lock, the hugetlb vma
+ * lock and resv_map->rw_sema.  For the sources that class rwsems:
+ * primitives (at acquisition, with its task state for &mm->mmap_lock) and
+ * contention (at a wait), so that a lock has one class name in the graph
+ * and in `lockgraph top`.  Include after vmlinux.h and the libbpf headers;
+ * BPF programs only.
  */
 #ifndef LOCKGRAPH_BPF_LG_RWSEM_CLASS_BPF_H
 #define LOCKGRAPH_BPF_LG_RWSEM_CLASS_BPF_H

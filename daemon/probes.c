@@ -990,26 +990,34 @@ static void fs_type_where(struct lg_probes *p, struct lg_cont_seen *cur)
 }
 
 /*
- * The hugetlb fault mutex table's range into the programs of every source
- * that recognises its mutexes (lg_fault_mutex.bpf.h) and has none yet:
+ * One source's lg_fault_mutex_lo/hi (its .bss), unless it has a range:
  * @lo first, so that a program that sees @hi sees @lo (x86's store order;
  * the programs also take a range only when both are set).
+ */
+static void fault_range_write(__u64 *lo_var, __u64 *hi_var, __u64 lo,
+			      __u64 hi)
+{
+	if (*hi_var)
+		return;
+	*lo_var = lo;
+	__atomic_store_n(hi_var, hi, __ATOMIC_RELEASE);
+}
+
+/*
+ * The hugetlb fault mutex table's range into the programs of every source
+ * that recognises its mutexes (lg_fault_mutex.bpf.h).
  */
 static void fault_mutex_tell(struct lg_probes *p, __u64 lo, __u64 hi)
 {
 	struct lg_primitives *prim = p->src[LG_SRC_PRIMITIVES].skel;
 	struct lg_contention *cont = p->contention;
 
-	if (cont && cont->bss && !cont->bss->lg_fault_mutex_hi) {
-		cont->bss->lg_fault_mutex_lo = lo;
-		__atomic_store_n(&cont->bss->lg_fault_mutex_hi, hi,
-				 __ATOMIC_RELEASE);
-	}
-	if (prim && prim->bss && !prim->bss->lg_fault_mutex_hi) {
-		prim->bss->lg_fault_mutex_lo = lo;
-		__atomic_store_n(&prim->bss->lg_fault_mutex_hi, hi,
-				 __ATOMIC_RELEASE);
-	}
+	if (cont && cont->bss)
+		fault_range_write(&cont->bss->lg_fault_mutex_lo,
+				  &cont->bss->lg_fault_mutex_hi, lo, hi);
+	if (prim && prim->bss)
+		fault_range_write(&prim->bss->lg_fault_mutex_lo,
+				  &prim->bss->lg_fault_mutex_hi, lo, hi);
 }
 
 /*

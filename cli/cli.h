@@ -89,6 +89,13 @@ const char *cli_col_text(sqlite3_stmt *st, int i);
 sqlite3_stmt *cli_prepare(struct lg_store *s, const char *sql, const char *what);
 
 /*
+ * The words for -errno @err of a schema/ function that reads through @s
+ * (lg_store_print_cycle() and the like): its SQLite message, or what
+ * -ENOMEM, -ENOENT and -EINVAL (damaged) mean.
+ */
+const char *cli_store_error(struct lg_store *s, int err);
+
+/*
  * The end of a row loop whose last sqlite3_step() returned @rc: 0 when it
  * is SQLITE_DONE, else the error printed as cli_prepare() does and -EIO.
  */

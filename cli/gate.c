@@ -47,7 +47,7 @@ static struct lg_store *scratch_store(void)
 	char err[LG_STORE_ERR_MAX];
 	struct lg_store *s;
 
-	if (lg_store_open(":memory:", 0, &s, err)) {
+	if (lg_store_open(":memory:", LG_STORE_SCRATCH, &s, err)) {
 		cli_err("scratch database: %s", err);
 		return NULL;
 	}
@@ -130,8 +130,8 @@ static int check_cycles(struct check_run *c)
 		if (fclose(f) && !err)
 			err = -ENOMEM;
 		if (err) {
-			cli_err("printing a new cycle: %s", err == -EIO ?
-				lg_store_errmsg(c->s) : strerror(-err));
+			cli_err("printing a new cycle: %s",
+				cli_store_error(c->s, err));
 			free(report);
 			break;
 		}

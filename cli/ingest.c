@@ -294,8 +294,8 @@ static void store_error(const struct ingest_run *run, int err)
 	if (err == -ENOMEM)
 		cli_err("%s: out of memory", run->path);
 	else
-		cli_err("%s: %s (%s)", run->path, lg_store_errmsg(run->store),
-			strerror(-err));
+		cli_err("%s: storing into %s: %s", run->path, cli.db_path,
+			lg_store_errmsg(run->store));
 }
 
 static int ingest_file(const char *path, const struct ingest_opts *o,
@@ -552,6 +552,10 @@ int cmd_ingest(int argc, char **argv)
 			o.boot = optarg;
 			break;
 		default:
+			return LG_EXIT_USAGE;
+		}
+		if ((c == 'H' || c == 'b') && !*optarg) {
+			cli_err("ingest: --%s: empty", c == 'H' ? "host" : "boot");
 			return LG_EXIT_USAGE;
 		}
 	}

@@ -8,9 +8,12 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "merge.h"
@@ -57,19 +60,33 @@ static void print_result(const char *path, const struct lg_merge_stats *ms,
 		       ms->search.truncated_why);
 }
 
+/* Remove the database @path made by this run, with its -wal and -shm. */
+static void remove_database(const char *path)
+{
+	char aux[PATH_MAX];
+
+	unlink(path);
+	snprintf(aux, sizeof(aux), "%s-wal", path);
+	unlink(aux);
+	snprintf(aux, sizeof(aux), "%s-shm", path);
+	unlink(aux);
+}
+
 int cmd_merge(int argc, char **argv)
 {
 	char err[LG_STORE_ERR_MAX];
 	struct lg_merge_stats ms;
 	bool first_json = true;
 	struct lg_store *s;
-	int ret = EXIT_SUCCESS;
+	int ret = EXIT_SUCCESS, merged = 0;
+	bool created;
 
 	if (argc < 3 || argv[1][0] == '-') {
 		cli_err("merge: need the output database and at least one input: "
 			"merge OUT.db IN.db...");
 		return LG_EXIT_USAGE;
 	}
+	created = access(argv[1], F_OK) && errno == ENOENT;
 	if (lg_store_open(argv[1], 0, &s, err)) {
 		cli_err("%s", err);
 		return EXIT_FAILURE;
@@ -85,9 +102,12 @@ int cmd_merge(int argc, char **argv)
 			continue;
 		}
 		print_result(argv[i], &ms, &first_json);
+		merged++;
 	}
 	if (cli.json)
 		printf("]\n");
 	lg_store_close(s);
+	if (created && !merged)	/* every input refused: leave no empty output */
+		remove_database(argv[1]);
 	return ret;
 }

@@ -499,8 +499,9 @@ int cmd_show_cycle(int argc, char **argv)
 		cli_err("show-cycle: need one cycle ID (see `lockgraph cycles`)");
 		return LG_EXIT_USAGE;
 	}
+	errno = 0;
 	id = strtoll(argv[optind], &end, 10);
-	if (*end || id <= 0) {
+	if (errno || *end || id <= 0) {
 		cli_err("show-cycle: '%s' is not a cycle ID", argv[optind]);
 		return LG_EXIT_USAGE;
 	}

@@ -309,10 +309,11 @@ cleanup:
 }
 
 /* Print the class names of cycle @id in chain order, JSON or " -> ". */
+/* Cycle @id's classes, in chain order; 0, or -EIO with the error printed. */
 static int print_cycle_classes(struct lg_store *s, int64_t id, bool json)
 {
 	sqlite3_stmt *st;
-	int rc, n = 0;
+	int rc, err, n = 0;
 
 	st = cli_prepare(s, "SELECT c.name FROM cycle_edges ce "
 			 "JOIN edges e ON e.id = ce.edge_id "
@@ -334,8 +335,9 @@ static int print_cycle_classes(struct lg_store *s, int64_t id, bool json)
 	}
 	if (json)
 		printf("]");
+	err = cli_step_done(s, rc, NULL);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -EIO;
+	return err;
 }
 
 /* The columns of cycles, as JSON (the length is not printed). */
@@ -348,7 +350,7 @@ int cmd_cycles(int argc, char **argv)
 {
 	struct lg_store *s;
 	sqlite3_stmt *st;
-	bool first = true;
+	bool first = true, failed = false;
 	char t1[24];
 	int rc, ret;
 
@@ -380,7 +382,8 @@ int cmd_cycles(int argc, char **argv)
 			       cli_time(sqlite3_column_int64(st, 4), t1));
 		}
 		if (print_cycle_classes(s, id, cli.json)) {
-			rc = SQLITE_ERROR;
+			rc = SQLITE_DONE;	/* said */
+			failed = true;
 			break;
 		}
 		printf(cli.json ? "}" : "\n");
@@ -389,6 +392,8 @@ int cmd_cycles(int argc, char **argv)
 	if (cli.json)
 		printf("]\n");
 	ret = query_done(s, rc);
+	if (failed)
+		ret = EXIT_FAILURE;
 	sqlite3_finalize(st);
 	lg_store_close(s);
 	return ret;
@@ -418,8 +423,9 @@ int cmd_report(int argc, char **argv)
 		cli_err("report: need one cycle ID (see `lockgraph cycles`)");
 		return LG_EXIT_USAGE;
 	}
+	errno = 0;
 	id = strtoll(argv[optind], &end, 10);
-	if (*end || id <= 0) {
+	if (errno || *end || id <= 0) {
 		cli_err("report: '%s' is not a cycle ID", argv[optind]);
 		return LG_EXIT_USAGE;
 	}
@@ -427,9 +433,13 @@ int cmd_report(int argc, char **argv)
 	if (!s)
 		return EXIT_FAILURE;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		cli_err("no cycle %lld in %s (see `lockgraph cycles`)",
-			(long long)id, cli.db_path);
+	c = sqlite3_step(st);
+	if (c != SQLITE_ROW) {
+		if (c == SQLITE_DONE)
+			cli_err("no cycle %lld in %s (see `lockgraph cycles`)",
+				(long long)id, cli.db_path);
+		else
+			cli_step_done(s, c, NULL);
 		goto cleanup;
 	}
 	if (original) {
@@ -439,7 +449,13 @@ int cmd_report(int argc, char **argv)
 				(long long)id);
 			goto cleanup;
 		}
-		printf("%s\n", cli_col_text(st, 0));
+		if (cli.json) {
+			printf("{\"id\":%lld,\"original\":", (long long)id);
+			json_str(stdout, cli_col_text(st, 0));
+			printf("}\n");
+		} else {
+			printf("%s\n", cli_col_text(st, 0));
+		}
 		ret = EXIT_SUCCESS;
 		goto cleanup;
 	}
@@ -453,8 +469,7 @@ int cmd_report(int argc, char **argv)
 		err = -ENOMEM;
 	if (err) {
 		cli_err("cycle %lld in %s: %s", (long long)id, cli.db_path,
-			err == -EIO ? lg_store_errmsg(s) :
-			err == -EINVAL ? "the database is damaged" : strerror(-err));
+			cli_store_error(s, err));
 		goto cleanup;
 	}
 	if (cli.json) {
@@ -496,6 +511,11 @@ int cmd_path(int argc, char **argv)
 
 	if (argc != 3) {
 		cli_err("path: need two classes: path CLASS_A CLASS_B");
+		return LG_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], argv[2])) {
+		cli_err("path: '%s' twice: a path from a class back to itself is "
+			"a cycle (see `lockgraph cycles`)", argv[1]);
 		return LG_EXIT_USAGE;
 	}
 	s = cli_open_store(false);
@@ -604,7 +624,7 @@ static int export_json(struct lg_store *s)
 {
 	sqlite3_stmt *st;
 	bool first = true;
-	int rc;
+	int rc, ret;
 
 	printf("{\"schema\":%d,\"classes\":[", lg_store_schema_version());
 	if (export_rows(s, "SELECT id, name, usage FROM classes ORDER BY id",
@@ -626,15 +646,16 @@ static int export_json(struct lg_store *s)
 		json_row(st, cycle_json, 3, &f);
 		json_key(stdout, "classes", &f);
 		if (print_cycle_classes(s, sqlite3_column_int64(st, 0), true)) {
-			rc = SQLITE_ERROR;
-			break;
+			sqlite3_finalize(st);
+			return EXIT_FAILURE;	/* said */
 		}
 		printf("}");
 		first = false;
 	}
-	sqlite3_finalize(st);
 	printf("]}\n");
-	return query_done(s, rc);
+	ret = query_done(s, rc);
+	sqlite3_finalize(st);
+	return ret;
 }
 
 int cmd_export(int argc, char **argv)

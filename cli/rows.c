@@ -58,6 +58,15 @@ sqlite3_stmt *cli_prepare(struct lg_store *s, const char *sql, const char *what)
 	return st;
 }
 
+const char *cli_store_error(struct lg_store *s, int err)
+{
+	if (err == -ENOMEM || err == -ENOENT)
+		return strerror(-err);
+	if (err == -EINVAL)
+		return "the database is damaged";
+	return lg_store_errmsg(s);
+}
+
 int cli_step_done(struct lg_store *s, int rc, const char *what)
 {
 	if (rc == SQLITE_DONE)

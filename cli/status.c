@@ -174,8 +174,14 @@ int cmd_status(int argc, char **argv)
 	s = cli_open_store(false);
 	if (!s)
 		return EXIT_FAILURE;
-	for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++)
+	for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++) {
 		n[i] = lg_store_count(s, size_sql[i]);
+		if (n[i] < 0) {
+			cli_err("%s: counting the graph: %s", cli.db_path,
+				lg_store_errmsg(s));
+			goto cleanup;
+		}
+	}
 	if (cli.json) {
 		printf("{\"classes\":%lld,\"edges\":%lld,\"chains\":%lld,"
 		       "\"cycles\":%lld,\"open_cycles\":%lld,\"boots\":[",
@@ -322,8 +328,9 @@ int cmd_top(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "n:s:b:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
+			errno = 0;
 			limit = strtol(optarg, &end, 10);
-			if (*end || limit <= 0) {
+			if (errno || *end || limit <= 0) {
 				cli_err("top: --limit '%s' is not a positive number",
 					optarg);
 				return LG_EXIT_USAGE;
@@ -406,6 +413,9 @@ int cmd_top(int argc, char **argv)
 		}
 		first = false;
 	}
+	/* A failed query is said instead of a partial or empty table. */
+	if (cli_step_done(s, rc, NULL))
+		goto cleanup;
 	if (cli.json) {
 		printf("]\n");
 	} else if (cli_table_print(&t)) {
@@ -415,8 +425,6 @@ int cmd_top(int argc, char **argv)
 	if (!cli.json && first)
 		printf("(no contention recorded%s)\n",
 		       boot ? " in that boot" : "");
-	if (cli_step_done(s, rc, NULL))
-		goto cleanup;
 	ret = EXIT_SUCCESS;
 cleanup:
 	sqlite3_finalize(st);

@@ -195,8 +195,8 @@ int cmd_whatif(int argc, char **argv)
 		err = -ENOMEM;
 	f = NULL;
 	if (err) {
-		cli_err("whatif: %s: %s", cli.db_path, err == -EIO ?
-			lg_store_errmsg(s) : strerror(-err));
+		cli_err("whatif: %s: %s", cli.db_path,
+			cli_store_error(s, err));
 		goto cleanup;
 	}
 	if (cli.json) {

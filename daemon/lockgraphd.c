@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <signal.h>
@@ -697,6 +698,7 @@ int main(int argc, char **argv)
 			  .sources = LG_SRC_ALL };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char *end;
+	long lval;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "d:t:r:R:H:f:s:h", lopts, NULL)) != -1) {
@@ -722,12 +724,15 @@ int main(int argc, char **argv)
 			o.host = optarg;
 			break;
 		case 'f':
-			o.flush_ms = (int)strtol(optarg, &end, 10);
-			if (*end || o.flush_ms <= 0) {
+			errno = 0;
+			lval = strtol(optarg, &end, 10);
+			if (errno || *end || lval <= 0 || lval > INT_MAX) {
 				fprintf(stderr, "<3>lockgraphd: --flush-ms: '%s' is "
-					"not a positive number\n", optarg);
+					"not a positive number of ms (at most "
+					"%d)\n", optarg, INT_MAX);
 				return EXIT_USAGE;
 			}
+			o.flush_ms = (int)lval;
 			break;
 		case 's':
 			o.sources = parse_sources(optarg);

@@ -181,15 +181,16 @@ int lg_store_print_cycle(struct lg_store *s, int64_t id, FILE *f)
 	sqlite3_stmt *st = NULL;
 	int rc, err = -EIO;
 
-	if (sqlite3_prepare_v2(lg_store_db(s),
-			       "SELECT closing_edge, status, origin, first_seen "
-			       "FROM cycles WHERE id = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
-		goto cleanup;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
+	rc = sqlite3_prepare_v2(lg_store_db(s),
+				"SELECT closing_edge, status, origin, first_seen "
+				"FROM cycles WHERE id = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+	}
 	if (rc != SQLITE_ROW) {
-		err = rc == SQLITE_DONE ? -ENOENT : -EIO;
+		err = rc == SQLITE_DONE ? -ENOENT :
+			lg_store_db_error(s, rc, "reading the cycle");
 		goto cleanup;
 	}
 	closing = sqlite3_column_int64(st, 0);
@@ -200,12 +201,15 @@ int lg_store_print_cycle(struct lg_store *s, int64_t id, FILE *f)
 	sqlite3_finalize(st);
 	st = NULL;
 
-	if (sqlite3_prepare_v2(lg_store_db(s),
-			       "SELECT " EDGE_ROW_COLUMNS " FROM cycle_edges ce "
-			       "JOIN edges e ON e.id = ce.edge_id " EDGE_ROW_JOINS
-			       "WHERE ce.cycle_id = ?1 ORDER BY ce.pos", -1, &st,
-			       NULL) != SQLITE_OK)
+	rc = sqlite3_prepare_v2(lg_store_db(s),
+				"SELECT " EDGE_ROW_COLUMNS " FROM cycle_edges ce "
+				"JOIN edges e ON e.id = ce.edge_id " EDGE_ROW_JOINS
+				"WHERE ce.cycle_id = ?1 ORDER BY ce.pos", -1, &st,
+				NULL);
+	if (rc != SQLITE_OK) {
+		err = lg_store_db_error(s, rc, "reading the cycle's edges");
 		goto cleanup;
+	}
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct edge_row *r;
@@ -226,8 +230,10 @@ int lg_store_print_cycle(struct lg_store *s, int64_t id, FILE *f)
 		if (r->edge_id == closing)
 			start = n; /* print from the edge after the closing one */
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		err = lg_store_db_error(s, rc, "reading the cycle's edges");
 		goto cleanup;
+	}
 	err = -EINVAL;
 	if (n < 2)
 		goto cleanup;
@@ -267,18 +273,20 @@ int lg_store_print_whatif(struct lg_store *s, const int64_t *edge_ids,
 	err = -ENOMEM;
 	if (!rows || !edges)
 		goto cleanup;
-	err = -EIO;
-	if (sqlite3_prepare_v2(lg_store_db(s),
-			       "SELECT " EDGE_ROW_COLUMNS " FROM edges e "
-			       EDGE_ROW_JOINS "WHERE e.id = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
+	rc = sqlite3_prepare_v2(lg_store_db(s),
+				"SELECT " EDGE_ROW_COLUMNS " FROM edges e "
+				EDGE_ROW_JOINS "WHERE e.id = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		err = lg_store_db_error(s, rc, "reading the edges");
 		goto cleanup;
+	}
 	for (got = 0; got < want; got++) {
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, got < n ? edge_ids[got] : asked);
 		rc = sqlite3_step(st);
 		if (rc != SQLITE_ROW) {
-			err = rc == SQLITE_DONE ? -ENOENT : -EIO;
+			err = rc == SQLITE_DONE ? -ENOENT :
+				lg_store_db_error(s, rc, "reading the edges");
 			goto cleanup;
 		}
 		fill_row(s, st, &rows[got]);

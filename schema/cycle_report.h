@@ -19,7 +19,8 @@
  * the chain after its closing edge (the acquisition that closed it comes
  * last, as in lockdep).  Reads through @s's connection, so it sees the
  * caller's open transaction.  Returns 0, -ENOENT (no such cycle), -EINVAL
- * (a damaged cycle), -EIO (SQLite: lg_store_errmsg()) or -ENOMEM.
+ * (a damaged cycle or file), another -errno of SQLite's (-EIO, -EBUSY...:
+ * lg_store_errmsg() says what) or -ENOMEM.
  */
 int lg_store_print_cycle(struct lg_store *s, int64_t id, FILE *f);
 

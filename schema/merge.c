@@ -89,6 +89,18 @@ int lg_store_attach(struct lg_store *s, const char *path, const char *name,
 		rc = sqlite3_step(st);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
+	if (rc == SQLITE_OK) {
+		int persist = 1;
+
+		/*
+		 * As a writer's own database does (lg_store_open()): when
+		 * this connection is the input's last, its close would
+		 * checkpoint and delete the -wal and -shm that the
+		 * lockgraph group's readers need to open it read-only.
+		 */
+		rc = sqlite3_file_control(db, name, SQLITE_FCNTL_PERSIST_WAL,
+					  &persist);
+	}
 	if (rc != SQLITE_OK)
 		snprintf(err, LG_STORE_ERR_MAX, "%s: cannot attach: %s", path,
 			 sqlite3_errmsg(db));

@@ -200,10 +200,10 @@ static int query_int(struct lg_store *s, const char *sql, int64_t *value)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*value = sqlite3_column_int64(st, 0);
+	else	/* the step's error, before finalize can replace it */
+		rc = db_err(s, rc, sql);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_err(s, rc, sql);
-	return 0;
+	return rc == SQLITE_ROW ? 0 : rc;
 }
 
 static int pragma_int(struct lg_store *s, const char *sql, int *value)
@@ -214,6 +214,11 @@ static int pragma_int(struct lg_store *s, const char *sql, int *value)
 	if (!err)
 		*value = (int)v;
 	return err;
+}
+
+int lg_store_db_error(struct lg_store *s, int rc, const char *what)
+{
+	return db_err(s, rc, what);
 }
 
 int64_t lg_store_count(struct lg_store *s, const char *sql)
@@ -345,6 +350,18 @@ int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 	}
 	s->readonly = readonly;
 
+	/*
+	 * SQLite takes "" and ":memory:" for a private database of its own
+	 * that vanishes at close: whatever was written would be lost.
+	 */
+	if (!*path ||
+	    (!strcmp(path, ":memory:") && !(flags & LG_STORE_SCRATCH))) {
+		snprintf(err, LG_STORE_ERR_MAX, "'%s': not a database file path "
+			 "(SQLite would keep it in memory and lose it)", path);
+		ret = -EINVAL;
+		goto fail;
+	}
+
 	/* SQLite would happily "open" a directory; say what it is. */
 	if (stat(path, &stbuf) == 0) {
 		if (S_ISDIR(stbuf.st_mode)) {
@@ -368,6 +385,16 @@ int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 		ret = db_err(s, rc, "open");
 		snprintf(err, LG_STORE_ERR_MAX, "%s: cannot open: %s", path,
 			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	/*
+	 * SQLite opens a file it may not write read-only, and the first
+	 * write would fail naming no file: say it here.
+	 */
+	if (!readonly && sqlite3_db_readonly(s->db, "main") == 1) {
+		ret = access(path, W_OK) && errno == EROFS ? -EROFS : -EACCES;
+		snprintf(err, LG_STORE_ERR_MAX, "%s: %s (opening it for writing)",
+			 path, strerror(-ret));
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
@@ -399,6 +426,13 @@ int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 		goto fail;
 	}
 	if (readonly) {
+		if (!version) {
+			snprintf(err, LG_STORE_ERR_MAX,
+				 "%s: an empty database, no lockgraph schema yet "
+				 "(ingest or run lockgraphd first)", path);
+			ret = -ENOENT;
+			goto fail;
+		}
 		if (version != (int)lg_schema_nmigrations) {
 			snprintf(err, LG_STORE_ERR_MAX,
 				 "%s: schema version %d, this lockgraph reads %d "

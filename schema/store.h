@@ -32,6 +32,8 @@ struct sqlite3;
 
 enum lg_store_flags {
 	LG_STORE_READONLY = 1 << 0, /* open for reading: never creates or migrates */
+	LG_STORE_SCRATCH = 1 << 1,  /* path ":memory:" on purpose: a scratch
+				       database that goes at close */
 };
 
 /*
@@ -41,8 +43,12 @@ enum lg_store_flags {
  * that is not a SQLite database, a SQLite database that is not lockgraph's,
  * or one with a schema newer than this program is refused.  On failure
  * *@out is NULL and @err (LG_STORE_ERR_MAX bytes) says why, naming @path.
- * Returns 0, -ENOENT, -EACCES, -EROFS, -EINVAL (not ours), -EPROTO (newer
- * schema), -EIO or -ENOMEM.
+ * A writer refuses a file it may not write (-EACCES or -EROFS), and
+ * every caller an empty path or ":memory:" (-EINVAL: SQLite would keep
+ * such a database in memory and lose it) unless it asks for that with
+ * LG_STORE_SCRATCH.
+ * Returns 0, -ENOENT, -EACCES, -EROFS, -EINVAL (not ours, or no file),
+ * -EPROTO (newer schema), -EIO or -ENOMEM.
  */
 int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 		  char *err);
@@ -52,6 +58,15 @@ void lg_store_close(struct lg_store *s);
 
 /* The last error's text, for logging at the boundary.  Never NULL. */
 const char *lg_store_errmsg(const struct lg_store *s);
+
+/*
+ * For modules that run their own statements on lg_store_db(@s): keep
+ * "@what: <SQLite's message>" of the failed call (result code @rc) as
+ * lg_store_errmsg() and return it as -errno (-EIO when no closer one;
+ * -EINVAL for a damaged file, -EBUSY, -ENOSPC, ...).  Call it before the
+ * statement is finalized or another call replaces the message.
+ */
+int lg_store_db_error(struct lg_store *s, int rc, const char *what);
 
 /* The schema version this program writes, and the one @s has. */
 int lg_store_schema_version(void);

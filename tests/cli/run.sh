@@ -334,6 +334,77 @@ else
 	skip "read-only location (root without setpriv: permissions would not apply)"
 fi
 
+# Inputs of diff, check and merge keep their -wal and -shm, which readers
+# without write access to the directory need (they are attached, not owned).
+cp "$DB" "$T/in.db"
+"$LG" --db "$T/in.db" ingest "$SEED" >/dev/null 2>&1 # already in: opened, unchanged
+if [ -f "$T/in.db-wal" ] && [ -f "$T/in.db-shm" ]; then
+	"$LG" diff "$T/in.db" "$DB" >/dev/null 2>&1
+	"$LG" --db "$DB" check --baseline "$T/in.db" >/dev/null 2>&1
+	"$LG" merge "$T/out.db" "$T/in.db" >/dev/null 2>&1
+	if [ -f "$T/in.db-wal" ] && [ -f "$T/in.db-shm" ]; then
+		ok "diff, check --baseline and merge leave their inputs' -wal and -shm"
+	else
+		fail "diff, check --baseline and merge leave their inputs' -wal and -shm"
+	fi
+else
+	fail "a writer leaves -wal and -shm for readers"
+fi
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	mkdir "$T/grp" && cp "$T/in.db" "$T/in.db-wal" "$T/in.db-shm" "$T/grp/" &&
+		chmod 644 "$T/grp/"* && chmod 555 "$T/grp"
+	if setpriv --reuid=65534 --regid=65534 --clear-groups "$T/lockgraph" \
+		--db "$T/grp/in.db" status >/dev/null 2>"$T/err"; then
+		ok "a reader without write access opens the merged input"
+	else
+		fail "a reader without write access opens the merged input: $(cat "$T/err")"
+	fi
+	cp "$DB" "$T/ro.db" && chmod 444 "$T/ro.db"
+	expect_fail "a database file the writer may not write" \
+		"^lockgraph: $T/ro.db: Permission denied \(opening it for writing\)$" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$T/lockgraph" \
+		--db "$T/ro.db" ingest "$T/seed.txt"
+else
+	skip "readers and writers without write access (not root with setpriv)"
+fi
+expect_fail "an empty database path" "^lockgraph: '': not a database file path" \
+	"$LG" --db "" ingest "$SEED"
+expect_fail "a database in memory" "^lockgraph: ':memory:': not a database file path" \
+	"$LG" --db :memory: status
+: >"$T/empty.db"
+expect_fail "an empty database file" "$T/empty.db: an empty database, no lockgraph schema" \
+	"$LG" --db "$T/empty.db" status
+expect_fail "merge whose every input is refused" "$T/nope.db: No such file" \
+	"$LG" merge "$T/new-out.db" "$T/nope.db"
+if [ ! -e "$T/new-out.db" ] && [ ! -e "$T/new-out.db-wal" ]; then
+	ok "merge whose every input is refused leaves no output"
+else
+	fail "merge whose every input is refused leaves no output"
+fi
+expect_exit 2 "path from a class to itself" "is a cycle" \
+	"$LG" --db "$DB" path fs_reclaim fs_reclaim
+expect_exit 2 "ingest --host ''" "ingest: --host: empty" \
+	"$LG" --db "$DB" ingest --host "" "$SEED"
+expect_exit 2 "report of an out-of-range id" "is not a cycle ID" \
+	"$LG" --db "$DB" report 99999999999999999999
+
+# A damaged table: every reader says so, exit 1, no partial figure.
+cp "$DB" "$T/bad.db"
+sqlite3 "$T/bad.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+for tbl in chains cycle_edges; do
+	cp "$T/bad.db" "$T/bad-$tbl.db"
+	page=$(sqlite3 "$T/bad-$tbl.db" "SELECT rootpage FROM sqlite_master WHERE name = '$tbl'")
+	psize=$(sqlite3 "$T/bad-$tbl.db" 'PRAGMA page_size')
+	printf '\377%.0s' $(seq 100) | dd of="$T/bad-$tbl.db" bs=1 \
+		seek=$(((page - 1) * psize)) conv=notrunc 2>/dev/null
+done
+expect_fail "status on a damaged table" "bad-chains.db: counting the graph: .*malformed" \
+	"$LG" --db "$T/bad-chains.db" status
+expect_fail "report on a damaged table" "cycle 1 in $T/bad-cycle_edges.db: .*(malformed|damaged)" \
+	"$LG" --db "$T/bad-cycle_edges.db" report 1
+expect_fail "export on a damaged table" "malformed" \
+	"$LG" --db "$T/bad-cycle_edges.db" -j export --format json
+
 "$LG" --db "$DB" frobnicate >/dev/null 2>&1
 [ $? -eq 2 ] && ok "unknown command exits 2" || fail "unknown command exits 2"
 amb=$("$LG" --db "$DB" s 2>&1)

@@ -263,6 +263,13 @@ static __always_inline int lg_find_wait(const struct lg_cont_waits *ws,
 	return found;
 }
 
+/*
+ * Set by the first contention_end: until then no begin is kept.  The
+ * skeleton attaches cont_begin first, and a wait begun before cont_end
+ * was attached and ended in between would stay on its stack for good.
+ */
+__u32 lg_cont_armed;
+
 SEC("tp_btf/contention_begin")
 int BPF_PROG(cont_begin, void *lock, unsigned int flags)
 {
@@ -271,6 +278,8 @@ int BPF_PROG(cont_begin, void *lock, unsigned int flags)
 	__u64 now;
 	__u32 depth;
 
+	if (!lg_cont_armed)
+		return 0;
 	if (lg_spinning(flags)) {
 		cpu = lg_cpu();
 		if (cpu)
@@ -317,8 +326,13 @@ int BPF_PROG(cont_begin, void *lock, unsigned int flags)
 	 * ends (an end skipped as a recursion, or on 6.1 one whose storage
 	 * lookup found the CPU's storage busy).  They are dropped, not left
 	 * to pair with a later wait on the same lock or to fill the stack.
+	 * Except under a percpu rwsem's write wait: percpu_down_write()
+	 * begins it, then waits for RCU, which may take a mutex
+	 * (synchronize_rcu_expedited()'s exp_mutex) before it ends.
 	 */
-	if (depth && !lg_spinning(flags) && !(flags & LG_LCB_F_RT)) {
+	if (depth && !lg_spinning(flags) && !(flags & LG_LCB_F_RT) &&
+	    !(ws->w[(depth - 1) & (LG_CONT_SLOTS - 1)].flags &
+	      LG_LCB_F_PERCPU)) {
 		lg_drop_n(LG_DROP_UNBALANCED, depth);
 		ws->depth = depth = 0;
 		ws->overflow = 0;
@@ -508,8 +522,14 @@ static __always_inline __u32 lg_slot_of(const struct lg_contention_key *key,
 
 	if (fixed >= 0)
 		return fixed;
-	h = (key->class.key ^ ((__u64)key->class.kind << 32) ^
-	     ((__u64)key->flags << 40)) * 0x9e3779b97f4a7c15ULL;
+	/*
+	 * All that lg_key_eq() compares: the kind's whole word, so that
+	 * keys told apart by subclass alone (a directory's inode lock and a
+	 * file's, of one fs type) do not fight over one slot.
+	 */
+	h = (key->class.key ^
+	     (*(const __u64 *)&key->class.kind << 24) ^
+	     ((__u64)key->flags << 48)) * 0x9e3779b97f4a7c15ULL;
 	h = (h >> (64 - 8)) & lg_cont_slot_mask; /* LG_CONT_NSLOTS == 256 */
 	if (h < LG_CONT_SLOT_FIRST_HASHED)
 		h += LG_CONT_SLOT_FIRST_HASHED;
@@ -705,6 +725,8 @@ int BPF_PROG(cont_end, void *lock, int ret)
 	struct lg_cont_wait w;
 	__u64 now = bpf_ktime_get_ns();
 
+	if (!lg_cont_armed)
+		lg_cont_armed = 1;
 	if (!cpu)
 		return 0;	/* never: an array's element 0 */
 	cws = &cpu->waits;

@@ -161,4 +161,45 @@ static __always_inline void lg_chain_event_submit(void *ctx,
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/* include/linux/preempt.h: the context bits of preempt_count() */
+#define LG_PC_SOFTIRQ_OFFSET	0x00000100	/* serving a softirq */
+#define LG_PC_HARDIRQ_MASK	0x000f0000
+#define LG_PC_NMI_MASK		0x00f00000
+#define LG_PC_NOT_TASK		(LG_PC_NMI_MASK | LG_PC_HARDIRQ_MASK | \
+				 LG_PC_SOFTIRQ_OFFSET)
+
+/*
+ * preempt_count() on x86: the per-CPU __preempt_count (6.1, and 6.18 again),
+ * pcpu_hot.preempt_count in the kernels between (6.2 on; not tested here).
+ * Whichever the kernel lacks is 0 (weak), its branch dead code to the
+ * verifier.
+ */
+extern int __preempt_count __ksym __weak;
+
+struct pcpu_hot___lg {
+	int preempt_count;
+} __attribute__((preserve_access_index));
+
+extern struct pcpu_hot___lg pcpu_hot __ksym __weak;
+
+/*
+ * Task context: not in NMI or hardirq, not serving a softirq (a task with
+ * bottom halves disabled is still in task context, as lockdep sees it).
+ * Kernels where neither preempt count is known count as task context.
+ */
+static __always_inline bool lg_in_task(void)
+{
+	if (lg_ksym_exists(&__preempt_count)) {
+		int *pc = bpf_this_cpu_ptr(&__preempt_count);
+
+		return !(*pc & LG_PC_NOT_TASK);
+	}
+	if (lg_ksym_exists(&pcpu_hot)) {
+		struct pcpu_hot___lg *hot = bpf_this_cpu_ptr(&pcpu_hot);
+
+		return !(hot->preempt_count & LG_PC_NOT_TASK);
+	}
+	return true;
+}
+
 #endif /* LOCKGRAPH_BPF_LG_SOURCE_BPF_H */

@@ -81,13 +81,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define LG_NAMED_KEYS		16384	/* lockdep's MAX_LOCKDEP_KEYS is 8192 */
 #define LG_RINGBUF_BYTES	(4U << 20)
 
-/* include/linux/preempt.h: the context bits of preempt_count() */
-#define LG_PC_SOFTIRQ_OFFSET	0x00000100	/* serving a softirq */
-#define LG_PC_HARDIRQ_MASK	0x000f0000
-#define LG_PC_NMI_MASK		0x00f00000
-#define LG_PC_NOT_TASK		(LG_PC_NMI_MASK | LG_PC_HARDIRQ_MASK | \
-				 LG_PC_SOFTIRQ_OFFSET)
-
 /* The fields of a lockdep kernel's struct lockdep_map that are read here. */
 struct lockdep_map___lockdep {
 	struct lock_class_key *key;
@@ -118,20 +111,6 @@ extern const void __lockdep_no_validate__ __ksym __weak;
 extern const void rcu_lock_map __ksym __weak;
 extern const void rcu_sched_lock_map __ksym __weak;
 extern const void rcu_bh_lock_map __ksym __weak;
-
-/*
- * preempt_count() on x86: the per-CPU __preempt_count (6.1, and 6.18 again),
- * pcpu_hot.preempt_count in the kernels between (6.2 on; not tested here).
- * Whichever the kernel lacks is 0 (weak), its branch dead code to the
- * verifier.
- */
-extern int __preempt_count __ksym __weak;
-
-struct pcpu_hot___lg {
-	int preempt_count;
-} __attribute__((preserve_access_index));
-
-extern struct pcpu_hot___lg pcpu_hot __ksym __weak;
 
 /*
  * Set by lock_release's program the first time it runs.  Until then
@@ -187,26 +166,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, LG_RINGBUF_BYTES);
 } events SEC(".maps");
-
-/*
- * Task context: not in NMI or hardirq, not serving a softirq (a task with
- * bottom halves disabled is still in task context, as lockdep sees it).
- * Kernels where neither preempt count is known count as task context.
- */
-static __always_inline bool lg_in_task(void)
-{
-	if (lg_ksym_exists(&__preempt_count)) {
-		int *pc = bpf_this_cpu_ptr(&__preempt_count);
-
-		return !(*pc & LG_PC_NOT_TASK);
-	}
-	if (lg_ksym_exists(&pcpu_hot)) {
-		struct pcpu_hot___lg *hot = bpf_this_cpu_ptr(&pcpu_hot);
-
-		return !(hot->preempt_count & LG_PC_NOT_TASK);
-	}
-	return true;
-}
 
 /* The key of the chain held[0..depth-1] (LG_CHAIN_SEED when empty). */
 static __always_inline __u64 lg_top_key(const struct lg_task *t)
@@ -267,6 +226,8 @@ static __noinline bool lg_name_key(__u64 key, __u64 inst)
 		lg_drop(LG_DROP_RINGBUF_FULL);
 		return false;
 	}
+	/* the ring's old bytes past the name's NUL would reach --record */
+	__builtin_memset(ev, 0, sizeof(*ev));
 	name = BPF_CORE_READ(l, name);
 	if (!name || bpf_probe_read_kernel_str(ev->name, sizeof(ev->name),
 					       name) <= 1) {

@@ -85,22 +85,6 @@ char LICENSE[] SEC("license") = "GPL";
 /* include/linux/sched.h: a task being created (copy_process()) */
 #define LG_TASK_NEW	0x00000800
 
-/* include/linux/preempt.h: the context bits of preempt_count() */
-#define LG_PC_SOFTIRQ_OFFSET	0x00000100	/* serving a softirq */
-#define LG_PC_HARDIRQ_MASK	0x000f0000
-#define LG_PC_NMI_MASK		0x00f00000
-#define LG_PC_NOT_TASK		(LG_PC_NMI_MASK | LG_PC_HARDIRQ_MASK | \
-				 LG_PC_SOFTIRQ_OFFSET)
-
-/* preempt_count(), as in lockdep.bpf.c */
-extern int __preempt_count __ksym __weak;
-
-struct pcpu_hot___lg {
-	int preempt_count;
-} __attribute__((preserve_access_index));
-
-extern struct pcpu_hot___lg pcpu_hot __ksym __weak;
-
 /*
  * Which release programs have run (each flag written by its own program
  * only).  Acquisitions of a kind of lock are only pushed once its release
@@ -154,22 +138,6 @@ static __always_inline __u64 lg_number(struct lg_task *t, __u64 v)
 	return *(volatile __u64 *)&t->scratch;
 }
 
-/* Task context: see lockdep.bpf.c. */
-static __always_inline bool lg_in_task(void)
-{
-	if (lg_ksym_exists(&__preempt_count)) {
-		int *pc = bpf_this_cpu_ptr(&__preempt_count);
-
-		return !(*pc & LG_PC_NOT_TASK);
-	}
-	if (lg_ksym_exists(&pcpu_hot)) {
-		struct pcpu_hot___lg *hot = bpf_this_cpu_ptr(&pcpu_hot);
-
-		return !(hot->preempt_count & LG_PC_NOT_TASK);
-	}
-	return true;
-}
-
 /* Recompute every entry's chain key after a class changed. */
 static __always_inline void lg_rekey(struct lg_task *t)
 {
@@ -203,6 +171,8 @@ static __noinline bool lg_name_fs_type(__u64 type)
 		lg_drop(LG_DROP_RINGBUF_FULL);
 		return false;
 	}
+	/* the ring's old bytes past the name's NUL would reach --record */
+	__builtin_memset(ev, 0, sizeof(*ev));
 	name = BPF_CORE_READ(fs, name);
 	if (!name || bpf_probe_read_kernel_str(ev->name, sizeof(ev->name),
 					       name) <= 1) {
@@ -503,6 +473,21 @@ static __always_inline void lg_acquired(void *ctx, __u64 lock, bool rwsem,
 		return;
 	}
 	lock = lg_number(t, lock);
+	/*
+	 * A task cannot hold a mutex twice: a second acquisition is one
+	 * mutex API's fexit inside another's (mutex_lock_io() calls
+	 * mutex_lock() where the compiler did not inline it), which a
+	 * single mutex_unlock() ends.
+	 */
+	if (!rwsem) {
+		depth = t->depth;
+		for (i = 0; i < LG_HELD_MAX; i++) {
+			if (i >= depth)
+				break;
+			if (t->held[i].instance == lock)
+				return;
+		}
+	}
 	if (rwsem)
 		lg_classify_rwsem(&c, lock, task, t);
 	else

@@ -53,7 +53,9 @@ struct lg_probes {
 	lg_probe_event_fn fn;
 	void *ctx;
 	const struct lg_kallsyms *ks;
-	int ncpus;
+	int ncpus;	/* possible CPUs, the per-CPU maps' values */
+	__u32 *cpu_id;	/* the ids of those CPUs, in that order */
+	__u32 cpu_ids;	/* the highest id plus one: cont_consumed's size */
 	__u64 last_drops[LG_SRC_COUNT][LG_DROP_COUNT];
 	struct lg_cont_merge cont; /* contention keys read (contmerge.h) */
 	struct lg_cont_cpu *cont_cpu; /* the per-CPU slots, as read */
@@ -67,7 +69,6 @@ struct lg_probes {
 	/* the fault mutex table, learned from waits (fault_mutex_learn()) */
 	struct lg_fault_table fault;
 	__s64 mutex_size; /* sizeof(struct mutex) from BTF; 0: not looked up */
-	unsigned int possible_cpus; /* num_possible_cpus(), looked up with it */
 	__u64 fault_by_address, fault_by_waiter; /* waits delivered */
 };
 
@@ -282,8 +283,8 @@ static int contention_setup(void *skel, const struct lg_probes *p,
 	return -ENOTSUP;
 #endif
 
-	err = bpf_map__set_max_entries(cont->maps.cont_consumed,
-				       (__u32)p->ncpus);
+	/* indexed by CPU id: sparse ids ("0-3,8-11") leave holes */
+	err = bpf_map__set_max_entries(cont->maps.cont_consumed, p->cpu_ids);
 	if (err) {
 		set_reason(st, "sizing cont_consumed", err);
 		return err;
@@ -373,6 +374,45 @@ static int context_setup(void *skel, const struct lg_probes *p,
 	return 0;
 }
 
+/*
+ * The ids of the possible CPUs (/sys/devices/system/cpu/possible, e.g.
+ * "0-3,8-11"), in the order the per-CPU maps give their values, into
+ * p->cpu_id (p->ncpus of them, libbpf's count), and the highest plus one
+ * into p->cpu_ids: a per-CPU map's value i is CPU p->cpu_id[i]'s, and an
+ * array a program indexes with bpf_get_smp_processor_id() needs
+ * p->cpu_ids entries.  0, -ENOMEM, or -EINVAL when the file does not
+ * parse or disagrees with libbpf.
+ */
+static int possible_cpu_ids(struct lg_probes *p)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+	unsigned int lo, hi, n = 0;
+	int c = ',', err = -EINVAL;
+
+	if (!f)
+		return -errno;
+	p->cpu_id = calloc((size_t)p->ncpus, sizeof(*p->cpu_id));
+	if (!p->cpu_id) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	while (c == ',' && fscanf(f, "%u", &lo) == 1) {
+		hi = lo;
+		c = fgetc(f);
+		if (c == '-' && fscanf(f, "%u", &hi) == 1)
+			c = fgetc(f);
+		if (hi < lo || hi - lo >= (unsigned int)p->ncpus - n)
+			break;
+		for (unsigned int id = lo; id <= hi; id++)
+			p->cpu_id[n++] = id;
+		p->cpu_ids = hi + 1;
+	}
+	if ((c == '\n' || c == EOF) && n == (unsigned int)p->ncpus)
+		err = 0;
+	fclose(f);
+	return err;
+}
+
 int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 		   lg_probe_event_fn fn, void *ctx,
 		   struct lg_probe_status status[LG_SRC_COUNT],
@@ -398,9 +438,14 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 	p->ctx = ctx;
 	p->ks = ks;
 	p->ncpus = libbpf_num_possible_cpus();
-	if (p->ncpus <= 0) {
+	err = p->ncpus <= 0 ? -EINVAL : possible_cpu_ids(p);
+	if (err) {
+		fprintf(stderr, "<3>lockgraphd: cannot read the possible CPUs "
+			"(/sys/devices/system/cpu/possible): %s\n",
+			strerror(-err));
+		free(p->cpu_id);
 		free(p);
-		return -EINVAL;
+		return err;
 	}
 	libbpf_set_print(libbpf_print);
 	/* one copy for every source's checks and the slab locks' names */
@@ -475,6 +520,7 @@ void lg_probes_close(struct lg_probes *p)
 	lg_cont_merge_free(&p->cont);
 	free(p->cont_cpu);
 	free(p->cont_acked);
+	free(p->cpu_id);
 	free(p->slabs);
 	btf__free(p->btf);
 	free(p);
@@ -1021,32 +1067,6 @@ static void fault_mutex_tell(struct lg_probes *p, __u64 lo, __u64 hi)
 }
 
 /*
- * How many CPUs are possible: the kernel's num_possible_cpus(), the
- * weight of /sys/devices/system/cpu/possible ("0-3,8-11": 8), where
- * libbpf_num_possible_cpus() is the highest plus one.  0 when unreadable.
- */
-static unsigned int possible_cpu_count(void)
-{
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
-	unsigned int lo, hi, n = 0;
-	int c = ',';
-
-	if (!f)
-		return 0;
-	while (c == ',' && fscanf(f, "%u", &lo) == 1) {
-		hi = lo;
-		c = fgetc(f);
-		if (c == '-' && fscanf(f, "%u", &hi) == 1)
-			c = fgetc(f);
-		if (hi < lo)
-			break;
-		n += hi - lo + 1;
-	}
-	fclose(f);
-	return c == '\n' || c == EOF ? n : 0;
-}
-
-/*
  * Learn where the hugetlb fault mutex table is from @cur, a slab key that
  * its waiter showed to be one of the fault mutexes, with the address of
  * one of its locks from a slot (contmerge.h's lg_fault_table_offer()), and
@@ -1068,13 +1088,12 @@ static void fault_mutex_learn(struct lg_probes *p,
 
 		p->mutex_size = id < 0 ? -1 : btf__resolve_size(p->btf,
 								(__u32)id);
-		p->possible_cpus = possible_cpu_count();
 	}
 	sc = slab_find(p, LG_SLAB_CACHE(cur->key.class.key));
 	if (!sc || p->mutex_size <= 0 || p->mutex_size > UINT32_MAX ||
 	    lg_fault_table_offer(&p->fault, cur->key.class.key, cur->lock,
 				 sc->object_size, (__u32)p->mutex_size,
-				 p->possible_cpus) != 1)
+				 (unsigned int)p->ncpus) != 1)
 		return;
 	fault_mutex_tell(p, p->fault.lo, p->fault.hi);
 	fprintf(stderr, "<6>lockgraphd: contention: the hugetlb fault mutexes "
@@ -1186,7 +1205,8 @@ int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 		if (head == p->cont_acked[c])
 			continue;
 		if (bpf_map__update_elem(p->contention->maps.cont_consumed,
-					 &c, sizeof(c), &head, sizeof(head), 0)) {
+					 &p->cpu_id[c], sizeof(p->cpu_id[c]),
+					 &head, sizeof(head), 0)) {
 			ack = ack ? ack : -errno;
 			continue;
 		}

@@ -159,7 +159,8 @@ int lg_recorder_edge(struct lg_recorder *r, lg_class_id from, lg_class_id to,
 	if (ret == 1) {
 		err = lg_recorder_store_cycle(r, &cycle, *edge, "analyzer", NULL,
 					      seen->now, &crow, &cycle_created);
-		if (!err && cycle_row)
+		/* a known circle closed again (another mode pair) is not new */
+		if (!err && cycle_row && cycle_created)
 			*cycle_row = crow;
 	}
 cleanup:

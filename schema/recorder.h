@@ -47,7 +47,8 @@ int64_t lg_recorder_edge_row(const struct lg_recorder *r, lg_edge_id e);
  * Record one sighting @seen of the dependency @from -> @to (graph ids; the
  * class row ids in @seen are filled in here).  When it closes a deadlock
  * circle the circle is stored with origin "analyzer" and, if @cycle_row is
- * not NULL, *@cycle_row gets its row (0 when no circle was closed).
+ * not NULL, *@cycle_row gets its row when the circle is new to the store
+ * (0 when none was closed, or one already stored was closed again).
  * *@edge gets the graph edge id.  Returns 0 or a negative errno.
  */
 int lg_recorder_edge(struct lg_recorder *r, lg_class_id from, lg_class_id to,

@@ -91,7 +91,7 @@ const struct lg_capture_stats *lg_capture_stats(const struct lg_capture *c);
 /*
  * Check the fixed part of an event: header type and size, counts within
  * bounds, class kinds and modes known.  Returns 0 or -EBADMSG with a
- * reason in @why (at least 96 bytes).
+ * reason in @why (at least 96 bytes; NULL with @whylen 0 when not wanted).
  */
 int lg_event_validate(const void *data, size_t size, char *why, size_t whylen);
 

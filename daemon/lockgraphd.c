@@ -134,7 +134,11 @@ static int on_live_event(const void *data, size_t size, void *ctx)
 	struct run *r = ctx;
 	int err;
 
-	if (r->record) {
+	/*
+	 * Validated first, so that the recording holds only events a
+	 * replay takes: one refused here would make it refuse the file.
+	 */
+	if (r->record && !lg_event_validate(data, size, NULL, 0)) {
 		err = lg_record_write(r->record, data, size);
 		if (err) {
 			fprintf(stderr, "<3>lockgraphd: %s: %s\n", r->o->record,

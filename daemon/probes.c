@@ -66,6 +66,7 @@ struct lg_probes {
 	int btf_err;	 /* errno of loading it, when btf is NULL */
 	bool slab_warned; /* a failure to read the slab caches was logged */
 	bool typed_warned; /* a failure to fill typed_caches was logged */
+	bool ack_warned; /* a failed cont_consumed update was logged */
 	/* the fault mutex table, learned from waits (fault_mutex_learn()) */
 	struct lg_fault_table fault;
 	__s64 mutex_size; /* sizeof(struct mutex) from BTF; 0: not looked up */
@@ -1212,7 +1213,17 @@ int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 		}
 		p->cont_acked[c] = head;
 	}
-	return err ? err : ack;
+	/*
+	 * Not an error of the batch: the entries stay in their ring, which
+	 * is fuller meanwhile, and are acknowledged again next time.
+	 */
+	if (ack && !p->ack_warned) {
+		fprintf(stderr, "<4>lockgraphd: contention: acknowledging spill "
+			"entries: %s (retried at every batch)\n",
+			strerror(-ack));
+		p->ack_warned = true;
+	}
+	return err;
 }
 
 void lg_probes_contention_totals(const struct lg_probes *p,

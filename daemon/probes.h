@@ -93,9 +93,10 @@ typedef int (*lg_probe_contention_fn)(const struct lg_contention_key *key,
  * Read every CPU's slots and spill rings, merge them into the keys'
  * totals (daemon/contmerge.h) and call @fn for each key that grew; the
  * spill entries taken are acknowledged to the programs only after the
- * merge, so an error before loses none.  Returns 0, -errno of a map read
- * or of an acknowledgement (written again next time), -EPROTO (a spill
- * ring overwritten: nothing taken), -ENOMEM, or @fn's first error.
+ * merge, so an error before loses none; an acknowledgement that fails is
+ * logged once and written again next time.  Returns 0, -errno of a map
+ * read, -EPROTO (a spill ring overwritten: nothing taken), -ENOMEM, or
+ * @fn's first error.
  */
 int lg_probes_contention(struct lg_probes *p, lg_probe_contention_fn fn,
 			 void *ctx);

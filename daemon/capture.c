@@ -89,7 +89,11 @@ struct lg_capture {
 	unsigned int qhead, qlen;
 	struct chain_row *chain_rows; /* write_chains()' scratch */
 	size_t chain_rows_cap;
+	int64_t data_version;	     /* the store's, at the last catch_up() */
+	bool caught_up;		     /* catch_up() has run once */
 };
+
+static int catch_up(struct lg_capture *c);
 
 int lg_capture_new(const struct lg_capture_config *cfg, struct lg_capture **out)
 {
@@ -108,7 +112,10 @@ int lg_capture_new(const struct lg_capture_config *cfg, struct lg_capture **out)
 		return -ENOMEM;
 	}
 	err = lg_recorder_open(cfg->store, &c->rec);
+	if (!err && c->in_tx)
+		err = catch_up(c);	/* begin() will not: the caller did */
 	if (err) {
+		lg_recorder_free(c->rec);
 		lg_names_free(c->names);
 		free(c);
 		return err;
@@ -140,6 +147,72 @@ const struct lg_capture_stats *lg_capture_stats(const struct lg_capture *c)
 	return &c->stats;
 }
 
+/*
+ * Search the whole graph for circles and store those not stored yet:
+ * edges written by another program (lockgraph ingest or merge, another
+ * lockgraphd) may close a circle with ours, and loading a graph adds its
+ * edges without reporting the circles they close.
+ */
+static int search_all(struct lg_capture *c, const char *why)
+{
+	const struct lg_recorder_counts *rc = lg_recorder_counts(c->rec);
+	int64_t before = rc->cycles_added;
+	struct lg_cycle_stats cs;
+	int err;
+
+	err = lg_recorder_find_all(c->rec, NULL, (int64_t)time(NULL), &cs);
+	if (err)
+		return err;
+	c->stats.cycles += (uint64_t)(rc->cycles_added - before);
+	if (c->cfg.log && rc->cycles_added > before)
+		fprintf(c->cfg.log, "<4>lockgraphd: %lld cycles %s, not stored "
+			"before: see `lockgraph cycles`\n",
+			(long long)(rc->cycles_added - before), why);
+	if (c->cfg.log && cs.truncated)
+		fprintf(c->cfg.log, "<4>lockgraphd: cycle search incomplete: "
+			"%s\n", cs.truncated_why);
+	return 0;
+}
+
+/*
+ * At the start of a transaction: once, the circles the stored graph
+ * already closes; then, whenever another connection has committed since
+ * (PRAGMA data_version), the graph is loaded again (its ids may all
+ * change: every cache keyed by them is emptied; a batch's counts were
+ * written by the flush before) and searched again.  Without it an edge
+ * another writer added is missing from our graph, and a circle it closes
+ * with ours is never found.
+ */
+static int catch_up(struct lg_capture *c)
+{
+	struct lg_recorder *rec;
+	int64_t v;
+	int err;
+
+	err = lg_store_data_version(c->cfg.store, &v);
+	if (err)
+		return err;
+	if (!c->caught_up) {
+		c->caught_up = true;
+		c->data_version = v;
+		return search_all(c, "closed in the stored graph");
+	}
+	if (v == c->data_version)
+		return 0;
+	c->data_version = v;
+	err = lg_recorder_open(c->cfg.store, &rec);
+	if (err)
+		return err;
+	lg_recorder_free(c->rec);
+	c->rec = rec;
+	lg_keymap_clear(&c->class_refs);
+	memset(c->ref_cache, 0, sizeof(c->ref_cache));
+	memset(c->edges, 0, c->edges_cap * sizeof(*c->edges));
+	memset(c->class_seen, 0, c->class_seen_cap * sizeof(*c->class_seen));
+	c->ndirty_edges = c->ndirty_classes = 0;
+	return search_all(c, "closed with another writer's edges");
+}
+
 static int begin(struct lg_capture *c)
 {
 	int err;
@@ -147,9 +220,10 @@ static int begin(struct lg_capture *c)
 	if (c->in_tx)
 		return 0;
 	err = lg_store_begin(c->cfg.store);
-	if (!err)
-		c->in_tx = true;
-	return err;
+	if (err)
+		return err;
+	c->in_tx = true;
+	return catch_up(c);
 }
 
 /* "a -> b -> c" of the chain of class ids @ids; its length in *@len. */

@@ -221,6 +221,11 @@ int lg_store_db_error(struct lg_store *s, int rc, const char *what)
 	return db_err(s, rc, what);
 }
 
+int lg_store_data_version(struct lg_store *s, int64_t *v)
+{
+	return query_int(s, "PRAGMA data_version", v);
+}
+
 int64_t lg_store_count(struct lg_store *s, const char *sql)
 {
 	int64_t v;

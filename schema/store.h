@@ -82,6 +82,13 @@ int64_t lg_store_count(struct lg_store *s, const char *sql);
 /* The SQLite handle, for read queries (the CLI).  Owned by @s. */
 struct sqlite3 *lg_store_db(struct lg_store *s);
 
+/*
+ * SQLite's PRAGMA data_version of @s's connection into *@v: it changes
+ * when another connection commits, never on this one's own commits.
+ * Returns 0 or -errno (lg_store_errmsg()).
+ */
+int lg_store_data_version(struct lg_store *s, int64_t *v);
+
 /* One transaction: everything between begin and commit lands or nothing. */
 int lg_store_begin(struct lg_store *s);
 int lg_store_commit(struct lg_store *s);

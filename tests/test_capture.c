@@ -24,6 +24,7 @@
 
 #include "capture.h"
 #include "record.h"
+#include "recorder.h"
 
 static struct lg_class_ref ref(unsigned int kind, __u64 key, unsigned int sub,
 			       unsigned int mode)
@@ -438,6 +439,78 @@ static void test_counts_across_batches(void **state)
 				   "ON f.id = e.from_class WHERE f.name = "
 				   "'&vma->vm_sequence'"), 1);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM edges"), 2);
+	lg_store_close(s);
+}
+
+/*
+ * Another program writes the reverse edge while the capture runs: the
+ * circle it closes with the capture's edge is found at the next batch,
+ * and a stored graph's circle is found by a capture that loads it.
+ */
+static void test_other_writer_closes_a_cycle(void **state)
+{
+	struct lg_capture_config cfg = { 0 };
+	struct lg_class_ref mm = ref(LG_CLASS_MMAP_LOCK, 0, 0, LG_MODE_r);
+	struct lg_class_ref reclaim = ref(LG_CLASS_FS_RECLAIM, 0, 0, LG_MODE_W);
+	struct lg_store_edge seen = { .count = 1, .now = 2 };
+	char err[LG_STORE_ERR_MAX];
+	struct lg_recorder *rec;
+	struct lg_capture *cap;
+	struct lg_chain_event e;
+	struct lg_store *s, *other;
+	lg_class_id a, b;
+	lg_edge_id edge;
+	int64_t boot;
+
+	(void)state;
+	s = open_db("other-writer.db", &boot);
+	cfg.store = s;
+	cfg.boot = boot;
+	/*
+	 * Another writer (lockgraph ingest, say) loads the graph before the
+	 * capture's first batch lands, then writes fs_reclaim ->
+	 * &mm->mmap_lock: no circle in its graph.
+	 */
+	assert_int_equal(lg_store_open(tmpdir_path("other-writer.db"), 0,
+				       &other, err), 0);
+	assert_int_equal(lg_recorder_open(other, &rec), 0);
+	assert_int_equal(lg_capture_new(&cfg, &cap), 0);
+	e = chain_event(&mm, 1, reclaim, "a", 1);
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	assert_int_equal(lg_capture_flush(cap), 0);
+	assert_int_equal(lg_store_begin(other), 0);
+	assert_int_equal(lg_recorder_class(rec, "fs_reclaim", NULL, 2, &a), 0);
+	assert_int_equal(lg_recorder_class(rec, "&mm->mmap_lock", NULL, 2, &b), 0);
+	seen.boot = boot;
+	seen.pairs = lg_mode_pair(LG_MODE_WRITE, LG_MODE_WRITE);
+	assert_int_equal(lg_recorder_edge(rec, a, b, &seen, &edge, NULL), 0);
+	assert_int_equal(lg_store_commit(other), 0);
+	lg_recorder_free(rec);
+	lg_store_close(other);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cycles"), 0);
+
+	/* The capture's next batch sees the other writer's edge. */
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	assert_int_equal(lg_capture_flush(cap), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cycles"), 1);
+	assert_int_equal(lg_capture_stats(cap)->cycles, 1);
+	/* Its caches were emptied with the graph: counts still add up. */
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	assert_int_equal(lg_capture_flush(cap), 0);
+	assert_int_equal(scalar(s, "SELECT e.count FROM edges e JOIN classes f "
+				   "ON f.id = e.from_class WHERE f.name = "
+				   "'&mm->mmap_lock'"), 3);
+	lg_capture_free(cap);
+
+	/* A stored circle not in cycles (as a crash could leave): found. */
+	assert_int_equal(sqlite3_exec(lg_store_db(s), "DELETE FROM cycle_edges; "
+				      "DELETE FROM cycles", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(lg_capture_new(&cfg, &cap), 0);
+	assert_int_equal(lg_capture_event(cap, &e, sizeof(e)), 0);
+	assert_int_equal(lg_capture_flush(cap), 0);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cycles"), 1);
+	lg_capture_free(cap);
 	lg_store_close(s);
 }
 
@@ -1008,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_unnamed_locks_left_out),
 		cmocka_unit_test(test_dynamic_lock_classes),
 		cmocka_unit_test(test_counts_across_batches),
+		cmocka_unit_test(test_other_writer_closes_a_cycle),
 		cmocka_unit_test(test_lockdep_names_per_fs_type),
 		cmocka_unit_test(test_kallsyms_past_last_symbol),
 		cmocka_unit_test(test_lockdep_same_name_other_key),

@@ -131,9 +131,11 @@ static void usage(FILE *f)
 		"  -h, --help      this help\n"
 		"  -V, --version   version\n"
 		"\n"
-		"Exit status: 0 success, 1 error (bad input, database), 2 usage;\n"
+		"Exit status: 0 success, 1 error (bad input, database, or path found\n"
+		"  no path), 2 usage;\n"
 		"  check:  0 clean, 1 new cycle or dependency, 2 inconclusive (events\n"
-		"          dropped, a probe source missing), 3 error, 4 usage\n"
+		"          dropped, a probe source missing, or no boot in the run),\n"
+		"          3 error, 4 usage\n"
 		"  diff:   0 same graph, 1 different, 3 error, 4 usage\n"
 		"  whatif: 0 no circle would close, 1 one would, 3 error, 4 usage\n",
 		LG_STORE_DEFAULT_PATH);

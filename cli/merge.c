@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,18 +59,6 @@ static void print_result(const char *path, const struct lg_merge_stats *ms,
 		       ms->search.truncated_why);
 }
 
-/* Remove the database @path made by this run, with its -wal and -shm. */
-static void remove_database(const char *path)
-{
-	char aux[PATH_MAX];
-
-	unlink(path);
-	snprintf(aux, sizeof(aux), "%s-wal", path);
-	unlink(aux);
-	snprintf(aux, sizeof(aux), "%s-shm", path);
-	unlink(aux);
-}
-
 int cmd_merge(int argc, char **argv)
 {
 	char err[LG_STORE_ERR_MAX];
@@ -108,6 +95,6 @@ int cmd_merge(int argc, char **argv)
 		printf("]\n");
 	lg_store_close(s);
 	if (created && !merged)	/* every input refused: leave no empty output */
-		remove_database(argv[1]);
+		lg_store_remove(argv[1]);
 	return ret;
 }

@@ -207,8 +207,11 @@ static int catch_up(struct lg_capture *c)
 	c->rec = rec;
 	lg_keymap_clear(&c->class_refs);
 	memset(c->ref_cache, 0, sizeof(c->ref_cache));
-	memset(c->edges, 0, c->edges_cap * sizeof(*c->edges));
-	memset(c->class_seen, 0, c->class_seen_cap * sizeof(*c->class_seen));
+	if (c->edges)
+		memset(c->edges, 0, c->edges_cap * sizeof(*c->edges));
+	if (c->class_seen)
+		memset(c->class_seen, 0,
+		       c->class_seen_cap * sizeof(*c->class_seen));
 	c->ndirty_edges = c->ndirty_classes = 0;
 	return search_all(c, "closed with another writer's edges");
 }

@@ -120,7 +120,35 @@ struct run {
 	uint64_t drops; /* every drop counted into the database */
 	uint64_t last_per_source[LG_SRC_COUNT];
 	double flush_seconds; /* spent writing batches */
+	const struct lg_notify *sd; /* the service manager, live only */
+	bool busy_said;	/* waiting for another writer was logged */
 };
+
+/*
+ * Another program (lockgraph ingest or merge of a large input) holds the
+ * database's write lock: wait for it, 10 ms at a time, up to 10 minutes,
+ * instead of SQLite's 5 s and a failed batch that would stop the daemon.
+ * The service manager's watchdog is told we live meanwhile; events the
+ * ring buffer cannot hold are counted as its drops.
+ */
+#define BUSY_SLEEP_US 10000
+#define BUSY_TRIES (10 * 60 * 100)
+static int on_busy(void *ctx, int n)
+{
+	struct run *r = ctx;
+
+	if (n >= BUSY_TRIES || stop)
+		return 0;
+	if (!n && !r->busy_said) {
+		fprintf(stderr, "<5>lockgraphd: %s: another program is writing "
+			"it: waiting (up to 10 minutes)\n", r->o->db);
+		r->busy_said = true;
+	}
+	if (r->sd && n % 500 == 499)
+		lg_notify_send(r->sd, "WATCHDOG=1");
+	usleep(BUSY_SLEEP_US);
+	return 1;
+}
 
 static void store_fail(struct run *r, const char *what, int err)
 {
@@ -331,6 +359,55 @@ static int on_replay_event(const void *data, size_t size, size_t offset,
 	return stop ? -EINTR : 0;
 }
 
+/* The first pass over a recording (validate_first()): events checked only. */
+static int on_validate_event(const void *data, size_t size, size_t offset,
+			     void *ctx)
+{
+	struct replay_ctx *rc = ctx;
+	char why[96];
+	int err;
+
+	err = lg_event_validate(data, size, why, sizeof(why));
+	if (err)
+		snprintf(rc->why, sizeof(rc->why), "%s at byte offset %zu", why,
+			 offset);
+	return err ? err : stop ? -EINTR : 0;
+}
+
+/*
+ * Opening @path for writing migrates a database of an older schema, for
+ * good: the replay would change it even if an event then refused the
+ * file.  Such a database (a read-only open says -EPROTO) gets the whole
+ * recording checked first.  0, or the first pass's error.
+ */
+static int validate_first(const struct opts *o, struct replay_ctx *rc)
+{
+	struct lg_record_header hdr;
+	char err[LG_STORE_ERR_MAX];
+	struct lg_store *s;
+
+	if (lg_store_open(o->db, LG_STORE_READONLY, &s, err) != -EPROTO) {
+		lg_store_close(s);
+		return 0;
+	}
+	return lg_replay(o->replay, &hdr, on_validate_event, rc, rc->why,
+			 sizeof(rc->why));
+}
+
+/*
+ * The events @boot already has in the store (boot_sources): a live
+ * capture's or an earlier replay's.  Into *@n; 0 or -errno.
+ */
+static int boot_events(struct lg_store *s, int64_t boot, int64_t *n)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(events), 0) FROM "
+		 "boot_sources WHERE boot_id = %lld", (long long)boot);
+	*n = lg_store_count(s, sql);
+	return *n < 0 ? -EIO : 0;
+}
+
 static void replay_error(const struct opts *o, int err, const char *why)
 {
 	if (err == -EBADMSG)
@@ -349,9 +426,18 @@ static int run_replay(const struct opts *o)
 	struct lg_kallsyms *ks = NULL;
 	char this_boot[40];
 	double t0 = now_s();
-	int64_t boot;
+	int64_t boot, had;
+	bool created = false;
+	struct stat stbuf;
 	int err, ret = EXIT_FAILURE;
 
+	/* read twice (the header, then the events): a pipe cannot be */
+	if (stat(o->replay, &stbuf) == 0 && !S_ISREG(stbuf.st_mode)) {
+		fprintf(stderr, "<3>lockgraphd: %s: not a regular file (the "
+			"recording is read more than once): save it to a file "
+			"first\n", o->replay);
+		return EXIT_FAILURE;
+	}
 	/* The header first: stack addresses mean something only on the boot
 	 * that recorded them.  lg_replay() reads it again below. */
 	err = lg_replay_header(o->replay, &hdr, rc.why, sizeof(rc.why));
@@ -367,9 +453,16 @@ static int run_replay(const struct opts *o)
 		fprintf(stderr, "<5>lockgraphd: %s: recorded on another boot: "
 			"stacks are not kept\n", o->replay);
 
+	err = validate_first(o, &rc);
+	if (err) {
+		replay_error(o, err, rc.why);
+		goto cleanup;
+	}
+	created = access(o->db, F_OK) && errno == ENOENT;
 	r.store = open_store(o->db);
 	if (!r.store)
 		goto cleanup;
+	lg_store_set_busy(r.store, on_busy, &r);
 	/*
 	 * One transaction for the boot row and every event: the replay lands
 	 * whole or not at all (a corrupt event rolls everything back).
@@ -380,9 +473,25 @@ static int run_replay(const struct opts *o)
 				   hdr.hostname[0] ? hdr.hostname : "unknown",
 			       hdr.boot_id[0] ? hdr.boot_id : "unknown-boot",
 			       hdr.release[0] ? hdr.release : NULL, NULL, &boot);
+	if (!err)
+		err = boot_events(r.store, boot, &had);
 	if (err) {
 		lg_store_rollback(r.store);
 		store_fail(&r, "recording the boot", err);
+		goto cleanup;
+	}
+	/*
+	 * A live capture of that boot into this database, or this very
+	 * recording replayed before: its sightings would count twice.
+	 */
+	if (had) {
+		lg_store_rollback(r.store);
+		fprintf(stderr, "<3>lockgraphd: %s: boot %s already has %lld "
+			"events in %s (a live capture or an earlier replay): "
+			"replaying would count them twice; replay into a new "
+			"database and `lockgraph merge` it instead\n",
+			o->replay, hdr.boot_id[0] ? hdr.boot_id : "unknown-boot",
+			(long long)had, o->db);
 		goto cleanup;
 	}
 	cfg.store = r.store;
@@ -410,6 +519,9 @@ cleanup:
 	lg_capture_free(r.cap);
 	lg_store_close(r.store);
 	lg_kallsyms_free(ks);
+	/* a refused replay leaves no database it made */
+	if (ret != EXIT_SUCCESS && r.store && created)
+		lg_store_remove(o->db);
 	return ret;
 }
 
@@ -491,6 +603,7 @@ static int run_live(const struct opts *o)
 	int err, ret = EXIT_FAILURE;
 
 	err = lg_notify_open(&sd);
+	r.sd = &sd;
 	if (err)
 		fprintf(stderr, "<4>lockgraphd: NOTIFY_SOCKET: %s: not "
 			"notifying the service manager\n", strerror(-err));
@@ -511,6 +624,7 @@ static int run_live(const struct opts *o)
 	r.store = open_store(o->db);
 	if (!r.store)
 		goto cleanup;
+	lg_store_set_busy(r.store, on_busy, &r);
 	cfg.store = r.store;
 	cfg.ks = ks;
 	cfg.log = stderr;

@@ -19,11 +19,14 @@ INSERT OR IGNORE INTO chains_v4 (id, classes, count, first_seen, last_seen)
 SELECT lg_chain_key(classes), classes, count, first_seen, last_seen
 FROM chains ORDER BY 1;
 -- Two existing chains under one key (a collision): the second is left out
--- and counted as a drop of the newest boot, as a capture or merge would.
+-- and its sightings counted as a drop of the newest boot, as a capture or
+-- merge would count them.
 INSERT INTO drops (boot_id, source, reason, count)
 SELECT (SELECT max(id) FROM boots), 'migration', 'chain_key_collision', n
-FROM (SELECT (SELECT count(*) FROM chains) -
-	     (SELECT count(*) FROM chains_v4) AS n)
+FROM (SELECT coalesce(sum(c.count), 0) AS n FROM chains c
+      WHERE NOT EXISTS (SELECT 1 FROM chains_v4 v WHERE
+			v.id = lg_chain_key(c.classes) AND
+			v.classes = c.classes))
 WHERE n > 0 AND EXISTS (SELECT 1 FROM boots)
 ON CONFLICT (boot_id, source, reason) DO UPDATE SET
 	count = count + excluded.count;

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +220,12 @@ static int pragma_int(struct lg_store *s, const char *sql, int *value)
 int lg_store_db_error(struct lg_store *s, int rc, const char *what)
 {
 	return db_err(s, rc, what);
+}
+
+void lg_store_set_busy(struct lg_store *s, int (*fn)(void *ctx, int n),
+		       void *ctx)
+{
+	sqlite3_busy_handler(s->db, fn, ctx);
 }
 
 int lg_store_data_version(struct lg_store *s, int64_t *v)
@@ -471,6 +478,17 @@ int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 fail:
 	lg_store_close(s);
 	return ret;
+}
+
+void lg_store_remove(const char *path)
+{
+	char aux[PATH_MAX];
+
+	unlink(path);
+	snprintf(aux, sizeof(aux), "%s-wal", path);
+	unlink(aux);
+	snprintf(aux, sizeof(aux), "%s-shm", path);
+	unlink(aux);
 }
 
 void lg_store_close(struct lg_store *s)

@@ -56,6 +56,12 @@ int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 /* Close @s (NULL allowed); an open transaction is rolled back. */
 void lg_store_close(struct lg_store *s);
 
+/*
+ * Remove the closed database file @path with its -wal and -shm: for a
+ * run that made it and then wrote nothing that should stay.
+ */
+void lg_store_remove(const char *path);
+
 /* The last error's text, for logging at the boundary.  Never NULL. */
 const char *lg_store_errmsg(const struct lg_store *s);
 
@@ -88,6 +94,14 @@ struct sqlite3 *lg_store_db(struct lg_store *s);
  * Returns 0 or -errno (lg_store_errmsg()).
  */
 int lg_store_data_version(struct lg_store *s, int64_t *v);
+
+/*
+ * While another connection holds the write lock, call @fn(@ctx, n) with
+ * n = 0, 1, 2... instead of waiting the default 5 s: a non-zero return
+ * tries again, 0 gives up (the call then fails with -EBUSY).
+ */
+void lg_store_set_busy(struct lg_store *s, int (*fn)(void *ctx, int n),
+		       void *ctx);
 
 /* One transaction: everything between begin and commit lands or nothing. */
 int lg_store_begin(struct lg_store *s);

@@ -152,10 +152,65 @@ if [ $replay = yes ]; then
 	# The live boot saw it twice, the 6.1 guest's /proc/lockdep once.
 	has "merge: an edge keeps the hosts and boots that saw it" \
 		'"modes":"W->W,r->W","count":3,"boots":2,"hosts":2,'
-	# A later copy of the same boot (the stream replayed twice) replaces
-	# the counts of that boot instead of adding to them.
+	# A later copy of the same boot (the capture ran on: every count of
+	# that boot doubled) replaces the counts of that boot instead of
+	# adding to them.  (Replaying the stream into the copy again is
+	# refused: its sightings would count twice.)
 	cp "$RDB" "$T/later.db"
-	"$LGD" --replay "$REC" --db "$T/later.db" 2>/dev/null
+	before=$(dump "$T/later.db")
+	"$LGD" --replay "$REC" --db "$T/later.db" 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q "already has [0-9]* events in $T/later.db" "$T/err" &&
+		[ "$(dump "$T/later.db")" = "$before" ]; then
+		ok "replay into a database that has the boot's events: refused, unchanged"
+	else
+		sed 's/^/# /' "$T/err"
+		fail "replay into a database that has the boot's events: refused, unchanged (exit $rc)"
+	fi
+	head -c $(($(stat -c %s "$REC") - 100)) "$REC" >"$T/cut.rec"
+	# ... nor migrates a database of an older schema (version 3 here).
+	cat schema/001_initial.sql schema/002_boot_sources.sql \
+		schema/003_merges.sql | sqlite3 "$T/v3.db"
+	sqlite3 "$T/v3.db" "PRAGMA user_version = 3; PRAGMA application_id = $((0x4c4b4752));"
+	"$LGD" --replay "$T/cut.rec" --db "$T/v3.db" 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q "byte offset" "$T/err" &&
+		[ "$(sqlite3 "$T/v3.db" 'PRAGMA user_version')" = 3 ]; then
+		ok "a truncated recording into a schema 3 database: refused, not migrated"
+	else
+		sed 's/^/# /' "$T/err"
+		fail "a truncated recording into a schema 3 database: refused, not migrated (exit $rc)"
+	fi
+	# A refused recording leaves no database behind where there was none.
+	"$LGD" --replay "$T/cut.rec" --db "$T/cut.db" 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q "byte offset" "$T/err" && [ ! -e "$T/cut.db" ] &&
+		[ ! -e "$T/cut.db-wal" ]; then
+		ok "a truncated recording: refused with its offset, no database made"
+	else
+		sed 's/^/# /' "$T/err"
+		fail "a truncated recording: refused with its offset, no database made (exit $rc)"
+	fi
+	# Another program holding the write lock past SQLite's 5 s: waited for.
+	cp "$PDB" "$T/busy.db"
+	(echo 'BEGIN IMMEDIATE;'; sleep 8; echo 'COMMIT;') | sqlite3 "$T/busy.db" &
+	holder=$!
+	sleep 1
+	"$LGD" --replay "$REC" --db "$T/busy.db" 2>"$T/err"
+	rc=$?
+	wait $holder
+	if [ $rc -eq 0 ] && grep -q "another program is writing it: waiting" "$T/err" &&
+		[ "$(sqlite3 "$T/busy.db" 'SELECT count(*) FROM boot_sources WHERE events > 0')" -gt 0 ]; then
+		ok "replay while another program holds the write lock for 7 s more: waits, then lands"
+	else
+		sed 's/^/# /' "$T/err"
+		fail "replay while another program holds the write lock for 7 s more (exit $rc)"
+	fi
+	sqlite3 "$T/later.db" 'UPDATE edge_boots SET count = 2 * count;
+		UPDATE edges SET count = 2 * count;
+		UPDATE chains SET count = 2 * count;
+		UPDATE boot_sources SET events = 2 * events;
+		UPDATE boots SET last_seen = last_seen + 60;'
 	"$LG" merge "$M" "$T/later.db" >/dev/null
 	"$LG" --db "$M" -j edges --from '&mm->mmap_lock' --to fs_reclaim >"$T/out"
 	has "merge: a later copy of a boot replaces its count (4 + 1 sightings, not 2 + 4 + 1)" \

@@ -479,15 +479,8 @@ static __always_inline void lg_acquired(void *ctx, __u64 lock, bool rwsem,
 	 * mutex_lock() where the compiler did not inline it), which a
 	 * single mutex_unlock() ends.
 	 */
-	if (!rwsem) {
-		depth = t->depth;
-		for (i = 0; i < LG_HELD_MAX; i++) {
-			if (i >= depth)
-				break;
-			if (t->held[i].instance == lock)
-				return;
-		}
-	}
+	if (!rwsem && lg_find(t, lock) >= 0)
+		return;
 	if (rwsem)
 		lg_classify_rwsem(&c, lock, task, t);
 	else

@@ -308,8 +308,10 @@ cleanup:
 	return ret;
 }
 
-/* Print the class names of cycle @id in chain order, JSON or " -> ". */
-/* Cycle @id's classes, in chain order; 0, or -EIO with the error printed. */
+/*
+ * Print the class names of cycle @id in chain order, JSON or " -> ".
+ * 0, or -EIO with the error printed.
+ */
 static int print_cycle_classes(struct lg_store *s, int64_t id, bool json)
 {
 	sqlite3_stmt *st;
@@ -382,8 +384,7 @@ int cmd_cycles(int argc, char **argv)
 			       cli_time(sqlite3_column_int64(st, 4), t1));
 		}
 		if (print_cycle_classes(s, id, cli.json)) {
-			rc = SQLITE_DONE;	/* said */
-			failed = true;
+			failed = true;	/* said */
 			break;
 		}
 		printf(cli.json ? "}" : "\n");
@@ -391,9 +392,7 @@ int cmd_cycles(int argc, char **argv)
 	}
 	if (cli.json)
 		printf("]\n");
-	ret = query_done(s, rc);
-	if (failed)
-		ret = EXIT_FAILURE;
+	ret = failed ? EXIT_FAILURE : query_done(s, rc);
 	sqlite3_finalize(st);
 	lg_store_close(s);
 	return ret;
@@ -412,7 +411,7 @@ int cmd_report(int argc, char **argv)
 	struct lg_store *s;
 	sqlite3_stmt *st = NULL;
 	FILE *f;
-	int c, err, ret = EXIT_FAILURE;
+	int c, rc, err, ret = EXIT_FAILURE;
 
 	while ((c = getopt_long(argc, argv, "o", opts, NULL)) != -1) {
 		if (c != 'o')
@@ -433,13 +432,13 @@ int cmd_report(int argc, char **argv)
 	if (!s)
 		return EXIT_FAILURE;
 	sqlite3_bind_int64(st, 1, id);
-	c = sqlite3_step(st);
-	if (c != SQLITE_ROW) {
-		if (c == SQLITE_DONE)
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
 			cli_err("no cycle %lld in %s (see `lockgraph cycles`)",
 				(long long)id, cli.db_path);
 		else
-			cli_step_done(s, c, NULL);
+			cli_step_done(s, rc, NULL);
 		goto cleanup;
 	}
 	if (original) {

@@ -338,20 +338,32 @@ struct replay_ctx {
 	char why[160];
 };
 
+/*
+ * Check the event at byte @offset of the recording; when it is refused,
+ * say why in @rc->why.  0 or -EBADMSG.
+ */
+static int replay_validate(struct replay_ctx *rc, const void *data,
+			   size_t size, size_t offset)
+{
+	char why[96];
+	int err;
+
+	err = lg_event_validate(data, size, why, sizeof(why));
+	if (err)
+		snprintf(rc->why, sizeof(rc->why), "%s at byte offset %zu", why,
+			 offset);
+	return err;
+}
+
 static int on_replay_event(const void *data, size_t size, size_t offset,
 			   void *ctx)
 {
 	struct replay_ctx *rc = ctx;
-	char why[96];
 	int err;
 
 	err = lg_capture_event(rc->r->cap, data, size);
-	if (err == -EBADMSG) {
-		lg_event_validate(data, size, why, sizeof(why));
-		snprintf(rc->why, sizeof(rc->why), "%s at byte offset %zu", why,
-			 offset);
-		return err;
-	}
+	if (err == -EBADMSG)
+		return replay_validate(rc, data, size, offset);
 	if (err) {
 		store_fail(rc->r, "recording an event", err);
 		return err;
@@ -363,14 +375,8 @@ static int on_replay_event(const void *data, size_t size, size_t offset,
 static int on_validate_event(const void *data, size_t size, size_t offset,
 			     void *ctx)
 {
-	struct replay_ctx *rc = ctx;
-	char why[96];
-	int err;
+	int err = replay_validate(ctx, data, size, offset);
 
-	err = lg_event_validate(data, size, why, sizeof(why));
-	if (err)
-		snprintf(rc->why, sizeof(rc->why), "%s at byte offset %zu", why,
-			 offset);
 	return err ? err : stop ? -EINTR : 0;
 }
 

@@ -309,7 +309,7 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 	struct lg_store_ingest in = { 0 };
 	enum ingest_format fmt = o->format;
 	int64_t host, ingest_id, *cycle_rows = NULL;
-	char hash[48], boot_key[96];
+	char hash[48], boot_key[96], filed_host[256];
 	const char *kernel = NULL;
 	size_t len = 0;
 	char *buf = NULL;
@@ -382,6 +382,19 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 	for (size_t i = 0; i < splats.n && !kernel; i++)
 		kernel = splats.v[i].kernel;
 	snprintf(boot_key, sizeof(boot_key), "ingest:%s", hash);
+	if (o->host && o->boot) {
+		err = lg_store_boot_host(run.store, o->boot, filed_host,
+					 sizeof(filed_host));
+		if (err < 0)
+			goto store_fail;
+		if (err && strcmp(filed_host, o->host)) {
+			cli_progress_end();
+			cli_err("%s: --boot %s is filed under host '%s', not "
+				"'%s' (a boot runs on one host); nothing "
+				"changed", path, o->boot, filed_host, o->host);
+			goto rollback;
+		}
+	}
 	err = lg_store_host(run.store, o->host ? o->host : "(unknown)", run.now,
 			    &host);
 	if (!err)

@@ -263,10 +263,22 @@ static int flush(struct run *r, struct lg_probes *p, int64_t boot)
 static int add_boot(struct run *r, const char *host, const char *boot_id,
 		    const char *release, const char *sources, int64_t *boot)
 {
-	int64_t host_row, now = (int64_t)time(NULL);
+	int64_t host_row = 0, now = (int64_t)time(NULL);
+	char filed[256];
 	int err;
 
-	err = lg_store_host(r->store, host, now, &host_row);
+	/* A boot runs on one host: a hostname changed since is not filed. */
+	err = lg_store_boot_host(r->store, boot_id, filed, sizeof(filed));
+	if (err < 0)
+		return err;
+	if (err && strcmp(filed, host))
+		fprintf(stderr, "<5>lockgraphd: boot %s is filed under host "
+			"'%s'; it stays there (the host is '%s' now)\n",
+			boot_id, filed, host);
+	if (!err)
+		err = lg_store_host(r->store, host, now, &host_row);
+	else
+		err = 0;
 	if (!err)
 		err = lg_store_boot(r->store, host_row, boot_id, release,
 				    "lockgraphd", sources, now, boot);
@@ -381,21 +393,24 @@ static int on_validate_event(const void *data, size_t size, size_t offset,
 }
 
 /*
- * Opening @path for writing migrates a database of an older schema, for
- * good: the replay would change it even if an event then refused the
- * file.  Such a database (a read-only open says -EPROTO) gets the whole
- * recording checked first.  0, or the first pass's error.
+ * Opening @path for writing migrates a database of an older schema, or
+ * writes the schema into an existing file that has none (an empty file),
+ * for good: the replay would change it even if an event then refused the
+ * file, and it is not removed since it existed before.  Such a database
+ * (a read-only open says -EPROTO, or -ENOENT while the file exists) gets
+ * the whole recording checked first.  0, or the first pass's error.
  */
 static int validate_first(const struct opts *o, struct replay_ctx *rc)
 {
 	struct lg_record_header hdr;
 	char err[LG_STORE_ERR_MAX];
 	struct lg_store *s;
+	int ret;
 
-	if (lg_store_open(o->db, LG_STORE_READONLY, &s, err) != -EPROTO) {
-		lg_store_close(s);
+	ret = lg_store_open(o->db, LG_STORE_READONLY, &s, err);
+	lg_store_close(s);
+	if (ret != -EPROTO && !(ret == -ENOENT && !access(o->db, F_OK)))
 		return 0;
-	}
 	return lg_replay(o->replay, &hdr, on_validate_event, rc, rc->why,
 			 sizeof(rc->why));
 }

@@ -31,6 +31,7 @@ enum stmt_id {
 	ST_BOOT_GET,
 	ST_BOOT_ADD,
 	ST_BOOT_TOUCH,
+	ST_BOOT_HOST,
 	ST_CLASS_GET,
 	ST_CLASS_ADD,
 	ST_CLASS_TOUCH,
@@ -65,6 +66,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BOOT_TOUCH] = "UPDATE boots SET last_seen = max(last_seen, ?2), "
 			  "kernel = coalesce(?3, kernel), "
 			  "sources = coalesce(?4, sources) WHERE id = ?1",
+	[ST_BOOT_HOST] = "SELECT h.name FROM boots b JOIN hosts h "
+			 "ON h.id = b.host_id WHERE b.boot_id = ?1",
 	[ST_CLASS_GET] = "SELECT id FROM classes WHERE name = ?1",
 	[ST_CLASS_ADD] = "INSERT INTO classes (name, usage, first_seen, last_seen) "
 			 "VALUES (?1, ?2, ?3, ?3)",
@@ -650,6 +653,28 @@ int lg_store_boot(struct lg_store *s, int64_t host_id, const char *boot_key,
 	if (!err)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return err;
+}
+
+int lg_store_boot_host(struct lg_store *s, const char *boot_key, char *host,
+		       size_t len)
+{
+	const unsigned char *name;
+	sqlite3_stmt *st;
+	int err = 0, rc;
+
+	st = stmt(s, ST_BOOT_HOST, &err);
+	if (!st)
+		return err;
+	bind_text(st, 1, boot_key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		name = sqlite3_column_text(st, 0);
+		snprintf(host, len, "%s", name ? (const char *)name : "");
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, rc, "find boot's host");
 }
 
 int lg_store_class(struct lg_store *s, const char *name, const char *usage,

@@ -115,11 +115,21 @@ int lg_store_host(struct lg_store *s, const char *name, int64_t now,
 /*
  * Find or add the boot @boot_key ("/proc/sys/kernel/random/boot_id" or
  * "ingest:<hash>") of host @host_id; updates last_seen (and kernel/sources
- * when given).  @origin is "lockgraphd" or "ingest".
+ * when given).  @origin is "lockgraphd" or "ingest".  A boot found keeps
+ * the host it is filed under, whatever @host_id says.
  */
 int lg_store_boot(struct lg_store *s, int64_t host_id, const char *boot_key,
 		  const char *kernel, const char *origin, const char *sources,
 		  int64_t now, int64_t *id);
+
+/*
+ * The name of the host that boot @boot_key is filed under, into @host
+ * (@len bytes, truncated): 1, or 0 when there is no such boot; -errno on a
+ * database error.  A boot runs on one host: lg_store_boot() of a known
+ * boot keeps the host it has.
+ */
+int lg_store_boot_host(struct lg_store *s, const char *boot_key, char *host,
+		       size_t len);
 
 /*
  * Find or add the class @name; @usage (lockdep's usage string, may be NULL)

@@ -191,6 +191,17 @@ if [ $replay = yes ]; then
 		sed 's/^/# /' "$T/err"
 		fail "a truncated recording: refused with its offset, no database made (exit $rc)"
 	fi
+	# ... and an existing empty file stays empty.
+	: >"$T/empty.db"
+	"$LGD" --replay "$T/cut.rec" --db "$T/empty.db" 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q "byte offset" "$T/err" &&
+		[ "$(stat -c %s "$T/empty.db")" = 0 ] && [ ! -e "$T/empty.db-wal" ]; then
+		ok "a truncated recording into an empty file: refused, the file still empty"
+	else
+		sed 's/^/# /' "$T/err"
+		fail "a truncated recording into an empty file: refused, the file still empty (exit $rc, $(stat -c %s "$T/empty.db") bytes)"
+	fi
 	# Another program holding the write lock past SQLite's 5 s: waited for.
 	cp "$PDB" "$T/busy.db"
 	(echo 'BEGIN IMMEDIATE;'; sleep 8; echo 'COMMIT;') | sqlite3 "$T/busy.db" &

@@ -388,6 +388,28 @@ expect_exit 2 "ingest --host ''" "ingest: --host: empty" \
 expect_exit 2 "report of an out-of-range id" "is not a cycle ID" \
 	"$LG" --db "$DB" report 99999999999999999999
 
+# A boot runs on one host: a --boot filed under another --host is refused.
+HB="$T/hostboot.db"
+"$LG" --db "$HB" ingest --host host-a --boot boot-x "$SEED" >/dev/null 2>&1 ||
+	fail "ingest --host host-a --boot boot-x"
+before=$(dump "$HB")
+sed 's/khugepaged/khugepaged2/' "$SEED" >"$T/seed-other.txt"
+expect_fail "ingest --boot filed under another --host" \
+	"seed-other.txt: --boot boot-x is filed under host 'host-a', not 'host-b'" \
+	"$LG" --db "$HB" ingest --host host-b --boot boot-x "$T/seed-other.txt"
+if [ "$(dump "$HB")" = "$before" ]; then
+	ok "a refused --boot changes nothing"
+else
+	fail "a refused --boot changes nothing"
+fi
+if "$LG" --db "$HB" ingest --host host-a --boot boot-x "$T/seed-other.txt" \
+	>/dev/null 2>"$T/err" &&
+   [ "$(sqlite3 "$HB" "SELECT count(*) FROM hosts WHERE name = 'host-b'")" = 0 ]; then
+	ok "the same --boot under its own --host is taken"
+else
+	fail "the same --boot under its own --host is taken: $(cat "$T/err")"
+fi
+
 # A damaged table: every reader says so, exit 1, no partial figure.
 cp "$DB" "$T/bad.db"
 sqlite3 "$T/bad.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null

@@ -230,6 +230,19 @@ wait
 sed 's/^/# spill run: /' "$T/spill.log" | grep -v "source .*: not loaded"
 check_totals "$T/spill.log" "$T/spill.db" "2 slots" spills
 
+# A boot runs on one host: a later run under another hostname keeps it there.
+"$LGD" --db "$T/spill.db" --duration 1 --sources context \
+	--host lg-renamed-host 2>"$T/rename.log"
+rc=$?
+filed=$(sqlite3 "$T/spill.db" "SELECT count(*) FROM hosts WHERE name = 'lg-renamed-host'")
+if [ $rc -eq 0 ] && [ "$filed" = 0 ] &&
+	grep -q "is filed under host '.*'; it stays there (the host is 'lg-renamed-host' now)" "$T/rename.log"; then
+	ok "a boot stays with its host when the hostname changes (logged)"
+else
+	sed 's/^/# /' "$T/rename.log"
+	fail "a boot stays with its host when the hostname changes (exit $rc, $filed rows)"
+fi
+
 "$LG" --db "$DB" status >"$T/status.txt" 2>&1
 sed 's/^/# /' "$T/status.txt"
 if grep -q "source context *loaded" "$T/status.txt" &&

@@ -326,10 +326,13 @@ static __always_inline void lg_remove(struct lg_task *t, __u32 i)
 
 /*
  * A release of @kind/@inst: pop it, or if it is not on the stack it went
- * past LG_HELD_MAX (overflow) or was acquired before we looked.
+ * past LG_HELD_MAX (overflow, counted there) or its acquisition was not
+ * kept: taken before we looked, or lost and counted where it was lost (a
+ * run the kernel skipped as a recursion, no task storage).  Not counted
+ * again here.
  */
 static __always_inline void lg_release(struct lg_task *t, __u16 kind,
-				       __u64 inst, bool count_unbalanced)
+				       __u64 inst)
 {
 	int i = lg_find(t, kind, inst);
 
@@ -337,8 +340,6 @@ static __always_inline void lg_release(struct lg_task *t, __u16 kind,
 		lg_remove(t, (__u32)i);
 	else if (t->overflow)
 		t->overflow--;
-	else if (count_unbalanced)
-		lg_drop(LG_DROP_UNBALANCED);
 }
 
 /*
@@ -504,11 +505,8 @@ int mmap_released(unsigned long long *ctx)
 {
 	struct lg_task *t = lg_task_lookup();
 
-	if (!t) {
-		lg_drop(LG_DROP_UNBALANCED);
-		return 0;
-	}
-	lg_release(t, LG_CLASS_MMAP_LOCK, ctx[0], true);
+	if (t)	/* none: see lg_release() */
+		lg_release(t, LG_CLASS_MMAP_LOCK, ctx[0]);
 	return 0;
 }
 
@@ -545,8 +543,7 @@ static __always_inline void lg_reclaim_end(enum lg_reclaim which)
 		t->reclaim_nofs &= ~(1U << which);
 		return;
 	}
-	/* a reclaim that began before we attached is no imbalance */
-	lg_release(t, LG_CLASS_FS_RECLAIM, which, false);
+	lg_release(t, LG_CLASS_FS_RECLAIM, which);
 }
 
 SEC("tp_btf/mm_vmscan_direct_reclaim_begin")

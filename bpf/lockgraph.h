@@ -271,7 +271,14 @@ enum lg_drop {
 	LG_DROP_HELD_OVERFLOW = 1, /* more than LG_HELD_MAX locks held */
 	LG_DROP_CHAIN_CACHE_FULL = 2, /* chain cache full: sent, not cached */
 	LG_DROP_STACK = 3,	   /* bpf_get_stack() failed */
-	LG_DROP_UNBALANCED = 4,	   /* a release with no matching acquire */
+	/*
+	 * A contention wait whose end never came (an end the kernel
+	 * skipped, a wait left unended under a newer one).  A release or
+	 * an end with nothing kept to match is not counted: its acquisition
+	 * or begin was either before the programs were armed or counted
+	 * where it was lost.
+	 */
+	LG_DROP_UNBALANCED = 4,
 	LG_DROP_TASK_STORAGE = 5,  /* no per-task state could be had */
 	LG_DROP_CONTENTION_MAP_FULL = 6, /* contention spill ring full (waits) */
 	/*

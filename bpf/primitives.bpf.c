@@ -508,19 +508,18 @@ static __always_inline void lg_released(__u64 lock, __u32 *armed)
 		*armed = 1;
 	t = bpf_task_storage_get(&held_locks, bpf_get_current_task_btf(), 0,
 				 0);
-	if (!lg_in_task())
+	if (!lg_in_task() || !t)
 		return;
-	if (!t) {
-		lg_drop(LG_DROP_UNBALANCED);	/* taken before we attached */
-		return;
-	}
+	/*
+	 * Not on the stack: past LG_HELD_MAX (counted there), or not kept:
+	 * taken before we attached, or lost and counted where it was lost
+	 * (a run the kernel skipped as a recursion, no task storage).
+	 */
 	i = lg_find(t, lock);
 	if (i >= 0)
 		lg_remove(t, (__u32)i);
 	else if (t->overflow)
 		t->overflow--;
-	else
-		lg_drop(LG_DROP_UNBALANCED);
 }
 
 /* A write hold of @lock becomes a read hold: no wait, no new chain. */

@@ -135,14 +135,16 @@ struct {
 
 /*
  * The classes that have a representative stack, for every CPU: direct-
- * mapped by a hash of the class, written by the programs (plain stores: no
- * lock), so a class is walked once, not on each CPU nor each time it takes
- * a slot.  A class whose entry another took is walked again.  Two CPUs
- * writing one entry at once can leave a class with the other's stack: a
- * wrong waiter's name, never wrong figures.
+ * mapped by a hash of the class, written by the programs, so a class is
+ * walked once, not on each CPU nor each time it takes a slot.  A class
+ * whose entry another took is walked again.  @seq is a seqlock: odd while
+ * a writer (the one whose compare-and-swap made it odd) changes the entry;
+ * a reader takes the entry only when @seq was even and unchanged around
+ * its reads, so a class never gets another's stack.
  */
 struct lg_class_stack {
 	struct lg_class_ref class;
+	__u64 seq;	/* 64 bits: BPF's 32-bit atomics need -mcpu=v3 */
 	__s32 id;
 	__u32 pad;
 };
@@ -599,31 +601,44 @@ static __always_inline __s32 lg_class_stack(void *ctx,
 {
 	const __u64 *w = (const __u64 *)c;
 	struct lg_class_stack *e;
-	__u32 i;
+	__u64 seq;
 	__s32 id;
+	bool mine;
+	__u32 i;
 
 	i = (__u32)(((w[0] ^ w[1]) * 0x9e3779b97f4a7c15ULL) >> 32) &
 	    (LG_CLASS_STACKS - 1);
 	e = bpf_map_lookup_elem(&class_stacks, &i);
-	if (e && e->class.key == c->key &&
-	    *(const __u64 *)&e->class.kind == w[1])
-		return e->id;
+	if (e) {
+		/* x86 keeps loads in order, and stores: barriers suffice */
+		seq = e->seq;
+		barrier();
+		id = e->id;
+		mine = e->class.key == c->key &&
+		       *(const __u64 *)&e->class.kind == w[1];
+		barrier();
+		if (mine && !(seq & 1) && e->seq == seq)
+			return id;
+	}
 	id = bpf_get_stackid(ctx, &stacks, 0);
 	if (id < 0) {
 		lg_drop(LG_DROP_STACK);
 		return id;
 	}
-	if (e) {
-		e->class.key = 0;	/* no class while it changes */
-		barrier();
-		e->id = id;
-		e->class.kind = c->kind;
-		e->class.subclass = c->subclass;
-		e->class.mode = c->mode;
-		e->class.trylock = c->trylock;
-		barrier();
-		e->class.key = c->key;
-	}
+	if (!e)
+		return id;
+	seq = e->seq;
+	if (seq & 1 || __sync_val_compare_and_swap(&e->seq, seq, seq + 1) != seq)
+		return id;	/* another CPU writes it: kept next time */
+	barrier();
+	e->id = id;
+	e->class.key = c->key;
+	e->class.kind = c->kind;
+	e->class.subclass = c->subclass;
+	e->class.mode = c->mode;
+	e->class.trylock = c->trylock;
+	barrier();
+	e->seq = seq + 2;
 	return id;
 }
 

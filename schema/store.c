@@ -392,9 +392,19 @@ int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 		goto fail;
 	}
 
+	/*
+	 * A connection is used by one thread (lockgraph's programs have
+	 * one): no mutex around it, and no global one around SQLite's
+	 * allocator for memory statistics nobody reads.  sqlite3_config()
+	 * only takes before SQLite initialises, so the first open sets it;
+	 * later calls are refused, harmlessly.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	rc = sqlite3_open_v2(path, &s->db,
-			     readonly ? SQLITE_OPEN_READONLY :
-					SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			     (readonly ? SQLITE_OPEN_READONLY :
+					 SQLITE_OPEN_READWRITE |
+						 SQLITE_OPEN_CREATE) |
+				     SQLITE_OPEN_NOMUTEX,
 			     NULL);
 	if (rc != SQLITE_OK) {
 		ret = db_err(s, rc, "open");

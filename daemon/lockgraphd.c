@@ -95,15 +95,18 @@ static void read_line(const char *path, char *buf, size_t size)
 	fclose(f);
 }
 
-/* Open the database, creating the default directory when it is missing. */
-static struct lg_store *open_store(const char *path)
+/*
+ * Open the database, creating the default directory when it is missing.
+ * @flags: LG_STORE_NEW_BULK for a replay (one transaction).
+ */
+static struct lg_store *open_store(const char *path, unsigned int flags)
 {
 	char err[LG_STORE_ERR_MAX];
 	struct lg_store *s;
 
 	if (!strcmp(path, LG_STORE_DEFAULT_PATH))
 		mkdir("/var/lib/lockgraph", 0750);
-	if (lg_store_open(path, 0, &s, err)) {
+	if (lg_store_open(path, flags, &s, err)) {
 		fprintf(stderr, "<3>lockgraphd: %s\n", err);
 		return NULL;
 	}
@@ -480,7 +483,7 @@ static int run_replay(const struct opts *o)
 		goto cleanup;
 	}
 	created = access(o->db, F_OK) && errno == ENOENT;
-	r.store = open_store(o->db);
+	r.store = open_store(o->db, LG_STORE_NEW_BULK);
 	if (!r.store)
 		goto cleanup;
 	lg_store_set_busy(r.store, on_busy, &r);
@@ -642,7 +645,7 @@ static int run_live(const struct opts *o)
 		fprintf(stderr, "<4>lockgraphd: /proc/kallsyms: %s: stacks will "
 			"not be kept\n", strerror(-err));
 
-	r.store = open_store(o->db);
+	r.store = open_store(o->db, 0);
 	if (!r.store)
 		goto cleanup;
 	lg_store_set_busy(r.store, on_busy, &r);

@@ -137,6 +137,7 @@ struct lg_store {
 	sqlite3 *db;
 	bool readonly;
 	bool in_tx;
+	bool bulk;	/* LG_STORE_NEW_BULK on a new file: WAL at close */
 	sqlite3_stmt *stmts[ST_COUNT];
 	char errmsg[LG_STORE_ERR_MAX];
 };
@@ -384,7 +385,9 @@ int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 			ret = -EISDIR;
 			goto fail;
 		}
-	} else if (errno != ENOENT || readonly) {
+	} else if (errno == ENOENT && !readonly) {
+		s->bulk = flags & LG_STORE_NEW_BULK;
+	} else {
 		ret = -errno;
 		snprintf(err, LG_STORE_ERR_MAX, "%s: %s%s", path, strerror(errno),
 			 errno == ENOENT ? " (no database yet: ingest or run "
@@ -474,11 +477,13 @@ int lg_store_open(const char *path, unsigned int flags, struct lg_store **out,
 		 * emptied when the writer closes, instead of staying as
 		 * large as the largest transaction ever was.
 		 */
-		ret = exec(s, "PRAGMA journal_mode = WAL; "
-			      "PRAGMA synchronous = NORMAL; "
-			      "PRAGMA journal_size_limit = 16777216; "
-			      "PRAGMA cache_size = -65536; "
-			      "PRAGMA foreign_keys = ON");
+		ret = exec(s, s->bulk ? "PRAGMA journal_mode = DELETE"
+				      : "PRAGMA journal_mode = WAL");
+		if (!ret)
+			ret = exec(s, "PRAGMA synchronous = NORMAL; "
+				      "PRAGMA journal_size_limit = 16777216; "
+				      "PRAGMA cache_size = -65536; "
+				      "PRAGMA foreign_keys = ON");
 		if (!ret)
 			ret = migrate(s, version);
 	}
@@ -510,6 +515,15 @@ void lg_store_close(struct lg_store *s)
 		return;
 	if (s->in_tx)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	/*
+	 * WAL, and a read that makes the -wal and -shm (kept: see
+	 * lg_store_open()) for readers who may not create them.  A failure
+	 * leaves it in rollback mode, and the next writer sets WAL.
+	 */
+	if (s->bulk && s->db)
+		sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; "
+			     "SELECT count(*) FROM sqlite_master", NULL, NULL,
+			     NULL);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);

@@ -46,6 +46,15 @@ if [ -x "$LGD" ] && "$LGD" --replay "$REC" --db "$RDB" 2>"$T/replay.log"; then
 	replay=yes
 	# Stacks are kept only on the boot that recorded the stream.
 	grep -q "stacks are not kept" "$T/replay.log" && stacks=no || stacks=yes
+	# Written with a rollback journal (a new file), left in WAL mode
+	# with the -wal and -shm that readers without write access need
+	# (looked at first: sqlite3(1), the last to close, removes them).
+	if [ -e "$RDB-wal" ] && [ -e "$RDB-shm" ] && [ ! -e "$RDB-journal" ] &&
+		[ "$(sqlite3 "$RDB" 'PRAGMA journal_mode')" = wal ]; then
+		ok "a replay into a new database leaves it in WAL mode, -wal and -shm kept"
+	else
+		fail "a replay into a new database leaves it in WAL mode, -wal and -shm kept ($(sqlite3 "$RDB" 'PRAGMA journal_mode'); $(ls "$RDB"*))"
+	fi
 else
 	sed 's/^/# /' "$T/replay.log" 2>/dev/null
 	skip "the replayed live database ($LGD --replay failed or is not built)"

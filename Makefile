@@ -179,7 +179,7 @@ deps:
 # tests once, with the static build (they skip, saying why, without a
 # kernel image or QEMU).
 test: deps
-	$(Q)$(MAKE) --no-print-directory check-build static
+	$(Q)$(MAKE) --no-print-directory check-build static $(FUZZERS)
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 check-build
 	$(Q)tests/run.sh build build-asan
 

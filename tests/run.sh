@@ -13,13 +13,25 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 # tap LABEL COMMAND...: a script printing ok/not ok/skip lines; count them.
+# A script that exits non-zero (it stopped on an error, before the lines
+# it would have printed) is one failure more, and so is one that printed
+# no line at all.
 tap() {
-	echo "== $1"
+	label=$1
+	echo "== $label"
 	shift
 	"$@" >"$log" 2>&1
+	rc=$?
 	cat "$log"
 	p=$(grep -c '^ok ' "$log") f=$(grep -c '^not ok ' "$log") s=$(grep -c '^skip ' "$log")
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	if [ $rc -ne 0 ]; then
+		echo "FAIL: $label: $1 exited $rc"
+		failed=$((failed + 1))
+	elif [ $((p + f + s)) -eq 0 ]; then
+		echo "FAIL: $label: $1 printed no ok, not ok or skip line"
+		failed=$((failed + 1))
+	fi
 }
 
 count() { # $1 = label, output in $log
@@ -38,8 +50,13 @@ for build in "$@"; do
 		rc=$?
 		cat "$log"
 		count
-		if [ $rc -ne 0 ] && ! grep -q '^\[  FAILED  \]' "$log"; then
-			echo "FAIL: $t exited $rc without a cmocka summary"
+		# cmocka exits non-zero for a failed test (counted above) and
+		# for what no count says: a failed group setup, a crash.
+		if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+			echo "FAIL: $t exited $rc with no failed test counted"
+			failed=$((failed + 1))
+		elif [ $rc -eq 0 ] && [ $((p + s)) -eq 0 ]; then
+			echo "FAIL: $t ran no test"
 			failed=$((failed + 1))
 		fi
 	done
@@ -55,6 +72,9 @@ tap "install test ($1)" tests/install/run.sh "$1"
 # The QEMU guest tests (real kernels; skip, saying why, where no kernel
 # image or QEMU is found): once, with the first build's static binaries.
 tap "guest tests ($1)" tests/vm/run.sh "$1"
+# The libFuzzer targets over their corpora, each input once (make test
+# builds them in build-fuzz).
+tap "fuzz targets over their corpora" tests/fuzz/corpora.sh build-fuzz
 tap "early attach in a guest ($1)" tests/install/guest-boot.sh "$1"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -1001,6 +1001,7 @@ static void test_replay_contents_golden(void **state)
 {
 	const char *rec = tmpdir_path("syn.rec");
 	char why[160] = "", *got = NULL, *log = NULL, *want;
+	const char *rewritten;
 	struct lg_capture_config cfg = { 0 };
 	struct lg_record_header hdr;
 	struct lg_kallsyms *ks;
@@ -1044,7 +1045,8 @@ static void test_replay_contents_golden(void **state)
 	/* Every chain under the key of its text (schema 4). */
 	assert_int_equal(scalar(s, "SELECT count(*) FROM chains WHERE "
 				   "id <> lg_chain_key(classes)"), 0);
-	if (getenv("LG_GOLDEN_WRITE")) {
+	rewritten = getenv("LG_GOLDEN_WRITE");
+	if (rewritten) {
 		out = fopen(GOLDEN, "w");
 		assert_non_null(out);
 		fputs(got, out);
@@ -1053,7 +1055,7 @@ static void test_replay_contents_golden(void **state)
 	want = slurp(GOLDEN, &wantlen);
 	if (!want)
 		fail_msg("%s: cannot read", GOLDEN);
-	if (wantlen != gotlen || memcmp(want, got, gotlen)) {
+	if (!rewritten && (wantlen != gotlen || memcmp(want, got, gotlen))) {
 		size_t i = 0, line = 1;
 
 		while (i < gotlen && i < wantlen && want[i] == got[i])
@@ -1070,6 +1072,12 @@ static void test_replay_contents_golden(void **state)
 	lg_capture_free(fd.cap);
 	lg_kallsyms_free(ks);
 	lg_store_close(s);
+	if (rewritten) {
+		/* a file written from what it is compared with proves nothing */
+		print_message("%s rewritten from this run (LG_GOLDEN_WRITE): "
+			      "review its diff\n", GOLDEN);
+		skip();
+	}
 }
 
 int main(void)

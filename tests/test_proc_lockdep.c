@@ -504,7 +504,7 @@ static void test_other_proc_files(void **state)
 		char *text = slurp(others[i], &len);
 
 		if (!text)
-			continue;
+			fail_msg("%s: cannot read", others[i]);
 		assert_int_equal(lg_proc_lockdep_parse(text, len, &p, &e),
 				 -EBADMSG);
 		assert_int_equal(e.line, 1);
@@ -537,8 +537,13 @@ static int walk_dir(const char *dir, bool must_parse)
 
 static void test_regressions(void **state)
 {
+	int n;
+
 	(void)state;
-	print_message("%d regression inputs\n", walk_dir(REGRESS_DIR, false));
+	n = walk_dir(REGRESS_DIR, false);
+	if (n < 0)
+		fail_msg("%s: missing (run from the source tree)", REGRESS_DIR);
+	print_message("%d regression inputs\n", n);
 }
 
 static void test_fuzz_seeds(void **state)
@@ -547,8 +552,11 @@ static void test_fuzz_seeds(void **state)
 
 	(void)state;
 	n = walk_dir(FUZZ_CORPUS_DIR, true);
-	if (n < 0)
+	if (n < 0) {
+		print_message("%s: missing (run from the source tree)\n",
+			      FUZZ_CORPUS_DIR);
 		skip();
+	}
 	assert_true(n > 0);
 }
 

@@ -1322,10 +1322,13 @@ static void test_progress(void **state)
 
 static void test_regressions(void **state)
 {
-	int parsed, reports;
+	int parsed, reports, failures;
 
 	(void)state;
-	assert_true(parse_dir(REGRESS_DIR, &parsed, &reports) <= 0);
+	failures = parse_dir(REGRESS_DIR, &parsed, &reports);
+	if (failures < 0)
+		fail_msg("%s: missing (run from the source tree)", REGRESS_DIR);
+	assert_int_equal(failures, 0);
 	print_message("%d regression inputs\n", parsed);
 }
 
@@ -1337,8 +1340,11 @@ static void test_fuzz_seeds(void **state)
 	int n = 0;
 
 	(void)state;
-	if (!d)
+	if (!d) {
+		print_message("%s: missing (run from the source tree)\n",
+			      FUZZ_CORPUS_DIR);
 		skip();
+	}
 	while ((de = readdir(d)) != NULL) {
 		struct lg_splat_list l = { 0 };
 		struct lg_parse_error e;

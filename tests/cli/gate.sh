@@ -55,9 +55,12 @@ if [ -x "$LGD" ] && "$LGD" --replay "$REC" --db "$RDB" 2>"$T/replay.log"; then
 	else
 		fail "a replay into a new database leaves it in WAL mode, -wal and -shm kept ($(sqlite3 "$RDB" 'PRAGMA journal_mode'); $(ls "$RDB"*))"
 	fi
+elif [ -x "$LGD" ]; then
+	# A replay needs no privilege and no BPF: its failure is a failure.
+	sed 's/^/# /' "$T/replay.log"
+	fail "lockgraphd --replay $REC (the replayed live database; every test of it below is left out)"
 else
-	sed 's/^/# /' "$T/replay.log" 2>/dev/null
-	skip "the replayed live database ($LGD --replay failed or is not built)"
+	skip "the replayed live database (no $LGD: make $LGD)"
 fi
 
 # --- check -------------------------------------------------------------
@@ -127,7 +130,8 @@ expect_exit 3 "diff: a missing database, exit 3" "$T/nope.db: No such file" \
 	"$LG" diff "$DB" "$T/nope.db"
 expect_exit 4 "diff: one database is usage, exit 4" "need two databases" \
 	"$LG" diff "$DB"
-if "$LG" --help | grep -q '^  check:  0 clean, 1 new cycle or dependency, 2 inconclusive'; then
+if "$LG" --help >"$T/o" &&
+	grep -q '^  check:  0 clean, 1 new cycle or dependency, 2 inconclusive' "$T/o"; then
 	ok "--help gives the gate's exit codes"
 else
 	fail "--help gives the gate's exit codes"

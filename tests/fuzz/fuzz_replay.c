@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *f;
 
 	if (!store) {
-		if (lg_store_open(":memory:", 0, &store, err))
+		if (lg_store_open(":memory:", LG_STORE_SCRATCH, &store, err))
 			abort();
 		if (lg_store_host(store, "fuzz", 1, &host) ||
 		    lg_store_boot(store, host, "fuzz-boot", NULL, "lockgraphd",

@@ -127,6 +127,17 @@ guest() {
 		return 1
 	fi
 	ok "guest $name: scenario ran to the end ($wall s)"
+	# Each lockgraphd the scenario stopped (guest-lib.sh daemon_stop)
+	# flushed and exited 0 on its SIGTERM.
+	# ("LGRUN: daemon NAME: exit N (uptime S)")
+	stops=$(tr -d '\r' <"$out/console.log" | grep -c 'LGRUN: daemon [^ ]*: exit [0-9]')
+	bad=$(tr -d '\r' <"$out/console.log" | grep 'LGRUN: daemon [^ ]*: exit [0-9]' |
+		grep -v ': exit 0 ' | sed 's/.*LGRUN: //' | tr '\n' ';')
+	if [ "$stops" -gt 0 ] && [ -z "$bad" ]; then
+		ok "guest $name: each of its $stops lockgraphd runs exited 0 on SIGTERM"
+	else
+		fail "guest $name: each lockgraphd run exits 0 on SIGTERM ($stops stopped; ${bad:-none said so})"
+	fi
 }
 
 # vmstat_delta PATTERN: the growth of the /proc/vmstat counters matching
@@ -265,10 +276,10 @@ cloud() {
 	check "cloud: the contention source read every wait its programs timed or counted it refused (timed, ns, read, ns, refused ns: $tl; $full refused)" \
 		totals_ok $tl
 	check "cloud: contention on &hugetlb_fault_mutex_table[i] counted" \
-		sh -c "'$LG' --db '$db' -j top | grep -Fq '\"class\":\"&hugetlb_fault_mutex_table[i]\",\"count\":'"
+		sh -c "'$LG' --db '$db' -j top >'$db.top' && grep -Fq '\"class\":\"&hugetlb_fault_mutex_table[i]\",\"count\":' '$db.top'"
 	# rwsem waits get the graph's classes (bpf/lg_rwsem_class.bpf.h)
 	check "cloud: contention on the seed 000 loop's rwsems under the graph's names" \
-		sh -c "'$LG' --db '$db' -j top | grep -Eq '\"class\":\"(&vma_lock->rw_sema|&hugetlbfs_i_mmap_rwsem_key|&sb->s_type->i_mutex_key\\[hugetlbfs\\])\",\"count\":'"
+		sh -c "'$LG' --db '$db' -j top >'$db.top' && grep -Eq '\"class\":\"(&vma_lock->rw_sema|&hugetlbfs_i_mmap_rwsem_key|&sb->s_type->i_mutex_key\\[hugetlbfs\\])\",\"count\":' '$db.top'"
 
 	# Stacks: every frame "func+0x../0x..", starting at the lock primitive
 	# (the probe's own frames trimmed).

@@ -75,6 +75,7 @@ struct lg_graph {
 	uint32_t *queue;
 	uint32_t generation;
 	size_t scratch_cap;    /* classes the scratch arrays cover */
+	uint64_t gave_up;      /* simple-path searches past their budget */
 
 	/* Two-way search scratch: component lists and class stacks. */
 	struct lg_id_list fwd, bwd, stack_f, stack_b;
@@ -265,6 +266,11 @@ size_t lg_graph_nclasses(const struct lg_graph *g)
 size_t lg_graph_nedges(const struct lg_graph *g)
 {
 	return g->nedges;
+}
+
+uint64_t lg_graph_searches_given_up(const struct lg_graph *g)
+{
+	return g->gave_up;
 }
 
 const char *lg_graph_class_name(const struct lg_graph *g, lg_class_id id)
@@ -640,11 +646,119 @@ static bool in_window(struct lg_graph *g, lg_class_id x, uint64_t lo,
 }
 
 /*
+ * Does the walk the breadth-first search built, ending in state @end,
+ * pass a class twice?  (Marks classes with a new stamp.)
+ */
+static bool walk_repeats(struct lg_graph *g, uint32_t end)
+{
+	uint32_t gen = next_generation(g);
+
+	for (uint32_t s = end; s != UINT32_MAX; s = g->prev_state[s]) {
+		if (g->mark[(s / 2) * 2] == gen)
+			return true;
+		g->mark[(s / 2) * 2] = gen;
+	}
+	return false;
+}
+
+/* Depth-first steps a simple-path search may take before it gives up. */
+#define SIMPLE_SEARCH_BUDGET (1u << 22)
+
+/*
+ * The exact search, for when the breadth-first one found only a walk that
+ * passes a class twice: depth first over simple paths from @to (state
+ * @start_r) to @from, on the same rules and in the same window.  The walk
+ * was strong only through a circle of its own (one that already existed:
+ * the new dependency adds nothing to it), so it is no answer; a simple
+ * strong path may still exist that the search's marks hid.  Exponential
+ * at worst, it stops after SIMPLE_SEARCH_BUDGET steps (counted: see
+ * lg_graph_searches_given_up()) and then answers 0.  The stack lives in
+ * the search scratch: queue[] the states, prev_state[] the next out-edge
+ * to try at each depth, prev_edge[] the edge that led there.
+ */
+static int simple_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
+			 uint32_t start_r, bool end_needs_n, uint64_t lo,
+			 uint64_t hi, uint32_t only_gen, lg_edge_id closing,
+			 struct lg_path *cycle)
+{
+	uint32_t gen = next_generation(g), budget = SIMPLE_SEARCH_BUDGET;
+	int depth = 0;
+
+	g->queue[0] = to * 2 + start_r;
+	g->prev_state[0] = 0;
+	g->prev_edge[0] = LG_NONE;
+	g->mark[to * 2] = gen;	/* on the path */
+	while (depth >= 0) {
+		uint32_t s = g->queue[depth], ns;
+		lg_class_id x = s / 2;
+		const struct lg_id_list *out = &g->classes[x].out;
+		const struct lg_edge *e;
+		lg_edge_id ei;
+		unsigned int d;
+
+		if (g->prev_state[depth] >= out->n) {
+			g->mark[x * 2] = 0;	/* off the path */
+			depth--;
+			continue;
+		}
+		if (!budget--) {
+			g->gave_up++;
+			return 0;
+		}
+		ei = out->v[g->prev_state[depth]++];
+		e = &g->edges[ei];
+		d = lg_mode_pairs_deps(e->pairs);
+		if (s & 1)
+			d &= DEPS_START_E;
+		if (!d)
+			continue;
+		if (e->to == from) {
+			size_t n = (size_t)depth + 2;
+
+			if (end_needs_n && !(d & ~DEPS_END_R))
+				continue;
+			if (!cycle)
+				return 1;
+			cycle->classes = malloc(n * sizeof(*cycle->classes));
+			cycle->edges = malloc(n * sizeof(*cycle->edges));
+			if (!cycle->classes || !cycle->edges) {
+				lg_path_free(cycle);
+				return -ENOMEM;
+			}
+			cycle->n = n;
+			for (int k = 0; k <= depth; k++) {
+				cycle->classes[k] = g->queue[k] / 2;
+				if (k)
+					cycle->edges[k - 1] = g->prev_edge[k];
+			}
+			cycle->classes[n - 1] = from;
+			cycle->edges[n - 2] = ei;
+			cycle->edges[n - 1] = closing;
+			return 1;
+		}
+		if (g->mark[e->to * 2] == gen ||
+		    !in_window(g, e->to, lo, hi, only_gen))
+			continue;
+		/* Arriving by N dominates arriving by R. */
+		ns = e->to * 2 + ((d & ~DEPS_END_R) ? 0u : 1u);
+		depth++;
+		g->queue[depth] = ns;
+		g->prev_state[depth] = 0;
+		g->prev_edge[depth] = ei;
+		g->mark[e->to * 2] = gen;
+	}
+	return 0;
+}
+
+/*
  * Breadth-first search for a strong path from @to back to @from that closes
  * a deadlock circle with a new dependency of types @deps, visiting only
  * classes whose component label lies in [@lo, @hi] (and, if @only_gen, that
- * reach @from: the backward set of the two-way search).  Returns 1 (and the
- * circle in @cycle if not NULL), 0 or -ENOMEM.
+ * reach @from: the backward set of the two-way search).  A circle passes
+ * each class once (as lockdep's, which visits a class once): the first
+ * walk found is the answer when it is simple, and when it is not,
+ * simple_search() looks for a simple one.  Returns 1 (and the circle in
+ * @cycle if not NULL), 0 or -ENOMEM.
  */
 static int strong_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
 			 unsigned int deps, uint64_t lo, uint64_t hi,
@@ -692,16 +806,27 @@ static int strong_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
 				if (e->to == from) {
 					if (end_needs_n && !(d & ~DEPS_END_R))
 						continue;
-					if (!cycle)
-						return 1;
 					/* Record the arrival, then build. */
 					g->prev_state[from * 2] = s;
 					g->prev_edge[from * 2] = out->v[i];
+					if (walk_repeats(g, from * 2)) {
+						err = simple_search(g, from, to,
+							(uint32_t)start_r,
+							end_needs_n, lo, hi,
+							only_gen, closing, cycle);
+						if (err)
+							return err;
+						goto next_start;
+					}
+					if (!cycle)
+						return 1;
 					err = build_cycle(g, from * 2, closing,
 							  cycle);
 					return err ? err : 1;
 				}
-				if (!in_window(g, e->to, lo, hi, only_gen))
+				/* a circle passes @to once: at its start */
+				if (e->to == to ||
+				    !in_window(g, e->to, lo, hi, only_gen))
 					continue;
 				for (int r = 0; r < 2; r++) {
 					uint32_t ns = e->to * 2 + (uint32_t)r;
@@ -720,6 +845,7 @@ static int strong_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
 				}
 			}
 		}
+next_start:;
 	}
 	return 0;
 }

@@ -104,6 +104,14 @@ size_t lg_graph_nclasses(const struct lg_graph *g);
 size_t lg_graph_nedges(const struct lg_graph *g);
 
 /*
+ * How many incremental checks (lg_graph_add_edge(),
+ * lg_graph_check_new_edge()) gave up looking for a simple circle and
+ * answered 0: see lg_graph_add_edge().  A full search
+ * (lg_graph_find_cycles()) finds what they may have missed.
+ */
+uint64_t lg_graph_searches_given_up(const struct lg_graph *g);
+
+/*
  * A path or cycle: classes c[0..n-1] and the edges e[i] = c[i] -> c[i+1].
  * For a cycle, e[n-1] = c[n-1] -> c[0].  Owned by the caller; free with
  * lg_path_free().
@@ -129,7 +137,11 @@ void lg_path_free(struct lg_path *p);
  * merging components when a circle closes), so a dependency that agrees with
  * the order costs O(1) and a search only visits the classes between the two
  * ends in that order; the search itself is breadth-first from @to, so the
- * circle it finds is a shortest one.
+ * circle it finds is a shortest one.  A circle passes each class once:
+ * when the shortest strong walk repeats a class (it is strong only
+ * through a circle that was already there), a depth-first search over
+ * simple paths looks for another, and gives up after 4M steps (counted
+ * by lg_graph_searches_given_up()).
  *
  * *@edge (if not NULL) gets the edge's id; *@added (if not NULL) the pairs
  * that were new.  Returns 1 when a deadlock circle was closed (@cycle, if

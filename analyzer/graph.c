@@ -665,24 +665,22 @@ static bool walk_repeats(struct lg_graph *g, uint32_t end)
 #define SIMPLE_SEARCH_BUDGET (1u << 22)
 
 /*
- * The exact search, for when the breadth-first one found only a walk that
- * passes a class twice: depth first over simple paths from @to (state
- * @start_r) to @from, on the same rules and in the same window.  The walk
- * was strong only through a circle of its own (one that already existed:
- * the new dependency adds nothing to it), so it is no answer; a simple
- * strong path may still exist that the search's marks hid.  Exponential
- * at worst, it stops after SIMPLE_SEARCH_BUDGET steps (counted: see
- * lg_graph_searches_given_up()) and then answers 0.  The stack lives in
- * the search scratch: queue[] the states, prev_state[] the next out-edge
- * to try at each depth, prev_edge[] the edge that led there.
+ * Depth first over simple paths from @to (state @start_r) to @from, on the
+ * strong-path rules and in the window of strong_search(): each path found
+ * goes to @fn as a circle (classes from @to round to @from, the last edge
+ * @closing), until @fn returns non-zero (returned) or the search is done
+ * (0).  Exponential at worst, it stops after SIMPLE_SEARCH_BUDGET steps
+ * (counted: see lg_graph_searches_given_up()).  The stack lives in the
+ * search scratch: queue[] the states, prev_state[] the next out-edge to
+ * try at each depth, prev_edge[] the edge that led there.
  */
-static int simple_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
-			 uint32_t start_r, bool end_needs_n, uint64_t lo,
-			 uint64_t hi, uint32_t only_gen, lg_edge_id closing,
-			 struct lg_path *cycle)
+static int simple_paths(struct lg_graph *g, lg_class_id from, lg_class_id to,
+			uint32_t start_r, bool end_needs_n, uint64_t lo,
+			uint64_t hi, uint32_t only_gen, lg_edge_id closing,
+			lg_cycle_fn fn, void *ctx)
 {
 	uint32_t gen = next_generation(g), budget = SIMPLE_SEARCH_BUDGET;
-	int depth = 0;
+	int depth = 0, ret;
 
 	g->queue[0] = to * 2 + start_r;
 	g->prev_state[0] = 0;
@@ -710,31 +708,34 @@ static int simple_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
 		d = lg_mode_pairs_deps(e->pairs);
 		if (s & 1)
 			d &= DEPS_START_E;
-		if (!d)
+		if (!d || ei == closing)
 			continue;
 		if (e->to == from) {
 			size_t n = (size_t)depth + 2;
+			struct lg_path c = { 0 };
 
 			if (end_needs_n && !(d & ~DEPS_END_R))
 				continue;
-			if (!cycle)
-				return 1;
-			cycle->classes = malloc(n * sizeof(*cycle->classes));
-			cycle->edges = malloc(n * sizeof(*cycle->edges));
-			if (!cycle->classes || !cycle->edges) {
-				lg_path_free(cycle);
+			c.classes = malloc(n * sizeof(*c.classes));
+			c.edges = malloc(n * sizeof(*c.edges));
+			if (!c.classes || !c.edges) {
+				lg_path_free(&c);
 				return -ENOMEM;
 			}
-			cycle->n = n;
+			c.n = n;
 			for (int k = 0; k <= depth; k++) {
-				cycle->classes[k] = g->queue[k] / 2;
+				c.classes[k] = g->queue[k] / 2;
 				if (k)
-					cycle->edges[k - 1] = g->prev_edge[k];
+					c.edges[k - 1] = g->prev_edge[k];
 			}
-			cycle->classes[n - 1] = from;
-			cycle->edges[n - 2] = ei;
-			cycle->edges[n - 1] = closing;
-			return 1;
+			c.classes[n - 1] = from;
+			c.edges[n - 2] = ei;
+			c.edges[n - 1] = closing;
+			ret = fn(g, &c, ctx);
+			lg_path_free(&c);
+			if (ret)
+				return ret;
+			continue;
 		}
 		if (g->mark[e->to * 2] == gen ||
 		    !in_window(g, e->to, lo, hi, only_gen))
@@ -748,6 +749,43 @@ static int simple_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
 		g->mark[e->to * 2] = gen;
 	}
 	return 0;
+}
+
+/* simple_paths()' callback for the first circle only: moved to @ctx. */
+static int take_first(const struct lg_graph *g, const struct lg_path *c,
+		      void *ctx)
+{
+	struct lg_path *out = ctx;
+
+	(void)g;
+	if (!out)
+		return 1;
+	out->classes = malloc(c->n * sizeof(*out->classes));
+	out->edges = malloc(c->n * sizeof(*out->edges));
+	if (!out->classes || !out->edges) {
+		lg_path_free(out);
+		return -ENOMEM;
+	}
+	out->n = c->n;
+	memcpy(out->classes, c->classes, c->n * sizeof(*c->classes));
+	memcpy(out->edges, c->edges, c->n * sizeof(*c->edges));
+	return 1;
+}
+
+/*
+ * The exact search, for when the breadth-first one found only a walk that
+ * passes a class twice: that walk was strong only through a circle of its
+ * own (one that already existed: the new dependency adds nothing to it),
+ * so it is no answer, but a simple strong path may still exist that the
+ * breadth-first marks hid.  1 (and @cycle), 0 or -ENOMEM.
+ */
+static int simple_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
+			 uint32_t start_r, bool end_needs_n, uint64_t lo,
+			 uint64_t hi, uint32_t only_gen, lg_edge_id closing,
+			 struct lg_path *cycle)
+{
+	return simple_paths(g, from, to, start_r, end_needs_n, lo, hi,
+			    only_gen, closing, take_first, cycle);
 }
 
 /*
@@ -977,6 +1015,57 @@ int lg_graph_check_new_edge(struct lg_graph *g, lg_class_id from,
 	 * backward set to narrow it (measured: bench/bench_analyzer).
 	 */
 	return strong_search(g, from, to, deps, tw.lo, tw.hi, 0, LG_NONE, cycle);
+}
+
+struct through_ctx {
+	lg_cycle_fn fn;
+	void *ctx;
+	size_t max, found;
+};
+
+static int count_through(const struct lg_graph *g, const struct lg_path *c,
+			 void *ctx)
+{
+	struct through_ctx *t = ctx;
+	int ret = t->fn(g, c, t->ctx);
+
+	if (ret)
+		return ret;
+	return ++t->found >= t->max ? 1 : 0;
+}
+
+int lg_graph_cycles_through(struct lg_graph *g, lg_edge_id edge, size_t max,
+			    lg_cycle_fn fn, void *ctx)
+{
+	struct through_ctx t = { .fn = fn, .ctx = ctx, .max = max };
+	lg_class_id from, to;
+	unsigned int deps;
+	uint64_t l;
+	int err;
+
+	if (edge >= g->nedges)
+		return -EINVAL;
+	from = g->edges[edge].from;
+	to = g->edges[edge].to;
+	deps = lg_mode_pairs_deps(g->edges[edge].pairs);
+	if (!max || comp_find(g, from) != comp_find(g, to))
+		return 0;
+	l = comp_label(g, from);
+	err = ensure_scratch(g);
+	if (err)
+		return err;
+	/* as strong_search(): one search per value of "t0 ends in R" */
+	for (uint32_t start_r = 0; start_r < 2 && t.found < max; start_r++) {
+		unsigned int t0 = deps & (start_r ? DEPS_END_R : ~DEPS_END_R);
+
+		if (!t0)
+			continue;
+		err = simple_paths(g, from, to, start_r, !(t0 & DEPS_START_E),
+				   l, l, 0, edge, count_through, &t);
+		if (err < 0 || (err && t.found < max))
+			return err;	/* -ENOMEM, or @fn's own value */
+	}
+	return (int)t.found;
 }
 
 /* ---- keeping the order ------------------------------------------------- */

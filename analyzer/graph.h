@@ -173,6 +173,23 @@ int lg_graph_check_new_edge(struct lg_graph *g, lg_class_id from,
 			    lg_class_id to, unsigned int pairs,
 			    struct lg_path *cycle);
 
+/* Called for each strong elementary cycle; return non-zero to stop. */
+typedef int (*lg_cycle_fn)(const struct lg_graph *g,
+			   const struct lg_path *cycle, void *ctx);
+
+/*
+ * Up to @max strong elementary circles through edge @edge, depth first
+ * (lg_graph_add_edge() reports one, a shortest; a dependency may close
+ * many): each passed to @fn, not canonicalised (classes from the edge's
+ * head round to its tail, the last edge @edge; valid during the call), the
+ * same circle at most twice (once per kind of dependency the edge has that
+ * ends or not in a recursive read).  The search's step budget is
+ * lg_graph_add_edge()'s.  Returns how many were passed (0 when none),
+ * @fn's first non-zero value, -EINVAL (no such edge) or -ENOMEM.
+ */
+int lg_graph_cycles_through(struct lg_graph *g, lg_edge_id edge, size_t max,
+			    lg_cycle_fn fn, void *ctx);
+
 /*
  * Shortest path of edges from @from to @to, ignoring dependency types (this
  * answers "why does A come before B").  Returns 1 and fills @path, 0 when
@@ -204,10 +221,6 @@ struct lg_cycle_limits {
 	size_t max_length;    /* classes in one cycle; default 64 */
 	size_t max_steps;     /* search steps per component; default 50M */
 };
-
-/* Called for each strong elementary cycle; return non-zero to stop. */
-typedef int (*lg_cycle_fn)(const struct lg_graph *g,
-			   const struct lg_path *cycle, void *ctx);
 
 struct lg_cycle_stats {
 	size_t sccs;		 /* components with more than one class */

@@ -105,10 +105,19 @@ static const struct json_col new_cycle_json[] = {
 static int check_cycles(struct check_run *c)
 {
 	/* The report's number is the scratch database's: say the run's. */
-	sqlite3_stmt *st = cli_prepare(c->s, "SELECT m.id, m.signature, r.id FROM "
-				       "main.cycles m LEFT JOIN run.cycles r ON "
-				       "r.signature = m.signature WHERE m.id >= ?1 "
-				       "ORDER BY m.id", "comparing");
+	/* and how many of its edges the run does not have */
+	sqlite3_stmt *st = cli_prepare(c->s, "SELECT m.id, m.signature, r.id, "
+		"(SELECT count(*) FROM main.cycle_edges ce "
+		" JOIN main.edges e ON e.id = ce.edge_id "
+		" JOIN main.classes f ON f.id = e.from_class "
+		" JOIN main.classes t ON t.id = e.to_class "
+		" WHERE ce.cycle_id = m.id AND NOT EXISTS (SELECT 1 FROM "
+		"  run.edges re JOIN run.classes rf ON rf.id = re.from_class "
+		"  JOIN run.classes rt ON rt.id = re.to_class "
+		"  WHERE rf.name = f.name AND rt.name = t.name)) "
+		"FROM main.cycles m LEFT JOIN run.cycles r ON "
+		"r.signature = m.signature WHERE m.id >= ?1 ORDER BY m.id",
+		"comparing");
 	int rc, err = 0;
 
 	if (!st)
@@ -146,9 +155,13 @@ static int check_cycles(struct check_run *c)
 			printf("}");
 		} else {
 			printf("\nnew cycle: %s\n", cli_col_text(st, 1));
-			if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+			if (sqlite3_column_type(st, 2) == SQLITE_NULL &&
+			    sqlite3_column_int64(st, 3))
 				printf("(closed by run edges with baseline edges: "
 				       "stored in neither database)\n");
+			else if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+				printf("(every edge is the run's, but its own "
+				       "search did not store it)\n");
 			else
 				printf("(cycle %lld of the run: `lockgraph --db %s "
 				       "report %lld`)\n", sqlite3_column_int64(st, 2),

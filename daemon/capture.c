@@ -33,6 +33,14 @@ struct chain_row {
  * later (always before the batch is written).
  */
 #define CHAIN_QUEUE 16
+
+/*
+ * Circles stored and reported per new dependency beside the shortest one
+ * its check found (lockdep reports one; lockgraph ingest and merge search
+ * the whole graph).  A bound: in a dense graph one dependency can close
+ * thousands, each a row and a report.
+ */
+#define LG_MORE_CIRCLES 16
 struct queued_chain {
 	uint64_t hash;
 	uint32_t n;
@@ -736,8 +744,22 @@ static int record_dep(lg_class_id from, lg_class_id to, unsigned int pair,
 		return err;
 	c->edges[e].written = true;
 	if (cycle_row) {
+		int64_t more[LG_MORE_CIRCLES];
+		size_t nmore;
+
 		c->stats.cycles++;
 		log_cycle(c, cycle_row);
+		/* the check named a shortest circle; a few more, each reported */
+		err = lg_recorder_cycles_through(c->rec, e,
+						 c->cfg.only_shortest ? 0 :
+						 LG_MORE_CIRCLES,
+						 seen.now, more, &nmore);
+		if (err)
+			return err;
+		for (size_t i = 0; i < nmore; i++) {
+			c->stats.cycles++;
+			log_cycle(c, more[i]);
+		}
 	}
 	return 0;
 }

@@ -48,6 +48,9 @@ struct lg_capture_config {
 	bool in_transaction;	    /* the caller began a transaction on @store:
 				       the capture adopts it (first flush
 				       commits it, free rolls it back) */
+	bool only_shortest;	    /* store only the shortest circle each new
+				       dependency closes (lockdep's one), not
+				       up to 16 more through it */
 };
 
 /*

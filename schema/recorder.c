@@ -203,6 +203,52 @@ static int store_found(const struct lg_graph *g, const struct lg_path *cycle,
 	return err;
 }
 
+struct through_ctx {
+	struct lg_recorder *r;
+	lg_edge_id edge;
+	int64_t now, *rows;
+	size_t nrows;
+};
+
+static int store_through(const struct lg_graph *g, const struct lg_path *cycle,
+			 void *ctx)
+{
+	struct through_ctx *t = ctx;
+	struct lg_path copy = { .n = cycle->n };
+	bool created;
+	int64_t row;
+	int err;
+
+	(void)g;
+	copy.classes = malloc(cycle->n * sizeof(*copy.classes));
+	copy.edges = malloc(cycle->n * sizeof(*copy.edges));
+	if (!copy.classes || !copy.edges) {
+		lg_path_free(&copy);
+		return -ENOMEM;
+	}
+	memcpy(copy.classes, cycle->classes, cycle->n * sizeof(*copy.classes));
+	memcpy(copy.edges, cycle->edges, cycle->n * sizeof(*copy.edges));
+	err = lg_recorder_store_cycle(t->r, &copy, t->edge, "analyzer", NULL,
+				      t->now, &row, &created);
+	lg_path_free(&copy);
+	if (!err && created)
+		t->rows[t->nrows++] = row;
+	return err;
+}
+
+int lg_recorder_cycles_through(struct lg_recorder *r, lg_edge_id edge,
+			       size_t max, int64_t now, int64_t *rows,
+			       size_t *nrows)
+{
+	struct through_ctx t = { .r = r, .edge = edge, .now = now,
+				 .rows = rows };
+	int ret;
+
+	ret = lg_graph_cycles_through(r->graph, edge, max, store_through, &t);
+	*nrows = t.nrows;
+	return ret < 0 ? ret : 0;
+}
+
 int lg_recorder_find_all(struct lg_recorder *r, const struct lg_cycle_limits *lim,
 			 int64_t now, struct lg_cycle_stats *stats)
 {

@@ -66,6 +66,17 @@ int lg_recorder_store_cycle(struct lg_recorder *r, struct lg_path *cycle,
 			    bool *created);
 
 /*
+ * Store up to @max strong elementary circles through graph edge @edge
+ * (see lg_graph_cycles_through()), its closing edge, that are not stored
+ * yet: lg_recorder_edge() stores only the shortest circle a new
+ * dependency closes.  @rows (@max entries) gets the new cycles' rows,
+ * *@nrows how many.  0 or -errno.
+ */
+int lg_recorder_cycles_through(struct lg_recorder *r, lg_edge_id edge,
+			       size_t max, int64_t now, int64_t *rows,
+			       size_t *nrows);
+
+/*
  * Search the whole graph for every strong elementary cycle (see
  * lg_graph_find_cycles()) and store the ones not stored yet.  @stats gets
  * the search's figures, including whether a limit cut it short.

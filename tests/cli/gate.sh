@@ -116,6 +116,19 @@ if [ -n "${CDB:-}" ] && [ -f "$CDB" ]; then
 		fail "check: circles across baseline and run ($ncross, guest alone: $("$LG" --db "$PDB" -j cycles | cut -c1-80))"
 	fi
 fi
+# A run's circle missing from its own cycles table (a search cut short):
+# not blamed on the baseline.
+cp "$DB" "$T/nocycles.db"
+sqlite3 "$T/nocycles.db" 'DELETE FROM cycle_edges; DELETE FROM cycles'
+check_exit 1 "check: a circle of run edges the run did not store" \
+	"$LG" --db "$T/nocycles.db" check --baseline "$PDB" --fail-on cycle
+if grep -q "^(every edge is the run's, but its own search did not store it)$" "$T/out" &&
+	! grep -q "^(closed by run edges with baseline edges" "$T/out"; then
+	ok "check: a circle of the run's own edges is not said to need the baseline's"
+else
+	sed 's/^/# /' "$T/out" | head -20
+	fail "check: a circle of the run's own edges is not said to need the baseline's"
+fi
 expect_exit 3 "check: a missing baseline is an error, exit 3" \
 	"$T/nope.db: No such file or directory" \
 	"$LG" --db "$DB" check --baseline "$T/nope.db"

@@ -663,23 +663,26 @@ static bool walk_repeats(struct lg_graph *g, uint32_t end)
 
 /* Depth-first steps a simple-path search may take before it gives up. */
 #define SIMPLE_SEARCH_BUDGET (1u << 22)
+/* ... and lg_graph_cycles_through(), a best effort after the check's own */
+#define THROUGH_BUDGET (1u << 14)
 
 /*
  * Depth first over simple paths from @to (state @start_r) to @from, on the
  * strong-path rules and in the window of strong_search(): each path found
  * goes to @fn as a circle (classes from @to round to @from, the last edge
  * @closing), until @fn returns non-zero (returned) or the search is done
- * (0).  Exponential at worst, it stops after SIMPLE_SEARCH_BUDGET steps
- * (counted: see lg_graph_searches_given_up()).  The stack lives in the
+ * (0).  Exponential at worst, it stops after @budget steps (counted, with
+ * @count_give_up: see lg_graph_searches_given_up()).  The stack lives in the
  * search scratch: queue[] the states, prev_state[] the next out-edge to
  * try at each depth, prev_edge[] the edge that led there.
  */
 static int simple_paths(struct lg_graph *g, lg_class_id from, lg_class_id to,
 			uint32_t start_r, bool end_needs_n, uint64_t lo,
 			uint64_t hi, uint32_t only_gen, lg_edge_id closing,
-			lg_cycle_fn fn, void *ctx)
+			lg_cycle_fn fn, void *ctx, uint32_t budget,
+			bool count_give_up)
 {
-	uint32_t gen = next_generation(g), budget = SIMPLE_SEARCH_BUDGET;
+	uint32_t gen = next_generation(g);
 	int depth = 0, ret;
 
 	g->queue[0] = to * 2 + start_r;
@@ -700,7 +703,7 @@ static int simple_paths(struct lg_graph *g, lg_class_id from, lg_class_id to,
 			continue;
 		}
 		if (!budget--) {
-			g->gave_up++;
+			g->gave_up += count_give_up;
 			return 0;
 		}
 		ei = out->v[g->prev_state[depth]++];
@@ -785,7 +788,8 @@ static int simple_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
 			 struct lg_path *cycle)
 {
 	return simple_paths(g, from, to, start_r, end_needs_n, lo, hi,
-			    only_gen, closing, take_first, cycle);
+			    only_gen, closing, take_first, cycle,
+			    SIMPLE_SEARCH_BUDGET, true);
 }
 
 /*
@@ -1061,7 +1065,8 @@ int lg_graph_cycles_through(struct lg_graph *g, lg_edge_id edge, size_t max,
 		if (!t0)
 			continue;
 		err = simple_paths(g, from, to, start_r, !(t0 & DEPS_START_E),
-				   l, l, 0, edge, count_through, &t);
+				   l, l, 0, edge, count_through, &t,
+				   THROUGH_BUDGET, false);
 		if (err < 0 || (err && t.found < max))
 			return err;	/* -ENOMEM, or @fn's own value */
 	}

@@ -183,8 +183,9 @@ typedef int (*lg_cycle_fn)(const struct lg_graph *g,
  * many): each passed to @fn, not canonicalised (classes from the edge's
  * head round to its tail, the last edge @edge; valid during the call), the
  * same circle at most twice (once per kind of dependency the edge has that
- * ends or not in a recursive read).  The search's step budget is
- * lg_graph_add_edge()'s.  Returns how many were passed (0 when none),
+ * ends or not in a recursive read).  A best effort: the search stops
+ * after 16384 steps each way (not counted as given up: the circle the
+ * check found stands).  Returns how many were passed (0 when none),
  * @fn's first non-zero value, -EINVAL (no such edge) or -ENOMEM.
  */
 int lg_graph_cycles_through(struct lg_graph *g, lg_edge_id edge, size_t max,

@@ -452,6 +452,20 @@ void lg_path_free(struct lg_path *p)
 	p->n = 0;
 }
 
+int lg_path_copy(struct lg_path *dst, const struct lg_path *src)
+{
+	dst->classes = malloc(src->n * sizeof(*dst->classes));
+	dst->edges = malloc(src->n * sizeof(*dst->edges));
+	if (!dst->classes || !dst->edges) {
+		lg_path_free(dst);
+		return -ENOMEM;
+	}
+	dst->n = src->n;
+	memcpy(dst->classes, src->classes, src->n * sizeof(*src->classes));
+	memcpy(dst->edges, src->edges, src->n * sizeof(*src->edges));
+	return 0;
+}
+
 /* ---- components and their order ---------------------------------------- */
 
 static uint32_t comp_find(struct lg_graph *g, uint32_t c)
@@ -759,20 +773,13 @@ static int take_first(const struct lg_graph *g, const struct lg_path *c,
 		      void *ctx)
 {
 	struct lg_path *out = ctx;
+	int err;
 
 	(void)g;
 	if (!out)
 		return 1;
-	out->classes = malloc(c->n * sizeof(*out->classes));
-	out->edges = malloc(c->n * sizeof(*out->edges));
-	if (!out->classes || !out->edges) {
-		lg_path_free(out);
-		return -ENOMEM;
-	}
-	out->n = c->n;
-	memcpy(out->classes, c->classes, c->n * sizeof(*c->classes));
-	memcpy(out->edges, c->edges, c->n * sizeof(*c->edges));
-	return 1;
+	err = lg_path_copy(out, c);
+	return err ? err : 1;
 }
 
 /*

@@ -124,6 +124,9 @@ struct lg_path {
 
 void lg_path_free(struct lg_path *p);
 
+/* Copy @src into the empty @dst (free it with lg_path_free()): 0, -ENOMEM. */
+int lg_path_copy(struct lg_path *dst, const struct lg_path *src);
+
 /*
  * Add the dependency @from -> @to seen with mode pairs @pairs (see
  * lg_mode_pair()); an existing edge gets the new pairs or'ed in.  Edge ids

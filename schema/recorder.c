@@ -168,71 +168,39 @@ cleanup:
 	return err;
 }
 
-struct find_all_ctx {
+/* Where a found circle goes: lg_recorder_find_all(), _cycles_through(). */
+struct store_ctx {
 	struct lg_recorder *r;
 	int64_t now;
+	lg_edge_id closing;	/* LG_NONE: the circle's newest edge */
+	int64_t *rows;		/* new rows (NULL: not wanted) */
+	size_t nrows;
 };
 
 static int store_found(const struct lg_graph *g, const struct lg_path *cycle,
 		       void *ctx)
 {
-	struct find_all_ctx *c = ctx;
+	struct store_ctx *c = ctx;
 	struct lg_path copy = { 0 };
-	lg_edge_id closing = 0;
+	lg_edge_id closing = c->closing;
 	bool created;
 	int64_t row;
 	int err;
 
 	(void)g;
-	copy.n = cycle->n;
-	copy.classes = malloc(cycle->n * sizeof(*copy.classes));
-	copy.edges = malloc(cycle->n * sizeof(*copy.edges));
-	if (!copy.classes || !copy.edges) {
-		lg_path_free(&copy);
-		return -ENOMEM;
-	}
-	memcpy(copy.classes, cycle->classes, cycle->n * sizeof(*copy.classes));
-	memcpy(copy.edges, cycle->edges, cycle->n * sizeof(*copy.edges));
+	err = lg_path_copy(&copy, cycle);
+	if (err)
+		return err;
 	/* The newest edge of the circle is the one that closed it. */
-	for (size_t i = 0; i < copy.n; i++)
-		if (copy.edges[i] > closing)
-			closing = copy.edges[i];
+	if (closing == LG_NONE)
+		for (size_t i = closing = 0; i < copy.n; i++)
+			if (copy.edges[i] > closing)
+				closing = copy.edges[i];
 	err = lg_recorder_store_cycle(c->r, &copy, closing, "analyzer", NULL,
 				      c->now, &row, &created);
 	lg_path_free(&copy);
-	return err;
-}
-
-struct through_ctx {
-	struct lg_recorder *r;
-	lg_edge_id edge;
-	int64_t now, *rows;
-	size_t nrows;
-};
-
-static int store_through(const struct lg_graph *g, const struct lg_path *cycle,
-			 void *ctx)
-{
-	struct through_ctx *t = ctx;
-	struct lg_path copy = { .n = cycle->n };
-	bool created;
-	int64_t row;
-	int err;
-
-	(void)g;
-	copy.classes = malloc(cycle->n * sizeof(*copy.classes));
-	copy.edges = malloc(cycle->n * sizeof(*copy.edges));
-	if (!copy.classes || !copy.edges) {
-		lg_path_free(&copy);
-		return -ENOMEM;
-	}
-	memcpy(copy.classes, cycle->classes, cycle->n * sizeof(*copy.classes));
-	memcpy(copy.edges, cycle->edges, cycle->n * sizeof(*copy.edges));
-	err = lg_recorder_store_cycle(t->r, &copy, t->edge, "analyzer", NULL,
-				      t->now, &row, &created);
-	lg_path_free(&copy);
-	if (!err && created)
-		t->rows[t->nrows++] = row;
+	if (!err && created && c->rows)
+		c->rows[c->nrows++] = row;
 	return err;
 }
 
@@ -240,11 +208,11 @@ int lg_recorder_cycles_through(struct lg_recorder *r, lg_edge_id edge,
 			       size_t max, int64_t now, int64_t *rows,
 			       size_t *nrows)
 {
-	struct through_ctx t = { .r = r, .edge = edge, .now = now,
-				 .rows = rows };
+	struct store_ctx t = { .r = r, .now = now, .closing = edge,
+			       .rows = rows };
 	int ret;
 
-	ret = lg_graph_cycles_through(r->graph, edge, max, store_through, &t);
+	ret = lg_graph_cycles_through(r->graph, edge, max, store_found, &t);
 	*nrows = t.nrows;
 	return ret < 0 ? ret : 0;
 }
@@ -252,7 +220,7 @@ int lg_recorder_cycles_through(struct lg_recorder *r, lg_edge_id edge,
 int lg_recorder_find_all(struct lg_recorder *r, const struct lg_cycle_limits *lim,
 			 int64_t now, struct lg_cycle_stats *stats)
 {
-	struct find_all_ctx ctx = { .r = r, .now = now };
+	struct store_ctx ctx = { .r = r, .now = now, .closing = LG_NONE };
 
 	return lg_graph_find_cycles(r->graph, lim, store_found, &ctx, stats);
 }

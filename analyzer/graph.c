@@ -69,17 +69,17 @@ struct lg_graph {
 	uint32_t list_head, list_tail;
 
 	/* Search scratch, sized to 2 * classes (one per search state). */
-	uint32_t *mark;	       /* generation stamp per state */
+	uint64_t *mark;	       /* generation stamp per state */
 	uint32_t *prev_state;  /* BFS parent state */
 	uint32_t *prev_edge;   /* edge used to reach the state */
 	uint32_t *queue;
-	uint32_t generation;
+	uint64_t generation;   /* 64 bits: never wraps */
 	size_t scratch_cap;    /* classes the scratch arrays cover */
 	uint64_t gave_up;      /* simple-path searches past their budget */
 
 	/* Two-way search scratch: component lists and class stacks. */
 	struct lg_id_list fwd, bwd, stack_f, stack_b;
-	uint32_t *comp_mark; /* per class id (used at roots): stamp */
+	uint64_t *comp_mark; /* per class id (used at roots): stamp */
 	uint32_t *comp_flag; /* bit 0 forward, bit 1 backward */
 };
 
@@ -195,6 +195,21 @@ static int id_list_push(struct lg_id_list *l, uint32_t v)
 		l->cap = ncap;
 	}
 	l->v[l->n++] = v;
+	return 0;
+}
+
+/* Make room for @n ids in @l, so that pushes up to @n cannot fail. */
+static int id_list_reserve(struct lg_id_list *l, uint32_t n)
+{
+	uint32_t *nv;
+
+	if (n <= l->cap)
+		return 0;
+	nv = realloc(l->v, n * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	l->v = nv;
+	l->cap = n;
 	return 0;
 }
 
@@ -591,7 +606,16 @@ static int ensure_scratch(struct lg_graph *g)
 	g->prev_state = malloc(cap * 2 * sizeof(*g->prev_state));
 	g->prev_edge = malloc(cap * 2 * sizeof(*g->prev_edge));
 	g->queue = malloc(cap * 2 * sizeof(*g->queue));
-	if (!g->mark || !g->prev_state || !g->prev_edge || !g->queue) {
+	/*
+	 * The two-way search pushes each class at most once per side, and
+	 * each component once: with these reserved it cannot fail, so an
+	 * edge once inserted always has its order relaid.
+	 */
+	if (!g->mark || !g->prev_state || !g->prev_edge || !g->queue ||
+	    id_list_reserve(&g->fwd, (uint32_t)cap) ||
+	    id_list_reserve(&g->bwd, (uint32_t)cap) ||
+	    id_list_reserve(&g->stack_f, (uint32_t)cap) ||
+	    id_list_reserve(&g->stack_b, (uint32_t)cap)) {
 		g->scratch_cap = 0;
 		return -ENOMEM;
 	}
@@ -599,15 +623,14 @@ static int ensure_scratch(struct lg_graph *g)
 	return 0;
 }
 
-/* A new stamp for marks; on wrap-around every old stamp is cleared. */
-static uint32_t next_generation(struct lg_graph *g)
+/*
+ * A new stamp for marks.  The counter is 64 bits wide so that it never
+ * wraps: a wrap cleared every stamp, including the two-way search's
+ * component stamps that the strong search after it still reads.
+ */
+static uint64_t next_generation(struct lg_graph *g)
 {
-	if (++g->generation == 0) {
-		memset(g->mark, 0, g->scratch_cap * 2 * sizeof(*g->mark));
-		memset(g->comp_mark, 0, g->nclasses * sizeof(*g->comp_mark));
-		g->generation = 1;
-	}
-	return g->generation;
+	return ++g->generation;
 }
 
 #define DEPS_END_R (LG_DEP_ER | LG_DEP_SR)
@@ -649,7 +672,7 @@ static int build_cycle(struct lg_graph *g, uint32_t end, lg_edge_id closing,
 /* Is class @x's component inside the window, and (if @only_gen) in the
  * backward set of the two-way search stamped @only_gen? */
 static bool in_window(struct lg_graph *g, lg_class_id x, uint64_t lo,
-		      uint64_t hi, uint32_t only_gen)
+		      uint64_t hi, uint64_t only_gen)
 {
 	uint32_t r = comp_find(g, x);
 
@@ -665,7 +688,7 @@ static bool in_window(struct lg_graph *g, lg_class_id x, uint64_t lo,
  */
 static bool walk_repeats(struct lg_graph *g, uint32_t end)
 {
-	uint32_t gen = next_generation(g);
+	uint64_t gen = next_generation(g);
 
 	for (uint32_t s = end; s != UINT32_MAX; s = g->prev_state[s]) {
 		if (g->mark[(s / 2) * 2] == gen)
@@ -692,11 +715,11 @@ static bool walk_repeats(struct lg_graph *g, uint32_t end)
  */
 static int simple_paths(struct lg_graph *g, lg_class_id from, lg_class_id to,
 			uint32_t start_r, bool end_needs_n, uint64_t lo,
-			uint64_t hi, uint32_t only_gen, lg_edge_id closing,
+			uint64_t hi, uint64_t only_gen, lg_edge_id closing,
 			lg_cycle_fn fn, void *ctx, uint32_t budget,
 			bool count_give_up)
 {
-	uint32_t gen = next_generation(g);
+	uint64_t gen = next_generation(g);
 	int depth = 0, ret;
 
 	g->queue[0] = to * 2 + start_r;
@@ -791,7 +814,7 @@ static int take_first(const struct lg_graph *g, const struct lg_path *c,
  */
 static int simple_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
 			 uint32_t start_r, bool end_needs_n, uint64_t lo,
-			 uint64_t hi, uint32_t only_gen, lg_edge_id closing,
+			 uint64_t hi, uint64_t only_gen, lg_edge_id closing,
 			 struct lg_path *cycle)
 {
 	return simple_paths(g, from, to, start_r, end_needs_n, lo, hi,
@@ -811,7 +834,7 @@ static int simple_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
  */
 static int strong_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
 			 unsigned int deps, uint64_t lo, uint64_t hi,
-			 uint32_t only_gen, lg_edge_id closing,
+			 uint64_t only_gen, lg_edge_id closing,
 			 struct lg_path *cycle)
 {
 	/*
@@ -823,7 +846,8 @@ static int strong_search(struct lg_graph *g, lg_class_id from, lg_class_id to,
 	for (int start_r = 0; start_r < 2; start_r++) {
 		unsigned int t0 = deps & (start_r ? DEPS_END_R : ~DEPS_END_R);
 		bool end_needs_n;
-		uint32_t gen, head = 0, tail = 0, s0;
+		uint64_t gen;
+		uint32_t head = 0, tail = 0, s0;
 		int err;
 
 		if (!t0)
@@ -904,7 +928,7 @@ next_start:;
 struct two_way {
 	lg_class_id from, to;
 	uint64_t lo, hi;	/* the window: labels of to's and from's components */
-	uint32_t gen;		/* stamp of this search's marks */
+	uint64_t gen;		/* stamp of this search's marks */
 	bool met;		/* a component is in both sets: a circle */
 };
 
@@ -1211,6 +1235,10 @@ int lg_graph_add_edge(struct lg_graph *g, lg_class_id from, lg_class_id to,
 
 	if (g->nedges >= LG_NONE - 1)
 		return -ENOSPC;
+	/* Every allocation that can fail comes before the edge goes in. */
+	err = ensure_scratch(g);
+	if (err)
+		return err;
 	err = lg_array_grow((void **)&g->edges, &g->edges_cap, g->nedges + 1,
 		   sizeof(*g->edges));
 	if (err)
@@ -1253,14 +1281,12 @@ int lg_graph_add_edge(struct lg_graph *g, lg_class_id from, lg_class_id to,
 				     tw.lo, tw.hi, 0, id, cycle);
 	err = two_way(g, &tw, true, &exhausted);
 	if (err)
-		return err;
+		return err;	/* never: ensure_scratch() reserved its lists */
 	ret = 0;
-	if (tw.met) {
+	if (tw.met)
 		ret = strong_search(g, from, to, lg_mode_pairs_deps(pairs), tw.lo,
 				    tw.hi, tw.gen, id, cycle);
-		if (ret < 0)
-			return ret;
-	}
+	/* Even when the strong search failed: the edge is in the graph. */
 	err = relayout(g, &tw, exhausted);
 	if (err) {
 		lg_path_free(cycle);
@@ -1295,7 +1321,8 @@ int lg_graph_verify_order(struct lg_graph *g)
 int lg_graph_shortest_path(struct lg_graph *g, lg_class_id from,
 			   lg_class_id to, struct lg_path *path)
 {
-	uint32_t gen, head = 0, tail = 0;
+	uint64_t gen;
+	uint32_t head = 0, tail = 0;
 	int err;
 
 	if (from >= g->nclasses || to >= g->nclasses || from == to)

@@ -149,7 +149,10 @@ int lg_path_copy(struct lg_path *dst, const struct lg_path *src);
  * *@edge (if not NULL) gets the edge's id; *@added (if not NULL) the pairs
  * that were new.  Returns 1 when a deadlock circle was closed (@cycle, if
  * not NULL, gets it: classes from @to round to @from, the last edge being
- * the new one), 0 when not, -EINVAL or -ENOMEM.
+ * the new one), 0 when not, -EINVAL or -ENOMEM.  -ENOMEM either leaves
+ * the graph as it was or, when only the circle search ran out of memory,
+ * has the edge in it, in order (*@edge and *@added set), and its circle
+ * unknown.
  */
 int lg_graph_add_edge(struct lg_graph *g, lg_class_id from, lg_class_id to,
 		      unsigned int pairs, lg_edge_id *edge, unsigned int *added,

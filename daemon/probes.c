@@ -479,8 +479,7 @@ int lg_probes_open(const struct lg_kallsyms *ks, unsigned int want,
 		}
 	}
 	if (!nloaded) {
-		btf__free(p->btf);
-		free(p);
+		lg_probes_close(p);
 		return eperm ? -EPERM : -ENOTSUP;
 	}
 	p->contention = p->src[LG_SRC_CONTENTION].skel;

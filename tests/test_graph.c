@@ -507,18 +507,67 @@ static bool brute_strong_path(unsigned int adj[NR][NR], int from, int to,
 	return brute_dfs(adj, on, to, t0 & END_R, from, t0);
 }
 
-static void test_incremental_matches_brute_force(void **state)
-{
-	int total_circles = 0, total_checks = 0;
+/*
+ * Allocation failures for the graph code, by the link's --wrap (Makefile):
+ * while fail_one_in is set, each malloc, calloc or realloc fails with
+ * probability 1/fail_one_in (its own generator, so the graphs stay those
+ * of the plain run).
+ */
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t size);
 
-	(void)state;
-	for (int round = 0; round < 300; round++) {
+static unsigned int fail_one_in;
+static unsigned int fail_state = 777;
+
+static bool fail_this_allocation(void)
+{
+	if (!fail_one_in)
+		return false;
+	fail_state = fail_state * 1103515245u + 12345u;
+	return ((fail_state >> 16) & 0x7fff) % fail_one_in == 0;
+}
+
+void *__wrap_malloc(size_t size)
+{
+	return fail_this_allocation() ? NULL : __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return fail_this_allocation() ? NULL : __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t size)
+{
+	return fail_this_allocation() ? NULL : __real_realloc(p, size);
+}
+
+struct random_rounds {
+	int circles, checks;	/* additions that said circle / in all */
+	int failed;		/* additions that said -ENOMEM */
+	int failed_in;		/* ... with the edge (or new modes) in */
+};
+
+/*
+ * @rounds random graphs of 80 additions, each checked against the brute
+ * force; with @one_in, additions fail allocations (1 in @one_in): such an
+ * addition says -ENOMEM or its usual answer, and either way the order
+ * invariant holds after it and the answers after it stay right.
+ */
+static void random_rounds(int rounds, unsigned int one_in,
+			  struct random_rounds *st)
+{
+	for (int round = 0; round < rounds; round++) {
 		struct lg_graph *g = lg_graph_new();
 		unsigned int adj[NR][NR] = { { 0 } };
 		lg_class_id id[NR];
 		char name[16];
-		int ncircles = 0;
 
+		assert_non_null(g);
 		for (int i = 0; i < NR; i++) {
 			snprintf(name, sizeof(name), "c%d", i);
 			id[i] = cls(g, name);
@@ -551,14 +600,26 @@ static void test_incremental_matches_brute_force(void **state)
 				assert_int_equal(lg_graph_check_new_edge(g, id[a], id[b],
 									 pair, NULL),
 						 expect);
+			fail_one_in = one_in;
 			got = lg_graph_add_edge(g, id[a], id[b], pair, NULL, &added,
 						&c);
-			assert_true(got >= 0);
-			assert_int_equal(got, expect);
+			fail_one_in = 0;
 			assert_int_equal(lg_graph_verify_order(g), 0);
-			total_checks++;
+			st->checks++;
+			adj[a][b] |= added;
+			if (got == -ENOMEM) {
+				st->failed++;
+				st->failed_in += added != 0;
+				assert_int_equal(lg_graph_find_edge(g, id[a], id[b]) !=
+							 LG_NONE,
+						 adj[a][b] != 0);
+				lg_path_free(&c);
+				continue;
+			}
+			assert_int_equal(got, expect);
+			assert_int_equal(added, pair & ~(adj[a][b] & ~added));
 			if (got) {
-				ncircles++;
+				st->circles++;
 				assert_true(lg_graph_cycle_is_strong(g, &c));
 				for (size_t i = 0; i < c.n; i++)
 					for (size_t j = i + 1; j < c.n; j++)
@@ -568,14 +629,38 @@ static void test_incremental_matches_brute_force(void **state)
 				assert_int_equal(c.classes[c.n - 1], id[a]);
 			}
 			lg_path_free(&c);
-			adj[a][b] |= pair;
 		}
 		lg_graph_free(g);
-		total_circles += ncircles;
 	}
+}
+
+static void test_incremental_matches_brute_force(void **state)
+{
+	struct random_rounds st = { 0 };
+
+	(void)state;
+	random_rounds(300, 0, &st);
 	/* Both answers must have been exercised for the test to mean much. */
-	assert_true(total_circles > 20);
-	assert_true(total_checks - total_circles > 1000);
+	assert_int_equal(st.failed, 0);
+	assert_true(st.circles > 20);
+	assert_true(st.checks - st.circles > 1000);
+}
+
+/*
+ * Out of memory in the middle of an addition: the graph stays usable.  An
+ * addition whose edge went in before an allocation failed (the circle
+ * search's) still has its order relaid, so later answers stay right.
+ */
+static void test_add_edge_out_of_memory(void **state)
+{
+	struct random_rounds st = { 0 };
+
+	(void)state;
+	random_rounds(300, 6, &st);
+	assert_true(st.failed > 100);
+	assert_true(st.failed_in > 10);
+	assert_true(st.checks - st.failed > 1000);
+	assert_true(st.circles > 5);
 }
 
 /*
@@ -679,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_check_new_edge_is_a_query),
 		cmocka_unit_test(test_shortest_path),
 		cmocka_unit_test(test_incremental_matches_brute_force),
+		cmocka_unit_test(test_add_edge_out_of_memory),
 		cmocka_unit_test(test_circle_passes_a_class_once),
 		cmocka_unit_test(test_large_random_order),
 	};

@@ -30,7 +30,9 @@ fi
 command -v qemu-system-x86_64 >/dev/null || { echo "skip 1 - guest boot: no qemu-system-x86_64"; exit 0; }
 S=$BUILD/static
 for b in lockgraphd lockgraph mmap_churn; do
-	[ -x "$S/$b" ] || { fail "static $b in $S (make static)"; exit 0; }
+	# make test builds them (a failed static link fails make); make check
+	# and check-asan do not
+	[ -x "$S/$b" ] || { echo "skip 1 - guest boot: $S/$b is not built (make static)"; exit 0; }
 done
 
 G=$BUILD/guest-boot

@@ -46,6 +46,8 @@ struct lg_class {
 struct lg_edge {
 	lg_class_id from, to;
 	uint16_t pairs;
+	uint16_t prev_pairs;	/* before its last change (0: inserted) */
+	uint32_t changed;	/* g->changes at its last change */
 };
 
 struct lg_graph {
@@ -58,6 +60,7 @@ struct lg_graph {
 	size_t name_cap;      /* power of two */
 	uint32_t *edge_slots; /* edge id + 1, 0 = empty */
 	size_t edge_cap;      /* power of two */
+	uint32_t changes;     /* edge insertions and mode gains (saturates) */
 
 	/*
 	 * SCC order: union-find parent; at each root, its label and its
@@ -631,6 +634,14 @@ static int ensure_scratch(struct lg_graph *g)
 static uint64_t next_generation(struct lg_graph *g)
 {
 	return ++g->generation;
+}
+
+/* A stamp for an edge's change, in order; saturates (never reorders). */
+static uint32_t next_change(struct lg_graph *g)
+{
+	if (g->changes < UINT32_MAX)
+		g->changes++;
+	return g->changes;
 }
 
 #define DEPS_END_R (LG_DEP_ER | LG_DEP_SR)
@@ -1223,6 +1234,10 @@ int lg_graph_add_edge(struct lg_graph *g, lg_class_id from, lg_class_id to,
 		new_pairs = pairs & ~e->pairs;
 		new_deps = lg_mode_pairs_deps(new_pairs) &
 			   ~lg_mode_pairs_deps(e->pairs);
+		if (new_pairs) {
+			e->prev_pairs = e->pairs;
+			e->changed = next_change(g);
+		}
 		e->pairs |= new_pairs;
 		if (added)
 			*added = new_pairs;
@@ -1258,7 +1273,8 @@ int lg_graph_add_edge(struct lg_graph *g, lg_class_id from, lg_class_id to,
 		return err;
 	}
 	g->edges[id] = (struct lg_edge){ .from = from, .to = to,
-					 .pairs = (uint16_t)pairs };
+					 .pairs = (uint16_t)pairs,
+					 .changed = next_change(g) };
 	for (size_t s = hash_pair(from, to) & (g->edge_cap - 1);;
 	     s = (s + 1) & (g->edge_cap - 1)) {
 		if (!g->edge_slots[s]) {
@@ -1360,29 +1376,33 @@ int lg_graph_shortest_path(struct lg_graph *g, lg_class_id from,
 	return 0;
 }
 
-bool lg_graph_cycle_is_strong(const struct lg_graph *g,
-			      const struct lg_path *cycle)
+/*
+ * lg_graph_cycle_is_strong() with edge @cycle->edges[@at] taken with mode
+ * pairs @at_pairs instead of its own (@at past the end: none replaced).
+ */
+static bool strong_with(const struct lg_graph *g, const struct lg_path *cycle,
+			size_t at, unsigned int at_pairs)
 {
 	static const unsigned int types[4] = { LG_DEP_EN, LG_DEP_ER, LG_DEP_SN,
 					       LG_DEP_SR };
 
 	if (!cycle->n)
 		return false;
+	for (size_t i = 0; i < cycle->n; i++)
+		if (cycle->edges[i] >= g->nedges)
+			return false;
+#define EDGE_DEPS(i)                                                        \
+	lg_mode_pairs_deps((i) == at ? at_pairs : g->edges[cycle->edges[i]].pairs)
 	for (int t0 = 0; t0 < 4; t0++) {
 		unsigned int first, cur;
 
-		if (cycle->edges[0] >= g->nedges)
-			return false;
-		first = lg_mode_pairs_deps(g->edges[cycle->edges[0]].pairs);
+		first = EDGE_DEPS(0);
 		if (!(first & types[t0]))
 			continue;
 		cur = types[t0];
 		for (size_t i = 1; i < cycle->n && cur; i++) {
-			unsigned int d, next = 0;
+			unsigned int d = EDGE_DEPS(i), next = 0;
 
-			if (cycle->edges[i] >= g->nedges)
-				return false;
-			d = lg_mode_pairs_deps(g->edges[cycle->edges[i]].pairs);
 			/* After an edge ending in R, only E may start. */
 			if (cur & ~DEPS_END_R)
 				next |= d;
@@ -1395,7 +1415,47 @@ bool lg_graph_cycle_is_strong(const struct lg_graph *g,
 		if ((cur & ~DEPS_END_R) || (types[t0] & DEPS_START_E))
 			return true;
 	}
+#undef EDGE_DEPS
 	return false;
+}
+
+bool lg_graph_cycle_is_strong(const struct lg_graph *g,
+			      const struct lg_path *cycle)
+{
+	return strong_with(g, cycle, SIZE_MAX, 0);
+}
+
+lg_edge_id lg_graph_closing_edge(const struct lg_graph *g,
+				 const struct lg_path *cycle)
+{
+	lg_edge_id newest = LG_NONE;
+	uint32_t below = UINT32_MAX;
+
+	for (size_t i = 0; i < cycle->n; i++)
+		if (cycle->edges[i] >= g->nedges)
+			return LG_NONE;
+	/* Edges from the last changed down; at most n rounds. */
+	for (size_t round = 0; round < cycle->n; round++) {
+		const struct lg_edge *e;
+		size_t at = SIZE_MAX;
+
+		for (size_t i = 0; i < cycle->n; i++) {
+			e = &g->edges[cycle->edges[i]];
+			if (e->changed < below &&
+			    (at == SIZE_MAX ||
+			     e->changed > g->edges[cycle->edges[at]].changed))
+				at = i;
+		}
+		if (at == SIZE_MAX)
+			break;
+		e = &g->edges[cycle->edges[at]];
+		if (newest == LG_NONE)
+			newest = cycle->edges[at];
+		if (!e->prev_pairs || !strong_with(g, cycle, at, e->prev_pairs))
+			return cycle->edges[at];
+		below = e->changed;
+	}
+	return newest;
 }
 
 int lg_cycle_canonicalize(const struct lg_graph *g, struct lg_path *cycle,

@@ -214,6 +214,17 @@ bool lg_graph_cycle_is_strong(const struct lg_graph *g,
 			      const struct lg_path *cycle);
 
 /*
+ * The edge of the deadlock circle @cycle that closed it, for a circle a
+ * full search found (lg_graph_find_cycles() does not know the order things
+ * arrived in): of the circle's edges whose last change (insertion, or new
+ * mode pairs: an edge that turned W->R into W->W can close a circle that
+ * its R kept weak) the circle needs, the one changed last.  Exact when
+ * that edge changed only once since; LG_NONE when an edge is unknown.
+ */
+lg_edge_id lg_graph_closing_edge(const struct lg_graph *g,
+				 const struct lg_path *cycle);
+
+/*
  * Rotate @cycle so that it starts at the class with the smallest name
  * (strcmp), and write its canonical signature "a -> b -> c" into a new
  * string *@signature (caller frees).  The same circle found from any

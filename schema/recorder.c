@@ -172,7 +172,7 @@ cleanup:
 struct store_ctx {
 	struct lg_recorder *r;
 	int64_t now;
-	lg_edge_id closing;	/* LG_NONE: the circle's newest edge */
+	lg_edge_id closing;	/* LG_NONE: lg_graph_closing_edge() */
 	int64_t *rows;		/* new rows (NULL: not wanted) */
 	size_t nrows;
 };
@@ -187,15 +187,11 @@ static int store_found(const struct lg_graph *g, const struct lg_path *cycle,
 	int64_t row;
 	int err;
 
-	(void)g;
 	err = lg_path_copy(&copy, cycle);
 	if (err)
 		return err;
-	/* The newest edge of the circle is the one that closed it. */
 	if (closing == LG_NONE)
-		for (size_t i = closing = 0; i < copy.n; i++)
-			if (copy.edges[i] > closing)
-				closing = copy.edges[i];
+		closing = lg_graph_closing_edge(g, &copy);
 	err = lg_recorder_store_cycle(c->r, &copy, closing, "analyzer", NULL,
 				      c->now, &row, &created);
 	lg_path_free(&copy);

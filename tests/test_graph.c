@@ -304,6 +304,62 @@ static void test_two_cycles_share_an_edge(void **state)
 	lg_graph_free(g);
 }
 
+/* The one circle a full search finds: its closing edge, by name. */
+static int closing_of_found(const struct lg_graph *g,
+			    const struct lg_path *cycle, void *ctx)
+{
+	char *name = ctx;
+	lg_class_id from, to;
+	lg_edge_id e = lg_graph_closing_edge(g, cycle);
+
+	assert_int_not_equal(e, LG_NONE);
+	assert_int_equal(lg_graph_edge(g, e, &from, &to, NULL), 0);
+	snprintf(name, 64, "%s -> %s", lg_graph_class_name(g, from),
+		 lg_graph_class_name(g, to));
+	return 0;
+}
+
+static void assert_closing(struct lg_graph *g, const char *want)
+{
+	struct lg_cycle_stats st;
+	char name[64] = "";
+
+	assert_int_equal(lg_graph_find_cycles(g, NULL, closing_of_found, name,
+					      &st),
+			 0);
+	assert_int_equal(st.cycles, 1);
+	assert_string_equal(name, want);
+}
+
+/*
+ * A full search names the edge that closed a circle: the last change the
+ * circle needs, which need not be its newest edge.
+ */
+static void test_closing_edge(void **state)
+{
+	struct lg_graph *g = lg_graph_new();
+
+	(void)state;
+	/* A -(W->R)-> B -(R->W)-> A: arriving by R, leaving as a reader. */
+	assert_int_equal(dep(g, "A", W, "B", R, NULL), 0);
+	assert_int_equal(dep(g, "B", R, "A", W, NULL), 0);
+	/* The older edge gains W->W: it closes the circle. */
+	assert_int_equal(dep(g, "A", W, "B", W, NULL), 1);
+	assert_closing(g, "A -> B");
+	lg_graph_free(g);
+
+	g = lg_graph_new();
+	assert_int_equal(dep(g, "A", W, "B", W, NULL), 0);
+	assert_int_equal(dep(g, "B", W, "A", W, NULL), 1);
+	/*
+	 * A mode the circle does not need (strong through it too, so the
+	 * check says 1 again) does not make its edge the closing one.
+	 */
+	assert_int_equal(dep(g, "A", W, "B", R, NULL), 1);
+	assert_closing(g, "B -> A");
+	lg_graph_free(g);
+}
+
 static void test_canonical_rotation(void **state)
 {
 	struct lg_graph *g = lg_graph_new();
@@ -759,6 +815,7 @@ int main(void)
 		cmocka_unit_test(test_trylock_path_adds_no_cycle),
 		cmocka_unit_test(test_cycle_closed_by_last_edge),
 		cmocka_unit_test(test_two_cycles_share_an_edge),
+		cmocka_unit_test(test_closing_edge),
 		cmocka_unit_test(test_canonical_rotation),
 		cmocka_unit_test(test_search_bound),
 		cmocka_unit_test(test_check_new_edge_is_a_query),

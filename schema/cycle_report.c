@@ -68,6 +68,27 @@ struct edge_row {
 	"LEFT JOIN stacks ts ON ts.id = e.to_stack "			\
 	"LEFT JOIN stacks fs ON fs.id = e.from_stack "
 
+/*
+ * The queries, kept prepared by the store (lg_store_stmt(): lockgraphd
+ * prints a report for every circle it finds; preparing these joins for
+ * each took a fifth of a replay's CPU).
+ */
+static const char sql_seen[] =
+	"SELECT h.name, b.boot_id, b.kernel, eb.count "
+	"FROM edge_boots eb JOIN boots b ON b.id = eb.boot_id "
+	"JOIN hosts h ON h.id = b.host_id WHERE eb.edge_id = ?1 "
+	"ORDER BY eb.first_seen, b.id";
+static const char sql_cycle[] =
+	"SELECT closing_edge, status, origin, first_seen "
+	"FROM cycles WHERE id = ?1";
+static const char sql_cycle_edges[] =
+	"SELECT " EDGE_ROW_COLUMNS " FROM cycle_edges ce "
+	"JOIN edges e ON e.id = ce.edge_id " EDGE_ROW_JOINS
+	"WHERE ce.cycle_id = ?1 ORDER BY ce.pos";
+static const char sql_edge[] =
+	"SELECT " EDGE_ROW_COLUMNS " FROM edges e " EDGE_ROW_JOINS
+	"WHERE e.id = ?1";
+
 static const char *col_text(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
@@ -82,23 +103,19 @@ static char *dup_or_null(const char *s)
 static char *seen_text(struct lg_store *s, int64_t edge_id, int64_t count,
 		       int64_t first_seen)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	char *buf = NULL, t1[24];
 	size_t len = 0;
 	FILE *f;
-	int nboots = 0;
+	int nboots = 0, err;
 
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
 	fprintf(f, "%lld time%s, first %s; seen on", (long long)count,
 		count == 1 ? "" : "s", lg_format_time(first_seen, t1));
-	if (sqlite3_prepare_v2(lg_store_db(s),
-			       "SELECT h.name, b.boot_id, b.kernel, eb.count "
-			       "FROM edge_boots eb JOIN boots b ON b.id = eb.boot_id "
-			       "JOIN hosts h ON h.id = b.host_id WHERE eb.edge_id = ?1 "
-			       "ORDER BY eb.first_seen, b.id", -1, &st,
-			       NULL) == SQLITE_OK) {
+	st = lg_store_stmt(s, sql_seen, &err);
+	if (st) {
 		sqlite3_bind_int64(st, 1, edge_id);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			if (nboots < 3)
@@ -110,8 +127,8 @@ static char *seen_text(struct lg_store *s, int64_t edge_id, int64_t count,
 					col_text(st, 2) ? ")" : "");
 			nboots++;
 		}
+		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
 	if (nboots > 3)
 		fprintf(f, "; and %d more boots", nboots - 3);
 	if (fclose(f)) {
@@ -181,13 +198,11 @@ int lg_store_print_cycle(struct lg_store *s, int64_t id, FILE *f)
 	sqlite3_stmt *st = NULL;
 	int rc, err = -EIO;
 
-	rc = sqlite3_prepare_v2(lg_store_db(s),
-				"SELECT closing_edge, status, origin, first_seen "
-				"FROM cycles WHERE id = ?1", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		rc = sqlite3_step(st);
-	}
+	st = lg_store_stmt(s, sql_cycle, &err);
+	if (!st)
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		err = rc == SQLITE_DONE ? -ENOENT :
 			lg_store_db_error(s, rc, "reading the cycle");
@@ -198,18 +213,11 @@ int lg_store_print_cycle(struct lg_store *s, int64_t id, FILE *f)
 		 "lockgraph cycle #%lld (%s, %s), first seen %s UTC",
 		 (long long)id, col_text(st, 2), col_text(st, 1),
 		 lg_format_time(sqlite3_column_int64(st, 3), t1));
-	sqlite3_finalize(st);
-	st = NULL;
+	sqlite3_reset(st);
 
-	rc = sqlite3_prepare_v2(lg_store_db(s),
-				"SELECT " EDGE_ROW_COLUMNS " FROM cycle_edges ce "
-				"JOIN edges e ON e.id = ce.edge_id " EDGE_ROW_JOINS
-				"WHERE ce.cycle_id = ?1 ORDER BY ce.pos", -1, &st,
-				NULL);
-	if (rc != SQLITE_OK) {
-		err = lg_store_db_error(s, rc, "reading the cycle's edges");
+	st = lg_store_stmt(s, sql_cycle_edges, &err);
+	if (!st)
 		goto cleanup;
-	}
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct edge_row *r;
@@ -248,7 +256,8 @@ int lg_store_print_cycle(struct lg_store *s, int64_t id, FILE *f)
 	pc.n = n;
 	err = lg_print_cycle(f, &pc);
 cleanup:
-	sqlite3_finalize(st);
+	if (st)
+		sqlite3_reset(st);
 	free(edges);
 	free_rows(rows, n);
 	return err;
@@ -273,13 +282,9 @@ int lg_store_print_whatif(struct lg_store *s, const int64_t *edge_ids,
 	err = -ENOMEM;
 	if (!rows || !edges)
 		goto cleanup;
-	rc = sqlite3_prepare_v2(lg_store_db(s),
-				"SELECT " EDGE_ROW_COLUMNS " FROM edges e "
-				EDGE_ROW_JOINS "WHERE e.id = ?1", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		err = lg_store_db_error(s, rc, "reading the edges");
+	st = lg_store_stmt(s, sql_edge, &err);
+	if (!st)
 		goto cleanup;
-	}
 	for (got = 0; got < want; got++) {
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, got < n ? edge_ids[got] : asked);
@@ -316,7 +321,8 @@ int lg_store_print_whatif(struct lg_store *s, const int64_t *edge_ids,
 	pc.n = n + 1;
 	err = lg_print_cycle(f, &pc);
 cleanup:
-	sqlite3_finalize(st);
+	if (st)
+		sqlite3_reset(st);
 	free(seen);
 	free(edges);
 	free_rows(rows, got);

@@ -139,6 +139,11 @@ struct lg_store {
 	bool in_tx;
 	bool bulk;	/* LG_STORE_NEW_BULK on a new file: WAL at close */
 	sqlite3_stmt *stmts[ST_COUNT];
+	/* lg_store_stmt(): other modules' statements, by their text's address */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} others[LG_STORE_OTHER_STMTS];
 	char errmsg[LG_STORE_ERR_MAX];
 };
 
@@ -526,6 +531,8 @@ void lg_store_close(struct lg_store *s)
 			     NULL);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
+	for (int i = 0; i < LG_STORE_OTHER_STMTS; i++)
+		sqlite3_finalize(s->others[i].st);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -574,6 +581,35 @@ static sqlite3_stmt *stmt(struct lg_store *s, enum stmt_id id, int *err)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return st;
+}
+
+sqlite3_stmt *lg_store_stmt(struct lg_store *s, const char *sql, int *err)
+{
+	int i, rc;
+
+	for (i = 0; i < LG_STORE_OTHER_STMTS && s->others[i].sql; i++) {
+		if (s->others[i].sql != sql)
+			continue;
+		sqlite3_reset(s->others[i].st);
+		sqlite3_clear_bindings(s->others[i].st);
+		return s->others[i].st;
+	}
+	if (i == LG_STORE_OTHER_STMTS) {
+		set_err(s, "%s: no room to keep another statement (%d kept)",
+			sql, LG_STORE_OTHER_STMTS);
+		*err = -ENOSPC;
+		return NULL;
+	}
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				&s->others[i].st, NULL);
+	if (rc != SQLITE_OK) {
+		*err = db_err(s, rc, sql);
+		sqlite3_finalize(s->others[i].st);
+		s->others[i].st = NULL;
+		return NULL;
+	}
+	s->others[i].sql = sql;
+	return s->others[i].st;
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *text)

@@ -21,6 +21,7 @@
 
 struct lg_store;
 struct sqlite3;
+struct sqlite3_stmt;
 
 /* 'LKGR' */
 #define LG_STORE_APPLICATION_ID 0x4c4b4752
@@ -82,6 +83,19 @@ const char *lg_store_errmsg(const struct lg_store *s);
  * statement is finalized or another call replaces the message.
  */
 int lg_store_db_error(struct lg_store *s, int rc, const char *what);
+
+/*
+ * A statement of another module's, prepared on lg_store_db(@s) once and
+ * kept until lg_store_close(), for queries run often (a cycle's report for
+ * every circle lockgraphd finds).  @sql is the key by its address: a
+ * string literal.  Returned reset and with no bindings; the caller steps
+ * it, then resets it (an unfinished one keeps its read open), and never
+ * finalizes it.  At most LG_STORE_OTHER_STMTS texts; NULL with -errno in
+ * *@err (-ENOSPC past that; lg_store_errmsg() says why).
+ */
+#define LG_STORE_OTHER_STMTS 8
+struct sqlite3_stmt *lg_store_stmt(struct lg_store *s, const char *sql,
+				   int *err);
 
 /* The schema version this program writes, and the one @s has. */
 int lg_store_schema_version(void);

@@ -259,8 +259,8 @@ static bool take_field(const char **p, const char *end, const char *tag,
 			return false;
 		x = x * 10 + (*q++ - '0');
 	}
-	if (q < end && !lg_is_blank(*q))
-		return false;
+	if (q < end && !lg_is_blank(*q) && *q != ':')
+		return false;	/* ':' ends "OPS: n: name" (no PROVE_LOCKING) */
 	*v = x;
 	*p = skip_blanks(q, end);
 	return true;
@@ -296,7 +296,7 @@ static int parse_dep_line(struct pl_ctx *c, const char *p, const char *end,
 	return add_dep(c, from, to);
 }
 
-/* "key [OPS: n] [FD: n BD: n] usage: name" */
+/* "key [OPS: n] [FD: n BD: n usage]: name" */
 static int parse_class_line(struct pl_ctx *c, const char *p, const char *end,
 			    size_t *idx, unsigned int no)
 {
@@ -305,7 +305,8 @@ static int parse_class_line(struct pl_ctx *c, const char *p, const char *end,
 	struct lg_proc_class *k;
 	bool added;
 
-	while (p < end && !lg_is_blank(*p))
+	/* without PROVE_LOCKING (and OPS:) the ':' follows the key */
+	while (p < end && !lg_is_blank(*p) && *p != ':')
 		p++;
 	ke = p;
 	if (!valid_key(key, (size_t)(ke - key)) || p == end) {

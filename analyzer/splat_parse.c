@@ -362,13 +362,58 @@ static size_t match_host_kernel(const char *s)
 
 /*
  * syslog and journal prefixes: "Nov 21 19:25:29 host kernel: ",
- * "2023-11-21T19:25:29.123456+00:00 host kernel: ".  With @after_stamp,
- * a bare "host kernel: " (journalctl -o short-monotonic) counts too.
+ * "2023-11-21T19:25:29.123456+00:00 host kernel: " (short-iso), "Tue
+ * 2023-11-21 19:25:29 CET host kernel: " (short-full), "1700594729.123456
+ * host kernel: " (short-unix).  With @after_stamp, a bare "host kernel: "
+ * (journalctl -o short-monotonic) counts too.
  */
 static size_t match_syslog(const char *s, bool after_stamp)
 {
 	size_t i = 0, n;
+	bool full = false;
 
+	/* short-full: a weekday before the ISO date */
+	if (is_upper(s[0]) && is_lower(s[1]) && is_lower(s[2]) &&
+	    s[3] == ' ' && lg_is_digit(s[4]) && lg_is_digit(s[5]) &&
+	    lg_is_digit(s[6]) && lg_is_digit(s[7]) && s[8] == '-') {
+		s += 4;
+		i = 4;
+		full = true;
+	}
+	if (!full && lg_is_digit(s[0])) {
+		/* short-unix: seconds since the epoch, then host */
+		for (n = 0; lg_is_digit(s[n]); n++)
+			;
+		if (n >= 9 && s[n] == '.' && lg_is_digit(s[n + 1])) {
+			for (n++; lg_is_digit(s[n]); n++)
+				;
+			if (s[n] == ' ') {
+				size_t k = match_host_kernel(s + n + 1);
+
+				if (k)
+					return n + 1 + k;
+			}
+		}
+	}
+	if (full) {
+		size_t k = 0, tz;
+
+		/* "YYYY-MM-DD hh:mm:ss TZ host kernel: " */
+		if (!(s[4] == '-' && lg_is_digit(s[5]) && lg_is_digit(s[6]) &&
+		      s[7] == '-' && lg_is_digit(s[8]) && lg_is_digit(s[9]) &&
+		      s[10] == ' '))
+			return 0;
+		n = match_clock(s + 11);
+		if (!n || s[11 + n] != ' ')
+			return 0;
+		k = 11 + n + 1;
+		for (tz = 0; s[k + tz] && s[k + tz] != ' ' && tz < 8; tz++)
+			;
+		if (s[k + tz] != ' ')
+			return 0;
+		n = match_host_kernel(s + k + tz + 1);
+		return n ? i + k + tz + 1 + n : 0;
+	}
 	if (is_upper(s[0]) && is_lower(s[1]) && is_lower(s[2]) &&
 	    s[3] == ' ') {
 		i = 4;
@@ -466,19 +511,34 @@ static char *strip_prefixes(char *s, char *tag)
  * Lines.
  */
 
-/* Replace each U+00A0 no-break space in @p (NUL-terminated) by ' '. */
-static void squash_nbsp(char *p)
+/*
+ * Clean the line of @n bytes at @p in place and NUL-terminate it: each
+ * U+00A0 no-break space becomes ' '; NUL bytes (serial noise) and terminal
+ * escape sequences (ESC [ ... final byte, as colouring consoles and syzkaller
+ * logs have them, or ESC and one byte) go.
+ */
+static void clean_line(char *p, size_t n)
 {
-	char *w = p;
+	char *w = p, *end = p + n;
 
-	for (; *p; p++) {
+	while (p < end) {
 		unsigned char c0 = (unsigned char)p[0];
 
-		if (c0 == 0xc2 && (unsigned char)p[1] == 0xa0) {
+		if (c0 == 0xc2 && p + 1 < end && (unsigned char)p[1] == 0xa0) {
 			*w++ = ' ';
+			p += 2;
+		} else if (c0 == 0x1b && p + 1 < end && p[1] == '[') {
+			for (p += 2; p < end && ((unsigned char)*p < 0x40 ||
+						 (unsigned char)*p > 0x7e); p++)
+				;
+			if (p < end)
+				p++;	/* the final byte */
+		} else if (c0 == 0x1b) {
+			p += p + 1 < end ? 2 : 1;
+		} else if (c0 == 0) {
 			p++;
 		} else {
-			*w++ = *p;
+			*w++ = *p++;
 		}
 	}
 	*w = '\0';
@@ -493,13 +553,40 @@ static void trim_end(char *p)
 }
 
 /*
+ * A console line where a kernel message follows other output without a
+ * newline ("syzkaller login: [   16.305150] INFO: trying to ..."): the text
+ * from its timestamp on, when that is a report's title or rule; else
+ * @text.
+ */
+static bool title_start(const char *t);
+
+static char *after_glued_output(char *text, char *tag)
+{
+	char *q = text;
+
+	if (*text == '[' || title_start(text))
+		return text;
+	for (; (q = strchr(q, '[')) != NULL; q++) {
+		char *r;
+
+		if (!match_timestamp(q))
+			continue;
+		r = strip_prefixes(q, tag);
+		if (title_start(r) || starts_with(r, "====="))
+			return r;
+		tag[0] = '\0';
+	}
+	return text;
+}
+
+/*
  * Split the input into lines and strip their prefixes.  rsyslog writes
  * the newlines inside one printk record as "#012": such a line becomes
  * several logical lines with the same input line number.
  */
 static int split_lines(struct sp_ctx *c, const char *buf, size_t len)
 {
-	size_t i, n = 0, cap = 1, lineno = 0;
+	size_t n = 0, cap = 1, lineno = 0;
 	char *p, *end;
 	int ret = -ENOMEM;
 
@@ -510,16 +597,28 @@ static int split_lines(struct sp_ctx *c, const char *buf, size_t len)
 		memcpy(c->arena, buf, len);
 	c->arena[len] = '\0';
 
-	for (i = 0; i < len; i++)
-		if (buf[i] == '\n' ||
-		    (buf[i] == '#' && len - i >= 4 && !memcmp(buf + i, "#012", 4)))
+	/*
+	 * Clean each line first (its newline stays where it was), then count
+	 * the logical lines: a cleaning may join "#0", an escape and "12".
+	 */
+	end = c->arena + len;
+	for (p = c->arena; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		clean_line(p, nl ? (size_t)(nl - p) : (size_t)(end - p));
+		for (char *q = p; (q = strstr(q, "#012")) != NULL; q += 4)
 			cap++;
+		if (!nl)
+			break;
+		*nl = '\n';	/* clean_line() ended the line there */
+		cap++;
+		p = nl + 1;
+	}
 	c->lines = calloc(cap, sizeof(*c->lines));
 	if (!c->lines)
 		goto out;
 
 	p = c->arena;
-	end = c->arena + len;
 	while (p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		char tag[TAG_MAX];
@@ -528,9 +627,9 @@ static int split_lines(struct sp_ctx *c, const char *buf, size_t len)
 		if (nl)
 			*nl = '\0';
 		lineno++;
-		squash_nbsp(p);
 		trim_end(p);
 		text = strip_prefixes(p, tag);
+		text = after_glued_output(text, tag);
 		for (;;) {
 			struct sp_line *l = &c->lines[n++];
 
@@ -618,6 +717,8 @@ static const struct sp_title titles[] = {
 	  LG_SPLAT_SUSPICIOUS_RCU },
 	{ "Invalid wait context", LG_SPLAT_WRONG_CONTEXT },
 	{ "Nested lock was not taken", LG_SPLAT_NESTING },
+	{ "trying to register non-static key.", LG_SPLAT_NON_STATIC_KEY },
+	{ "trying to register non-static key", LG_SPLAT_NON_STATIC_KEY },
 };
 
 /*
@@ -663,6 +764,15 @@ static bool match_title(const char *t, enum lg_splat_kind *kind)
 	}
 	if (ends_with(t, " still has locks held!") && strchr(t, '/')) {
 		*kind = LG_SPLAT_HELD_EXIT;
+		return true;
+	}
+	/*
+	 * A table full: lockdep turns itself off, so the graph of that boot
+	 * stops there ("BUG: MAX_LOCKDEP_ENTRIES too low!",
+	 * "BUG: MAX_STACK_TRACE_ENTRIES too low!", ...).
+	 */
+	if (starts_with(t, "MAX_") && ends_with(t, " too low!")) {
+		*kind = LG_SPLAT_LIMIT;
 		return true;
 	}
 	return false;
@@ -797,8 +907,12 @@ static size_t match_file_line(const char *s)
 static bool looks_like_symbol(const char *s, size_t n)
 {
 	size_t i;
-	bool lower = true;
+	bool lower = true, word = false;
 
+	for (i = 0; i < n; i++)
+		word |= is_alpha(s[i]) || s[i] == '_';
+	if (!word)
+		return false;	/* "...", a mail's elided frames */
 	for (i = 0; i < n; i++) {
 		if (s[i] == '_' || s[i] == '.' || lg_is_digit(s[i]))
 			return true;
@@ -1090,6 +1204,11 @@ static bool parse_lock_line(const char *t, struct sp_lock *l)
 		p += n + 1;
 	else if (n >= 8 && p[n] == '(')
 		p += n;		/* "...}-{3:3}0" style glue */
+	/* %p before its first random key (early boot, 4.15 to 5.x) */
+	else if (starts_with(p, "(____ptrval____) "))
+		p += 17;
+	else if (starts_with(p, "(ptrval) "))
+		p += 9;
 	p = skip_blanks(p);
 	return parse_class_usage(p, l);
 }
@@ -1589,12 +1708,41 @@ static int add_dep(struct lg_splat *s, const char *t, int *index)
 	return 0;
 }
 
+/*
+ * Do @a and @b name the same class?  Since 6.4 a class with a print_fn
+ * (lockdep_set_lock_cmp_fn(): bcache's btree locks) has the instance's
+ * state appended after a blank where a held lock is printed (the lock
+ * lines, "Chain exists of:"), not in the "-> #N" headers: the names are
+ * compared up to their first blank.
+ */
+static bool same_class(const char *a, const char *b)
+{
+	size_t n = strcspn(a, " ");
+
+	return n == strcspn(b, " ") && memcmp(a, b, n) == 0;
+}
+
+/* *@p becomes a copy of @v unless it equals it; -ENOMEM. */
+static int replace_str(char **p, const char *v)
+{
+	char *n;
+
+	if (!strcmp(*p, v))
+		return 0;
+	n = strdup(v);
+	if (!n)
+		return -ENOMEM;
+	free(*p);
+	*p = n;
+	return 0;
+}
+
 static bool is_dep_class(const struct lg_splat *s, const char *name)
 {
 	size_t k;
 
 	for (k = 0; k < s->ndeps; k++)
-		if (strcmp(s->deps[k].class_name, name) == 0)
+		if (same_class(s->deps[k].class_name, name))
 			return true;
 	return false;
 }
@@ -1667,8 +1815,8 @@ static int take_chain(struct sp_ctx *c, struct lg_splat *s, size_t *i)
 			goto out;
 		}
 	}
-	if (strcmp(s->chain[0], s->trying_class) != 0 ||
-	    strcmp(s->chain[s->nchain - 1], s->held_class) != 0) {
+	if (!same_class(s->chain[0], s->trying_class) ||
+	    !same_class(s->chain[s->nchain - 1], s->held_class)) {
 		set_error(c, c->lines[first].no,
 			  "chain does not run from the new lock to the held one");
 		goto out;
@@ -1686,6 +1834,7 @@ out:
 static int parse_circular(struct sp_ctx *c, size_t ti, struct lg_splat *s)
 {
 	size_t i, last, block_line = 0, first_block = 0;
+	bool block_offsets = false;	/* a frame of this block had one */
 	int ret = -EBADMSG, expect = -1, idx, r;
 	bool found;
 
@@ -1773,7 +1922,13 @@ static int parse_circular(struct sp_ctx *c, size_t ti, struct lg_splat *s)
 			i = k;
 	}
 
-	/* the blocks "-> #N (class){usage}:" and their frames */
+	/*
+	 * The blocks "-> #N (class){usage}:" and their frames.  A bare word
+	 * is a frame while the block's frames are bare too (a page that lost
+	 * the offsets); after a frame with its offset, only when it looks
+	 * like a symbol, so that the prose of a mail cut after a block ends
+	 * the chain instead of joining its stack.
+	 */
 	for (i = next_nonblank(c, i + 1); i <= c->limit;
 	     i = next_nonblank(c, i + 1)) {
 		const char *t = c->lines[i].t;
@@ -1814,13 +1969,18 @@ static int parse_circular(struct sp_ctx *c, size_t ti, struct lg_splat *s)
 			if (s->ndeps == 1)
 				first_block = i;
 			block_line = i;
+			block_offsets = false;
 			continue;
 		}
 		if (!s->ndeps)
 			break;
 		if (is_fragment(t))
 			continue;
-		r = parse_frame(t, SP_BARE_YES, &f);
+		/* "...": frames a mail left out */
+		if (!strcmp(t, "...") || !strcmp(t, "[...]"))
+			continue;
+		r = parse_frame(t, block_offsets ? SP_BARE_GUESS : SP_BARE_YES,
+				&f);
 		if (r < 0) {
 			ret = r;
 			goto out;
@@ -1830,6 +1990,7 @@ static int parse_circular(struct sp_ctx *c, size_t ti, struct lg_splat *s)
 		if (r == SP_FRAME_DROP)
 			continue;
 		d = &s->deps[s->ndeps - 1];
+		block_offsets |= strstr(f, "+0x") != NULL;
 		if (push_str(&d->frames, &d->nframes, f)) {
 			free(f);
 			ret = -ENOMEM;
@@ -1856,17 +2017,23 @@ static int parse_circular(struct sp_ctx *c, size_t ti, struct lg_splat *s)
 			  "dependency chain has only one block");
 		goto out;
 	}
-	if (strcmp(s->deps[s->ndeps - 1].class_name, s->trying_class) != 0) {
+	if (!same_class(s->deps[s->ndeps - 1].class_name, s->trying_class)) {
 		set_error(c, c->lines[block_line].no,
 			  "block #0 is not the lock being acquired (%.80s)",
 			  s->trying_class);
 		goto out;
 	}
-	if (strcmp(s->deps[0].class_name, s->held_class) != 0) {
+	if (!same_class(s->deps[0].class_name, s->held_class)) {
 		set_error(c, c->lines[first_block].no,
 			  "block #%d is not the lock already held", s->deps[0].index);
 		goto out;
 	}
+	/* the classes by their names, without an instance's print_fn text */
+	ret = -ENOMEM;
+	if (replace_str(&s->trying_class, s->deps[s->ndeps - 1].class_name) ||
+	    replace_str(&s->held_class, s->deps[0].class_name))
+		goto out;
+	ret = -EBADMSG;
 	for (idx = 0; (size_t)idx < s->ndeps; idx++) {
 		struct lg_splat_dep *d = &s->deps[idx];
 
@@ -2009,7 +2176,7 @@ struct sp_start {
 static int parse_all(struct sp_ctx *c, struct lg_splat_list *res)
 {
 	struct sp_start *st = NULL, *nst;
-	size_t i, n = 0, cap = 0, k, floor = 0;
+	size_t i, n = 0, cap = 0, k, j, floor = 0;
 	int ret = -ENOMEM;
 
 	for (i = 0; i < c->nlines; i++) {
@@ -2046,7 +2213,19 @@ static int parse_all(struct sp_ctx *c, struct lg_splat_list *res)
 		struct lg_splat *s = &res->v[k];
 
 		c->tag = c->lines[st[k].title].tag;
-		c->limit = k + 1 < n ? st[k + 1].first - 1 : c->nlines - 1;
+		/*
+		 * The report runs to the next one's start; with caller tags, a
+		 * title another caller printed in the middle (another CPU's
+		 * report) is not an end: its lines are skipped like any other
+		 * caller's.
+		 */
+		for (j = k + 1; j < n; j++) {
+			const char *tag = c->lines[st[j].title].tag;
+
+			if (!c->tag[0] || !tag[0] || !strcmp(tag, c->tag))
+				break;
+		}
+		c->limit = j < n ? st[j].first - 1 : c->nlines - 1;
 		res->n = k + 1;
 		s->kind = st[k].kind;
 		s->pid = -1;
@@ -2091,6 +2270,8 @@ const char *lg_splat_kind_name(enum lg_splat_kind kind)
 		[LG_SPLAT_SUSPICIOUS_RCU] = "suspicious-rcu",
 		[LG_SPLAT_WRONG_CONTEXT] = "wait-context",
 		[LG_SPLAT_NESTING] = "nesting",
+		[LG_SPLAT_NON_STATIC_KEY] = "non-static-key",
+		[LG_SPLAT_LIMIT] = "limit",
 	};
 
 	if ((unsigned int)kind >= LG_SPLAT_KIND_COUNT)
@@ -2122,7 +2303,7 @@ int lg_splat_parse_progress(const char *buf, size_t len,
 	}
 	if (!out || (!buf && len))
 		return -EINVAL;
-	ret = lg_text_check(buf, len);
+	ret = lg_log_text_check(buf, len);
 	if (ret) {
 		if (err)
 			snprintf(err->msg, sizeof(err->msg),
@@ -2215,11 +2396,46 @@ static bool lockdep_internal(const char *name, size_t n)
 }
 
 /*
+ * Does the stack run in interrupt context (hard or soft irq: in_interrupt())?
+ * Judged by the entry and softirq frames a saved stack shows.
+ */
+static bool in_interrupt_stack(char *const *frames, size_t nframes)
+{
+	static const char *const irq_prefixes[] = {
+		"do_softirq", "handle_softirqs", "invoke_softirq", "irq_exit",
+		"run_ksoftirqd", "common_interrupt", "asm_common_interrupt",
+		"sysvec_", "asm_sysvec_", "handle_irq", "handle_edge_irq",
+		"handle_fasteoi_irq", "handle_level_irq", "do_IRQ",
+		"smp_apic_timer_interrupt", "apic_timer_interrupt",
+		"hrtimer_interrupt", "tasklet_action", "tasklet_hi_action",
+		"call_timer_fn", "run_timer_softirq", "net_rx_action",
+		"net_tx_action", "rcu_core", "el1_interrupt", "el0_interrupt",
+		"gic_handle_irq",
+	};
+	const char *name;
+	size_t i, k, n;
+
+	for (i = 0; i < nframes; i++) {
+		if (!frames[i])
+			continue;
+		n = frame_func(frames[i], &name);
+		for (k = 0; k < sizeof(irq_prefixes) / sizeof(*irq_prefixes); k++)
+			if (name_has_prefix(name, n, irq_prefixes[k]))
+				return true;
+	}
+	return false;
+}
+
+/*
  * Beyond the header's rule: lockdep's own frames (check_prev_add,
  * validate_chain, ... which open a modern "#0" block) are skipped like
  * lock_acquire; __might_fault (might_lock_read of mmap_lock) reads;
  * rcu_lock_acquire, srcu_read_lock and seqcount reader annotations are
- * recursive reads, as lockdep takes them.
+ * recursive reads, as lockdep takes them.  An rwlock_t's read_lock is
+ * recursive only in interrupt context (lockdep's read_lock_is_recursive()
+ * with queued rwlocks, every architecture that matters): the _bh forms,
+ * and stacks that show an interrupt or softirq; in a task it is a plain
+ * read.
  */
 enum lg_mode lg_mode_from_frames(char *const *frames, size_t nframes)
 {
@@ -2228,10 +2444,12 @@ enum lg_mode lg_mode_from_frames(char *const *frames, size_t nframes)
 		"might_lock_read",
 	};
 	static const char *const rr_prefixes[] = {
+		"rcu_read_lock", "rcu_lock_acquire", "srcu_read_lock",
+		"srcu_lock_acquire", "seqcount_lockdep_reader_access",
+	};
+	static const char *const rwlock_read_prefixes[] = {
 		"raw_read_lock", "read_lock", "raw_read_trylock",
-		"read_trylock", "rcu_read_lock", "rcu_lock_acquire",
-		"srcu_read_lock", "srcu_lock_acquire",
-		"seqcount_lockdep_reader_access",
+		"read_trylock",
 	};
 	const char *name;
 	size_t i, k, n;
@@ -2251,6 +2469,15 @@ enum lg_mode lg_mode_from_frames(char *const *frames, size_t nframes)
 		for (k = 0; k < sizeof(rr_prefixes) / sizeof(*rr_prefixes); k++)
 			if (name_has_prefix(name, n, rr_prefixes[k]))
 				return LG_MODE_RECURSIVE_READ;
+		for (k = 0; k < sizeof(rwlock_read_prefixes) /
+				sizeof(*rwlock_read_prefixes); k++) {
+			if (!name_has_prefix(name, n, rwlock_read_prefixes[k]))
+				continue;
+			if ((n >= 3 && memcmp(name + n - 3, "_bh", 3) == 0) ||
+			    in_interrupt_stack(frames + i + 1, nframes - i - 1))
+				return LG_MODE_RECURSIVE_READ;
+			return LG_MODE_READ;
+		}
 		return LG_MODE_WRITE;
 	}
 	return LG_MODE_WRITE;

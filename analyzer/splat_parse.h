@@ -33,6 +33,8 @@ enum lg_splat_kind {
 	LG_SPLAT_SUSPICIOUS_RCU,   /* suspicious RCU usage */
 	LG_SPLAT_WRONG_CONTEXT,	   /* Invalid wait context */
 	LG_SPLAT_NESTING,	   /* nested lock was not taken / other lockdep BUG */
+	LG_SPLAT_NON_STATIC_KEY,   /* trying to register non-static key. */
+	LG_SPLAT_LIMIT,		   /* MAX_... too low!: lockdep turned itself off */
 	LG_SPLAT_KIND_COUNT,
 };
 
@@ -116,8 +118,9 @@ void lg_splat_list_free(struct lg_splat_list *list);
 
 /*
  * The acquisition mode a stack shows: the first lock primitive below
- * lock_acquire (down_read* -> read, _raw_read_lock*, rcu_read_lock* ->
- * recursive read, everything else -> write).
+ * lock_acquire (down_read* -> read, rcu_read_lock* -> recursive read,
+ * _raw_read_lock* -> read in a task, recursive read for the _bh forms and
+ * in interrupt context, everything else -> write).
  */
 enum lg_mode lg_mode_from_frames(char *const *frames, size_t nframes);
 

@@ -48,13 +48,13 @@ static bool is_text_ascii(unsigned char c)
 	       c == '\r' || c == '\f' || c == '\v';
 }
 
-int lg_text_check(const char *buf, size_t len)
+static int text_check(const char *buf, size_t len, bool nul_is_binary)
 {
 	const unsigned char *s = (const unsigned char *)buf;
 	size_t i = 0, bad = 0, n;
 
 	while (i < len) {
-		if (s[i] == 0)
+		if (s[i] == 0 && nul_is_binary)
 			return -EMEDIUMTYPE;
 		if (s[i] < 0x80) {
 			if (!is_text_ascii(s[i]))
@@ -72,6 +72,16 @@ int lg_text_check(const char *buf, size_t len)
 	}
 	/* bad * 10 > len, without overflow */
 	return bad > len / 10 ? -EMEDIUMTYPE : 0;
+}
+
+int lg_text_check(const char *buf, size_t len)
+{
+	return text_check(buf, len, true);
+}
+
+int lg_log_text_check(const char *buf, size_t len)
+{
+	return text_check(buf, len, false);
 }
 
 void lg_parse_error_set(struct lg_parse_error *err, unsigned int line,

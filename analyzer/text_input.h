@@ -33,6 +33,13 @@ void lg_parse_error_set(struct lg_parse_error *err, unsigned int line,
  */
 int lg_text_check(const char *buf, size_t len);
 
+/*
+ * lg_text_check() for console logs, which may carry stray NUL bytes (a
+ * serial line's noise, a reboot): a NUL is one more byte that is not text,
+ * so only a file of more than 10% such bytes is binary.
+ */
+int lg_log_text_check(const char *buf, size_t len);
+
 /* Character classes without locale or signed-char surprises. */
 static inline bool lg_is_digit(char c)
 {

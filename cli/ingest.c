@@ -156,6 +156,7 @@ struct ingest_run {
 	struct lg_recorder *rec;
 	int64_t boot, now;
 	size_t reports_imported, reports_other;
+	size_t self_deps;	/* /proc/lockdep: a class after itself */
 };
 
 static int stack_row(struct ingest_run *run, char *const *frames, size_t n,
@@ -227,7 +228,9 @@ static int import_circular(struct ingest_run *run, const struct lg_splat *sp,
 		}
 		if (from == to) {
 			cli_err("%s:%u: the report's chain takes %s twice in a row",
-				run->path, sp->first_line, sp->deps[0].class_name);
+				run->path, sp->first_line,
+				lg_graph_class_name(lg_recorder_graph(run->rec),
+						    from));
 			err = -EBADMSG;
 			goto cleanup;
 		}
@@ -265,8 +268,12 @@ static int import_proc(struct ingest_run *run, const struct lg_proc_lockdep *p)
 		};
 		lg_edge_id e;
 
-		if (ids[p->deps[i].from] == ids[p->deps[i].to])
+		/* nesting lockdep allowed (a nest_lock, a subclass it
+		 * merged): never an edge, but said */
+		if (ids[p->deps[i].from] == ids[p->deps[i].to]) {
+			run->self_deps++;
 			continue;
+		}
 		err = lg_recorder_edge(run->rec, ids[p->deps[i].from],
 				       ids[p->deps[i].to], &seen, &e, NULL);
 	}
@@ -298,6 +305,58 @@ static void store_error(const struct ingest_run *run, int err)
 			lg_store_errmsg(run->store));
 }
 
+/*
+ * The part of a report's kernel line that names the build:
+ * "6.3.0-rc6 #1" of "6.3.0-rc6 #1 Not tainted" (the taint may change within
+ * one boot).  Its length in @kernel.
+ */
+static size_t kernel_build_len(const char *kernel)
+{
+	const char *t = strstr(kernel, " Not tainted");
+
+	if (!t)
+		t = strstr(kernel, " Tainted:");
+	return t ? (size_t)(t - kernel) : strlen(kernel);
+}
+
+/*
+ * The kernels of @splats' reports, one each (the first report's kernel
+ * line kept for each): reports of different kernels come from different
+ * boots.  *@kernels gets NULL or an array of @splats->n pointers into the
+ * reports, of which *@n differ; report i's kernel is (*@which)[i] (0 when
+ * it printed none).  0 or -ENOMEM.
+ */
+static int report_kernels(const struct lg_splat_list *splats,
+			  const char ***kernels, size_t **which, size_t *n)
+{
+	*n = 0;
+	*kernels = calloc(splats->n + 1, sizeof(**kernels));
+	*which = calloc(splats->n + 1, sizeof(**which));
+	if (!*kernels || !*which) {
+		free(*kernels);
+		free(*which);
+		*kernels = NULL;
+		*which = NULL;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < splats->n; i++) {
+		const char *k = splats->v[i].kernel;
+		size_t j, len;
+
+		if (!k)
+			continue;
+		len = kernel_build_len(k);
+		for (j = 0; j < *n; j++)
+			if (kernel_build_len((*kernels)[j]) == len &&
+			    !memcmp((*kernels)[j], k, len))
+				break;
+		if (j == *n)
+			(*kernels)[(*n)++] = k;
+		(*which)[i] = j;
+	}
+	return 0;
+}
+
 static int ingest_file(const char *path, const struct ingest_opts *o,
 		       bool *first_json)
 {
@@ -308,10 +367,10 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 	struct lg_cycle_stats stats = { 0 };
 	struct lg_store_ingest in = { 0 };
 	enum ingest_format fmt = o->format;
-	int64_t host, ingest_id, *cycle_rows = NULL;
+	int64_t host, ingest_id, *cycle_rows = NULL, *boots = NULL;
 	char hash[48], boot_key[96], filed_host[256];
-	const char *kernel = NULL;
-	size_t len = 0;
+	const char **kernels = NULL;
+	size_t len = 0, *kernel_of = NULL, nkernels = 0;
 	char *buf = NULL;
 	int err, ret = EXIT_FAILURE;
 
@@ -377,11 +436,20 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 		goto cleanup;
 	}
 	err = lg_recorder_open(run.store, &run.rec);
+	if (!err)
+		err = report_kernels(&splats, &kernels, &kernel_of, &nkernels);
 	if (err)
 		goto store_fail;
-	for (size_t i = 0; i < splats.n && !kernel; i++)
-		kernel = splats.v[i].kernel;
-	snprintf(boot_key, sizeof(boot_key), "ingest:%s", hash);
+	if (o->boot && nkernels > 1) {
+		cli_progress_end();
+		cli_err("%s: reports of %zu kernels ('%.*s', '%.*s'%s) cannot be "
+			"one boot: ingest without --boot (a boot for each "
+			"kernel) or split the file; nothing changed", path,
+			nkernels, (int)kernel_build_len(kernels[0]), kernels[0],
+			(int)kernel_build_len(kernels[1]), kernels[1],
+			nkernels > 2 ? ", ..." : "");
+		goto rollback;
+	}
 	if (o->host && o->boot) {
 		err = lg_store_boot_host(run.store, o->boot, filed_host,
 					 sizeof(filed_host));
@@ -397,11 +465,30 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 	}
 	err = lg_store_host(run.store, o->host ? o->host : "(unknown)", run.now,
 			    &host);
-	if (!err)
-		err = lg_store_boot(run.store, host, o->boot ? o->boot : boot_key,
-				    kernel, "ingest", NULL, run.now, &run.boot);
 	if (err)
 		goto store_fail;
+	/*
+	 * A boot for each kernel the reports name: "ingest:<hash>" for the
+	 * first (and for a file with none), "ingest:<hash>:K" for the K-th.
+	 */
+	boots = calloc(nkernels + 1, sizeof(*boots));
+	if (!boots) {
+		err = -ENOMEM;
+		goto store_fail;
+	}
+	for (size_t k = 0; k < (nkernels ? nkernels : 1) && !err; k++) {
+		if (k)
+			snprintf(boot_key, sizeof(boot_key), "ingest:%s:%zu",
+				 hash, k + 1);
+		else
+			snprintf(boot_key, sizeof(boot_key), "ingest:%s", hash);
+		err = lg_store_boot(run.store, host,
+				    o->boot ? o->boot : boot_key, kernels[k],
+				    "ingest", NULL, run.now, &boots[k]);
+	}
+	if (err)
+		goto store_fail;
+	run.boot = boots[0];
 
 	cycle_rows = calloc(splats.n + 1, sizeof(*cycle_rows));
 	if (!cycle_rows) {
@@ -413,6 +500,7 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 			run.reports_other++;
 			continue;
 		}
+		run.boot = boots[kernel_of[i]];
 		err = import_circular(&run, &splats.v[i], &cycle_rows[i]);
 		if (err == -EBADMSG)
 			goto rollback;
@@ -435,7 +523,7 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 	in.path = path;
 	in.format = fmt == FMT_PROC ? "proc-lockdep" : "splat";
 	in.content_hash = hash;
-	in.boot = run.boot;
+	in.boot = boots[0];
 	in.now = run.now;
 	in.classes_added = lg_recorder_counts(run.rec)->classes_added;
 	in.edges_added = lg_recorder_counts(run.rec)->edges_added;
@@ -469,10 +557,13 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 		printf(",\"ingest\":%" PRId64 ",\"reports_imported\":%zu,"
 		       "\"reports_not_imported\":%zu,\"classes_added\":%" PRId64
 		       ",\"edges_added\":%" PRId64 ",\"cycles_added\":%" PRId64
-		       ",\"cycle_search_truncated\":%s,\"not_imported\":[",
+		       ",\"cycle_search_truncated\":%s",
 		       ingest_id, run.reports_imported, run.reports_other,
 		       in.classes_added, in.edges_added, in.cycles_added,
 		       stats.truncated ? "true" : "false");
+		if (fmt == FMT_PROC)
+			printf(",\"dependencies_on_itself\":%zu", run.self_deps);
+		printf(",\"not_imported\":[");
 		first = true;
 		for (size_t i = 0; i < splats.n; i++) {
 			bool f2 = true;
@@ -491,10 +582,15 @@ static int ingest_file(const char *path, const struct ingest_opts *o,
 		}
 		printf("]}");
 	} else {
-		if (fmt == FMT_PROC)
-			printf("%s: /proc/lockdep dump: %zu classes, %zu dependencies",
-			       path, proc.nclasses, proc.ndeps);
-		else
+		if (fmt == FMT_PROC) {
+			printf("%s: /proc/lockdep dump: %zu class%s, %zu "
+			       "dependenc%s", path, proc.nclasses,
+			       proc.nclasses == 1 ? "" : "es", proc.ndeps,
+			       proc.ndeps == 1 ? "y" : "ies");
+			if (run.self_deps)
+				printf(" (%zu of a class on itself: no edge)",
+				       run.self_deps);
+		} else
 			printf("%s: %zu lockdep report%s, %zu circular imported",
 			       path, splats.n, splats.n == 1 ? "" : "s",
 			       run.reports_imported);
@@ -523,6 +619,9 @@ rollback:
 cleanup:
 	cli_progress_end();
 	free(cycle_rows);
+	free(boots);
+	free(kernels);
+	free(kernel_of);
 	lg_recorder_free(run.rec);
 	lg_store_close(run.store);
 	lg_splat_list_free(&splats);

@@ -209,6 +209,37 @@ static void test_small_ptrval(void **state)
 	lg_proc_lockdep_free(&p);
 }
 
+/*
+ * Without PROVE_LOCKING l_show() prints no FD/BD, usage or dependencies:
+ * "key: name", and with DEBUG_LOCKDEP "key OPS:    n: name".
+ */
+static void test_without_prove_locking(void **state)
+{
+	struct lg_proc_lockdep p;
+	struct lg_parse_error e;
+	const struct lg_proc_class *k;
+
+	(void)state;
+	assert_int_equal(parse_str("all lock classes:\n"
+				   "ffffffff82a5d9b8: cgroup_mutex\n"
+				   "ffffffff82a5da18 OPS:      20: subsys mutex#15\n"
+				   "(____ptrval____): fs_reclaim\n",
+				   &p, &e), 0);
+	assert_int_equal(p.nclasses, 3);
+	assert_int_equal(p.ndeps, 0);
+	k = must_class(&p, "cgroup_mutex");
+	assert_string_equal(k->key, "ffffffff82a5d9b8");
+	assert_null(k->usage);
+	assert_int_equal(k->ops, -1);
+	assert_int_equal(k->fd, -1);
+	k = must_class(&p, "subsys mutex#15");
+	assert_int_equal(k->ops, 20);
+	assert_int_equal(k->bd, -1);
+	k = must_class(&p, "fs_reclaim");
+	assert_string_equal(k->key, "(____ptrval____)");
+	lg_proc_lockdep_free(&p);
+}
+
 static void test_small_hashed_crlf(void **state)
 {
 	struct lg_proc_lockdep p;
@@ -565,6 +596,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_small_with_ops),
 		cmocka_unit_test(test_small_ptrval),
+		cmocka_unit_test(test_without_prove_locking),
 		cmocka_unit_test(test_small_hashed_crlf),
 		cmocka_unit_test(test_duplicates_merged),
 		cmocka_unit_test(test_errors),

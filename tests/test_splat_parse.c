@@ -125,6 +125,9 @@ enum xform {
 	X_CRLF,			/* "\r\n" line ends */
 	X_HUMAN,		/* dmesg -T "[Sun Aug 20 22:26:19 2017] " */
 	X_INDENT_NOSTAMP,	/* stamps removed, "    " indent (pasted) */
+	X_FULL,			/* journalctl -o short-full */
+	X_UNIX,			/* journalctl -o short-unix */
+	X_COLOUR,		/* a colouring console: ESC [ ... m around */
 };
 
 /* Transform every line of @text. */
@@ -162,6 +165,22 @@ static char *transform(const char *text, enum xform x)
 			buf_str(&b, "Aug 20 22:26:19 dbg-box kernel: ");
 			buf_str(&b, line);
 			break;
+		case X_FULL:
+			buf_str(&b, "Sun 2017-08-20 22:26:19 CEST dbg-box kernel: ");
+			buf_str(&b, line);
+			break;
+		case X_UNIX:
+			buf_str(&b, "1503260779.123456 dbg-box kernel: ");
+			buf_str(&b, line);
+			break;
+		case X_COLOUR:
+			buf_str(&b, "\033[32m");
+			buf_add(&b, line, sl);
+			buf_str(&b, "\033[0m\033[1;31m");
+			buf_str(&b, line + sl);
+			buf_str(&b, "\033[0m");
+			break;
+
 		case X_ISO:
 			buf_str(&b, "2017-08-20T22:26:19.123456+02:00 dbg-box kernel: ");
 			buf_str(&b, line);
@@ -317,7 +336,7 @@ static void test_kind_names(void **state)
 		"circular", "recursive", "inconsistent", "irq-inversion",
 		"irq-safe-unsafe", "bad-unlock", "bad-contention", "held-freed",
 		"held-returning", "held-exit", "suspicious-rcu", "wait-context",
-		"nesting",
+		"nesting", "non-static-key", "limit",
 	};
 	int k;
 
@@ -364,7 +383,7 @@ static void test_prefix_styles(void **state)
 	static const enum xform xs[] = {
 		X_CALLER_AFTER_STAMP, X_CALLER_ONLY, X_SYSLOG, X_ISO,
 		X_MONOTONIC, X_LEVEL, X_DMESG_X, X_QUOTE1, X_QUOTE2, X_QUOTE3,
-		X_CRLF, X_HUMAN, X_INDENT_NOSTAMP,
+		X_CRLF, X_HUMAN, X_INDENT_NOSTAMP, X_FULL, X_UNIX, X_COLOUR,
 	};
 	size_t len, i;
 	char *text = must_slurp(SEED003, &len);
@@ -376,6 +395,40 @@ static void test_prefix_styles(void **state)
 		print_message("prefix style %zu\n", i);
 		parse_seed_variant(t, 49, 170);
 		free(t);
+	}
+	/*
+	 * A serial console's NUL bytes (two before every line, one in the
+	 * middle of a title): noise, not binary data.  Many of them are.
+	 */
+	{
+		struct buf b = { 0 };
+		struct lg_splat_list l = { 0 };
+		struct lg_parse_error e;
+		const char *p = text;
+
+		while (*p) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
+
+			buf_add(&b, "\0\0", 2);
+			if (n > 30 && strstr(p, "WARNING: possible circular") &&
+			    strstr(p, "WARNING: possible circular") < p + n) {
+				buf_add(&b, p, 20);
+				buf_add(&b, "\0", 1);
+				buf_add(&b, p + 20, n - 20);
+			} else {
+				buf_add(&b, p, n);
+			}
+			p += n;
+		}
+		assert_int_equal(lg_splat_parse(b.p, b.n, &l, &e), 0);
+		assert_int_equal(l.n, 1);
+		check_seed003(&l.v[0]);
+		lg_splat_list_free(&l);
+		memset(b.p, 0, b.n / 5);
+		assert_int_equal(lg_splat_parse(b.p, b.n, &l, &e),
+				 -EMEDIUMTYPE);
+		free(b.p);
 	}
 	/* prefixes stacked: quoted syslog with caller tags, CRLF */
 	{
@@ -757,8 +810,13 @@ static void test_binary(void **state)
 	const char *utf8 = "Grüße, 日本語 — “quoted” résumé\n";
 
 	(void)state;
-	/* one NUL byte anywhere */
+	/* one NUL byte: a console's noise, not binary (test_prefix_styles) */
 	text[len / 2] = '\0';
+	assert_int_not_equal(lg_splat_parse(text, len, &l, &e), -EMEDIUMTYPE);
+	lg_splat_list_free(&l);
+	/* one in ten is */
+	for (i = 0; i < len; i += 9)
+		text[i] = '\0';
 	assert_int_equal(lg_splat_parse(text, len, &l, &e), -EMEDIUMTYPE);
 	assert_int_equal(l.n, 0);
 	for (i = 0; i < sizeof(junk); i++) {
@@ -959,6 +1017,150 @@ struct mode_case {
 	enum lg_mode mode;
 };
 
+/*
+ * A minimal 6.x circular report (two blocks, no prefixes), for forms the
+ * real corpus lacks.  Its block #0 ends with "g0+0x1/0x2".
+ */
+static const char small_report[] =
+	"======================================================\n"
+	"WARNING: possible circular locking dependency detected\n"
+	"6.1.0 #1 Not tainted\n"
+	"------------------------------------------------------\n"
+	"foo/123 is trying to acquire lock:\n"
+	"ffff888000000001 (&a->lock){+.+.}-{3:3}, at: fa+0x1/0x2\n"
+	"\n"
+	"but task is already holding lock:\n"
+	"ffff888000000002 (&b->lock){+.+.}-{3:3}, at: fb+0x1/0x2\n"
+	"\n"
+	"which lock already depends on the new lock.\n"
+	"\n"
+	"\n"
+	"the existing dependency chain (in reverse order) is:\n"
+	"\n"
+	"-> #1 (&b->lock){+.+.}-{3:3}:\n"
+	"       lock_acquire+0x1/0x2\n"
+	"       mutex_lock_nested+0x1/0x2\n"
+	"       g1+0x1/0x2\n"
+	"\n"
+	"-> #0 (&a->lock){+.+.}-{3:3}:\n"
+	"       check_prev_add+0x1/0x2\n"
+	"       __lock_acquire+0x1/0x2\n"
+	"       lock_acquire+0x1/0x2\n"
+	"       down_read+0x1/0x2\n"
+	"       g0+0x1/0x2\n";
+
+/* @text parses to one circular report &b->lock -> &a->lock; returns it. */
+static void expect_small(const char *text, struct lg_splat_list *l)
+{
+	struct lg_parse_error e;
+	int ret = parse_str(text, l, &e);
+
+	if (ret)
+		fail_msg("parse failed: %d at line %u: %s", ret, e.line, e.msg);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->v[0].kind, LG_SPLAT_CIRCULAR);
+	assert_int_equal(l->v[0].ndeps, 2);
+	assert_string_equal(l->v[0].deps[0].class_name, "&b->lock");
+	assert_string_equal(l->v[0].deps[1].class_name, "&a->lock");
+	assert_string_equal(l->v[0].deps[1].frames[l->v[0].deps[1].nframes - 1],
+			    "g0+0x1/0x2");
+}
+
+/* Forms of real reports that the review of the parser found refused. */
+static void test_report_forms(void **state)
+{
+	struct lg_splat_list l = { 0 };
+	struct lg_parse_error e;
+	char *t, *u;
+
+	(void)state;
+	/* %p before its key: "(____ptrval____) (class){...}" */
+	t = replace(small_report, "ffff888000000001 (&a", "(____ptrval____) (&a");
+	u = replace(t, "ffff888000000002 (&b", "(____ptrval____) (&b");
+	expect_small(u, &l);
+	lg_splat_list_free(&l);
+	free(t);
+	free(u);
+
+	/* 6.4+: a class's print_fn appends the instance after a blank */
+	t = replace(small_report, "(&a->lock){", "(&a->lock l=0 1:2){");
+	u = replace(t, "(&b->lock){", "(&b->lock l=1 0:0){");
+	expect_small(u, &l);
+	lg_splat_list_free(&l);
+	free(t);
+	free(u);
+
+	/* a mail cut after block #0 with prose, and elided frames */
+	t = malloc(sizeof(small_report) + 32);
+	assert_non_null(t);
+	strcpy(t, small_report);
+	strcat(t, "\nThanks\nBob\n");
+	expect_small(t, &l);
+	assert_int_equal(l.v[0].deps[1].nframes, 5);
+	lg_splat_list_free(&l);
+	free(t);
+	t = replace(small_report, "       g1+0x1/0x2\n",
+		    "       ...\n       g1+0x1/0x2\n");
+	expect_small(t, &l);
+	assert_int_equal(l.v[0].deps[0].nframes, 3);
+	lg_splat_list_free(&l);
+	free(t);
+
+	/* a kernel message glued to a login prompt */
+	t = replace(small_report, "======================================================\nWARNING",
+		    "login: [   16.305150] ======================================================\nWARNING");
+	expect_small(t, &l);
+	lg_splat_list_free(&l);
+	free(t);
+	/* an empty line before a glued one is no title */
+	assert_int_equal(parse_str("x\n\nlogin: [ 1.000000] INFO: trying to "
+				   "register non-static key.\n", &l, &e), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].first_line, 3);
+	assert_int_equal(l.v[0].kind, LG_SPLAT_NON_STATIC_KEY);
+	lg_splat_list_free(&l);
+
+	/* lockdep turned off by a full table */
+	assert_int_equal(parse_str("[   185.416858][  T809] BUG: "
+				   "MAX_STACK_TRACE_ENTRIES too low!\n"
+				   "[   185.416860][  T809] turning off the "
+				   "locking correctness validator.\n", &l, &e), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].kind, LG_SPLAT_LIMIT);
+	lg_splat_list_free(&l);
+
+	/*
+	 * With caller tags, another caller's report title in the middle of
+	 * a report does not cut it off: both reports are read.
+	 */
+	{
+		struct buf b = { 0 };
+		const char *p = small_report;
+		int no = 0;
+
+		while (*p) {
+			const char *nl = strchr(p, '\n');
+			size_t n = (size_t)(nl - p + 1);
+
+			if (++no == 18) {
+				buf_str(&b, "[  T999] ============================================\n");
+				buf_str(&b, "[  T999] WARNING: possible recursive locking detected\n");
+				buf_str(&b, "[  T999] 6.1.0 #1 Not tainted\n");
+			}
+			buf_str(&b, "[  T123] ");
+			buf_add(&b, p, n);
+			p += n;
+		}
+		assert_int_equal(parse_str(b.p, &l, &e), 0);
+		assert_int_equal(l.n, 2);
+		assert_int_equal(l.v[0].kind, LG_SPLAT_CIRCULAR);
+		assert_int_equal(l.v[0].ndeps, 2);
+		assert_int_equal(l.v[1].kind, LG_SPLAT_RECURSIVE);
+		lg_splat_list_free(&l);
+		free(b.p);
+	}
+}
+
 static void test_mode_from_frames(void **state)
 {
 	static const struct mode_case cases[] = {
@@ -970,9 +1172,18 @@ static void test_mode_from_frames(void **state)
 		{ { "lock_acquire+0x1/0x2", "down_read_killable+0x1/0x2" },
 		  LG_MODE_READ },
 		{ { "down_read_trylock+0x1/0x2" }, LG_MODE_READ },
+		/* an rwlock's read: r in a task, R in interrupt context */
 		{ { "lock_acquire+0x1/0x2", "_raw_read_lock+0x1/0x2" },
+		  LG_MODE_READ },
+		{ { "_raw_read_lock_irqsave+0x1/0x2" }, LG_MODE_READ },
+		{ { "lock_acquire+0x1/0x2", "_raw_read_lock+0x1/0x2",
+		    "send_sigurg+0x1/0x2", "tcp_check_urg+0x1/0x2",
+		    "tcp_v4_rcv+0x1/0x2", "__do_softirq+0x1/0x2" },
 		  LG_MODE_RECURSIVE_READ },
-		{ { "_raw_read_lock_irqsave+0x1/0x2" }, LG_MODE_RECURSIVE_READ },
+		{ { "_raw_read_lock+0x1/0x2", "f+0x1/0x2",
+		    "asm_sysvec_apic_timer_interrupt+0x1/0x2" },
+		  LG_MODE_RECURSIVE_READ },
+		{ { "_raw_read_lock_bh+0x1/0x2" }, LG_MODE_RECURSIVE_READ },
 		{ { "lock_acquire+0x1/0x2", "rcu_read_lock+0x1/0x2" },
 		  LG_MODE_RECURSIVE_READ },
 		{ { "__rcu_read_lock+0x1/0x2" }, LG_MODE_RECURSIVE_READ },
@@ -1390,6 +1601,7 @@ int main(void)
 		cmocka_unit_test(test_recursive_fixture),
 		cmocka_unit_test(test_two_reports),
 		cmocka_unit_test(test_mode_from_frames),
+		cmocka_unit_test(test_report_forms),
 		cmocka_unit_test(test_corpus_manifest),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_regressions),

@@ -417,6 +417,29 @@ else
 	fail "the same --boot under its own --host is taken: $(cat "$T/err")"
 fi
 
+# Reports of two kernels in one file are two boots; with --boot, refused.
+TWO=tests/corpus/splats/020-mail-quoted2-two-circular2-sb_writers-s_umount.txt
+KB="$T/kernels.db"
+if "$LG" --db "$KB" ingest "$TWO" >/dev/null 2>"$T/err" &&
+   [ "$(sqlite3 "$KB" "SELECT count(*) FROM boots WHERE kernel LIKE '6.3.0-rc6-%' OR kernel LIKE '6.3.0-rc5-%'")" = 2 ] &&
+   [ "$(sqlite3 "$KB" "SELECT count(DISTINCT boot_id) FROM edge_boots")" = 2 ]; then
+	ok "reports of two kernels in one file: a boot each"
+else
+	fail "reports of two kernels in one file: a boot each: $(cat "$T/err")"
+fi
+expect_fail "ingest --boot of a file with two kernels" \
+	"reports of 2 kernels .* cannot be one boot" \
+	"$LG" --db "$T/kernels2.db" ingest --boot b1 "$TWO"
+
+# /proc/lockdep: a class after itself is said, not an edge.
+printf 'all lock classes:\nffffffff82a5d9b8 FD:    1 BD:    1 +.+.: A\n -> [ffffffff82a5d9b8] A\n -> [ffffffff82a5d9c8] B\n\nffffffff82a5d9c8 FD:    1 BD:    1 +.+.: B\n' >"$T/self.lockdep"
+if "$LG" --db "$T/self.db" ingest "$T/self.lockdep" >"$T/out" 2>&1 &&
+   grep -q '2 classes, 2 dependencies (1 of a class on itself: no edge); added 2 classes, 1 edge' "$T/out"; then
+	ok "/proc/lockdep: a dependency of a class on itself is counted, not an edge"
+else
+	fail "/proc/lockdep: a dependency of a class on itself is counted: $(cat "$T/out")"
+fi
+
 # A damaged table: every reader says so, exit 1, no partial figure.
 cp "$DB" "$T/bad.db"
 sqlite3 "$T/bad.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
